@@ -1,0 +1,54 @@
+# precert — every target bootstraps what it needs on a machine with only Python 3.11 and pip.
+SHELL := /bin/bash
+.DEFAULT_GOAL := help
+export UV_PYTHON_DOWNLOADS := never
+export UV_LINK_MODE := copy
+PYTHON ?= python3
+UV := .tools/bin/uv
+VENV := .venv
+BIN := $(VENV)/bin
+HOST ?= 127.0.0.1
+PORT ?= 8000
+
+.PHONY: help demo serve test lint format bench browser clean
+
+help:  ## list the targets
+	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | sed 's/:.*## /\t/'
+
+$(UV):
+	$(PYTHON) -m venv .tools
+	.tools/bin/pip install --quiet --disable-pip-version-check uv
+
+$(VENV)/.synced: $(UV) uv.lock pyproject.toml
+	$(UV) sync --frozen --all-extras --python $(PYTHON)
+	touch $@
+
+demo: $(VENV)/.synced  ## answer a handful of example codes with the bundled Cigna list
+	$(BIN)/precert check E0466 k0856-rr A4239 E0100 K0553 L2006 XYZ || [ $$? -eq 1 ]
+
+serve: $(VENV)/.synced  ## start the web page, REST API and CDS Hooks on http://$(HOST):$(PORT)
+	$(BIN)/precert serve --host $(HOST) --port $(PORT)
+
+browser:  ## install Debian's chromium for the end-to-end browser tests (needs root or sudo)
+	@if [ ! -x /usr/bin/chromium ]; then \
+		SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); \
+		$$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq chromium >/dev/null; \
+	fi
+
+lint: $(VENV)/.synced  ## ruff lint and format check, mypy --strict on src
+	$(BIN)/ruff check src tests bench
+	$(BIN)/ruff format --check src tests bench
+	$(BIN)/mypy src
+
+format: $(VENV)/.synced  ## apply ruff formatting and fixes
+	$(BIN)/ruff check --fix src tests bench
+	$(BIN)/ruff format src tests bench
+
+test: $(VENV)/.synced browser lint  ## the whole suite: lint, types, unit, API, CDS Hooks, batch, browser
+	$(BIN)/pytest -q
+
+bench: $(VENV)/.synced  ## run every benchmark and print the figures for docs/benchmarks.md
+	$(BIN)/python bench/run_all.py
+
+clean:  ## remove the environment and caches
+	rm -rf .tools $(VENV) .pytest_cache .mypy_cache .ruff_cache bench/out test-artifacts

@@ -1,0 +1,119 @@
+"""Render answers for people: Rich tables on a terminal, plain aligned text in pipes, JSON."""
+
+from __future__ import annotations
+
+import json
+import sys
+from collections.abc import Sequence
+from typing import Any
+
+from precert.models import Determination, Status
+
+STATUS_STYLE = {
+    Status.REQUIRED: "bold white on red",
+    Status.NOT_REQUIRED: "bold black on green",
+    Status.OUT_OF_SCOPE: "bold black on yellow",
+    Status.NOT_LISTED: "bold white on blue",
+    Status.INVALID: "bold white on magenta",
+}
+
+
+def wants_rich(fmt: str) -> bool:
+    """Rich only when asked, or on a terminal in the default ("auto") mode."""
+    return fmt == "table" or (fmt == "auto" and sys.stdout.isatty())
+
+
+def print_json(payload: Any) -> None:
+    """Pretty JSON on stdout."""
+    sys.stdout.write(json.dumps(payload, indent=2, ensure_ascii=False) + "\n")
+
+
+def submit_text(answer: Determination) -> str:
+    """Where to send the request, in one line."""
+    contact = answer.submit_to
+    if contact is None:
+        return "-"
+    parts = [contact.name]
+    if contact.phone:
+        parts.append(f"phone {contact.phone}" + (f" option {contact.option}" if contact.option else ""))
+    if contact.fax:
+        parts.append(f"fax {contact.fax}")
+    return ", ".join(parts)
+
+
+def _details(answer: Determination) -> list[tuple[str, str]]:
+    lines: list[tuple[str, str]] = []
+    if answer.description:
+        lines.append(("", answer.description))
+    if answer.category:
+        lines.append(("category", answer.category))
+    if answer.message:
+        lines.append(("", answer.message))
+    lines.extend(("note", n) for n in answer.notes)
+    lines.extend(("warning", w) for w in answer.warnings)
+    lines.extend(("source", s.cite()) for s in answer.sources)
+    return lines
+
+
+def print_determinations(answers: Sequence[Determination], fmt: str) -> None:
+    """The `check` table."""
+    if wants_rich(fmt):
+        _rich_determinations(answers)
+        return
+    out = sys.stdout
+    width = max([len(a.query.strip()) for a in answers] + [5])
+    for answer in answers:
+        code = answer.code or answer.query.strip()
+        mods = ("-" + "-".join(answer.modifiers)) if answer.modifiers else ""
+        out.write(f"{(code + mods):<{width}}  {answer.status.label.upper():<20}  "
+                  f"submit to: {submit_text(answer)}\n")
+        for label, text in _details(answer):
+            out.write(f"    {label + ': ' if label else ''}{text}\n")
+        out.write("\n")
+
+
+def _rich_determinations(answers: Sequence[Determination]) -> None:
+    from rich.console import Console
+    from rich.table import Table
+    from rich.text import Text
+
+    table = Table(show_lines=True, expand=True)
+    table.add_column("Code", no_wrap=True)
+    table.add_column("Prior authorization", no_wrap=True)
+    table.add_column("Where to send it, description, notes, warnings, source", ratio=1)
+    for answer in answers:
+        code = answer.code or answer.query.strip()
+        if answer.modifiers:
+            code += "-" + "-".join(answer.modifiers)
+        body = Text()
+        if answer.submit_to is not None:
+            body.append("Submit to: " + submit_text(answer), style="bold")
+        for label, text in _details(answer):
+            style = {"warning": "bold yellow", "note": "cyan", "source": "dim"}.get(label, "")
+            if body:
+                body.append("\n")
+            body.append((f"{label}: " if label else "") + text, style=style)
+        table.add_row(code, Text(f" {answer.status.label} ", style=STATUS_STYLE[answer.status]),
+                      body)
+    Console().print(table)
+
+
+def print_rows(headers: Sequence[str], rows: Sequence[Sequence[Any]], fmt: str,
+               title: str | None = None) -> None:
+    """A generic table (search results, lists, categories)."""
+    if wants_rich(fmt):
+        from rich.console import Console
+        from rich.table import Table
+
+        table = Table(title=title)
+        for header in headers:
+            table.add_column(header)
+        for row in rows:
+            table.add_row(*(str(c) for c in row))
+        Console().print(table)
+        return
+    cells = [[str(c) for c in headers]] + [[str(c) for c in row] for row in rows]
+    widths = [max(len(r[i]) for r in cells) for i in range(len(headers))]
+    for row in cells:
+        line = "  ".join(c.ljust(widths[i]) if i < len(row) - 1 else c for i, c in enumerate(row))
+        sys.stdout.write(line.rstrip() + "\n")

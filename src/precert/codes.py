@@ -1,0 +1,99 @@
+"""Parse what people type into base codes and modifiers; tell HCPCS Level II from CPT."""
+
+from __future__ import annotations
+
+import re
+from functools import lru_cache
+
+from precert.models import ParsedCode
+
+# HCPCS Level II: one letter A-V and four digits. CPT: five digits, or four digits and F/T/U.
+_HCPCS = re.compile(r"[A-V]\d{4}")
+_CPT = re.compile(r"\d{5}|\d{4}[FTU]")
+_CODE_PREFIX = re.compile(r"([A-V]\d{4}|\d{4}[FTU]|\d{5})")
+# What may follow a base code: modifiers of two letters/digits, glued on or separated.
+_MODIFIER_TAIL = re.compile(r"(?:[\s\-:,./]*[A-Z0-9]{2})*[\s\-:,./]*")
+_MODIFIER = re.compile(r"[A-Z0-9]{2}")
+_HARD_SEPARATORS = re.compile(r"[,;|\n\r\t]+")
+_MODIFIER_TOKEN = re.compile(r"[-:]?[A-Za-z0-9]{2}")
+
+CODE_HELP = (
+    "expected a HCPCS Level II code (one letter A-V and four digits, e.g. E0466) "
+    "or a CPT code (five digits, or four digits and F/T/U, e.g. 99213), "
+    "optionally followed by two-character modifiers (e.g. K0856-RR, L5856 LT)"
+)
+
+
+def system_of(code: str) -> str | None:
+    """Return "HCPCS" or "CPT" for a normalized base code, None for anything else."""
+    if _HCPCS.fullmatch(code):
+        return "HCPCS"
+    if _CPT.fullmatch(code):
+        return "CPT"
+    return None
+
+
+def is_code(text: str) -> bool:
+    """True when ``text`` is exactly one base code (already normalized: upper case, no spaces)."""
+    return system_of(text) is not None
+
+
+@lru_cache(maxsize=65536)
+def parse_code(query: str) -> ParsedCode:
+    """Parse one query such as ``k0856-rr`` into base code ``K0856`` and modifiers ``("RR",)``.
+
+    Never raises: input that is not a code comes back with ``code=None`` and an ``error``
+    saying what a code looks like.
+    """
+    text = query.strip().upper()
+    if not text:
+        return ParsedCode(query=query, code=None, error="empty query: " + CODE_HELP)
+    match = _CODE_PREFIX.match(text)
+    if match is not None:
+        code = match.group(1)
+        rest = text[match.end() :]
+        if _MODIFIER_TAIL.fullmatch(rest):
+            modifiers = tuple(_MODIFIER.findall(rest))
+            return ParsedCode(query=query, code=code, modifiers=modifiers, system=system_of(code))
+    return ParsedCode(query=query, code=None, error=f"{query.strip()!r} is not a code: {CODE_HELP}")
+
+
+def _starts_code(token: str) -> bool:
+    upper = token.upper()
+    match = _CODE_PREFIX.match(upper)
+    return match is not None and _MODIFIER_TAIL.fullmatch(upper[match.end() :]) is not None
+
+
+def split_queries(text: str) -> list[str]:
+    """Split a pasted string (``E0466, k0856-rr; L5856 LT``) into one query per code.
+
+    Commas, semicolons, pipes, tabs and new lines always separate; within a run of
+    words, each word that starts a code begins a new query and two-character words
+    after a code are its modifiers (``K0856 NU``). Words that are not codes stay
+    together as one query, which parses as ``invalid``.
+    """
+    queries: list[str] = []
+    for item in _HARD_SEPARATORS.split(text):
+        group: list[str] = []
+        group_is_code = False
+        for token in item.split():
+            if _starts_code(token):
+                if group:
+                    queries.append(" ".join(group))
+                group, group_is_code = [token], True
+            elif group_is_code and _MODIFIER_TOKEN.fullmatch(token):
+                group.append(token)
+            elif group and not group_is_code:
+                group.append(token)
+            else:
+                if group:
+                    queries.append(" ".join(group))
+                group, group_is_code = [token], False
+        if group:
+            queries.append(" ".join(group))
+    return queries
+
+
+def parse_many(texts: list[str] | tuple[str, ...]) -> list[ParsedCode]:
+    """Split each text into queries and parse them, in order."""
+    return [parse_code(q) for text in texts for q in split_queries(text)]

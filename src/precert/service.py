@@ -1,0 +1,468 @@
+"""The public library API every interface calls: determine, search, show, lists, categories."""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+import sys
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from precert import codes as codes_mod
+from precert import searching
+from precert.importer import BUNDLED_LIST_ID, ImportResult, import_published
+from precert.models import Determination, Entry, HcpcsCode, ListVersion, ParsedCode, Status
+from precert.rules import determine as rule_determine
+from precert.rules import invalid
+from precert.store import Store, StoreError
+
+DATA_DIR = Path(__file__).parent / "data"
+BUNDLED_LIST = DATA_DIR / "cigna-commercial-dme.txt"
+BUNDLED_HCPCS = DATA_DIR / "HCPC2025_OCT_ANWEB.xlsx"
+DB_NAME = "precert.db"
+_CACHE_LIMIT = 200_000
+
+
+class ScopeError(ValueError):
+    """The payer / line of business asked for is unknown or ambiguous."""
+
+
+def default_home() -> Path:
+    """``PRECERT_HOME``, else the user's data directory (XDG on Linux)."""
+    env = os.environ.get("PRECERT_HOME")
+    if env:
+        return Path(env).expanduser()
+    if sys.platform == "win32":
+        base = Path(os.environ.get("LOCALAPPDATA") or Path.home() / "AppData" / "Local")
+    elif sys.platform == "darwin":
+        base = Path.home() / "Library" / "Application Support"
+    else:
+        base = Path(os.environ.get("XDG_DATA_HOME") or Path.home() / ".local" / "share")
+    return base / "precert"
+
+
+@dataclass(frozen=True, slots=True)
+class Scope:
+    """Whom a question is asked for, and the list versions in force for it on a date."""
+
+    payer: str
+    line_of_business: str
+    date: dt.date
+    versions: tuple[ListVersion, ...]
+    missing: tuple[str, ...] = ()  # lists of this scope with no version in force on the date
+
+    @property
+    def keys(self) -> tuple[tuple[str, str], ...]:
+        """(list id, version label) pairs in force."""
+        return tuple((v.list_id, v.version) for v in self.versions)
+
+
+@dataclass(frozen=True, slots=True)
+class CodeReport:
+    """Everything known about one code: the answer, every published row, and CMS's record."""
+
+    determination: Determination
+    entries: tuple[Entry, ...]
+    hcpcs: HcpcsCode | None
+
+    def to_dict(self) -> dict[str, Any]:
+        """JSON shape of `precert show --json` and `GET /v1/codes/{code}`."""
+        return {
+            **self.determination.to_dict(),
+            "rows": [
+                {**e.source.to_dict(), "status": e.status.value, "published": dict(
+                    zip(e.columns, e.raw, strict=True)), "category_raw": e.category_raw,
+                 "description_raw": e.description_raw}
+                for e in self.entries
+            ],
+        }
+
+
+@dataclass(frozen=True, slots=True)
+class SearchResults:
+    """Ranked codes for a word search, with any typo corrections used."""
+
+    query: str
+    hits: tuple[Determination, ...]
+    corrections: dict[str, list[str]] = field(default_factory=dict)
+
+    def to_dict(self) -> dict[str, Any]:
+        """JSON shape of `precert search --json` and `GET /v1/search`."""
+        return {"query": self.query, "corrections": self.corrections,
+                "results": [h.to_dict() for h in self.hits]}
+
+
+class Precert:
+    """One database and the determination over it. Thread-safe for reads."""
+
+    def __init__(self, home: str | Path | None = None) -> None:
+        self.home = Path(home).expanduser() if home is not None else default_home()
+        self.path = self.home / DB_NAME
+        self.notices: list[str] = []
+        self._store: Store | None = None
+        self._data_version = -1
+        self._reset()
+
+    # -- database -----------------------------------------------------------------------
+
+    @property
+    def store(self) -> Store:
+        """The open database, created and loaded with the bundled data on first use."""
+        if self._store is None:
+            self._store = self._open()
+        return self._store
+
+    def _open(self) -> Store:
+        if not self.path.exists():
+            self.build()
+        try:
+            store = Store.open(self.path, create=False)
+            if store.is_empty() or not store.hcpcs_loaded():
+                store.close()
+                self.build()
+                store = Store.open(self.path, create=False)
+            return store
+        except StoreError as exc:
+            if "newer than this precert" in str(exc):
+                raise
+            aside = self.path.with_name(f"{DB_NAME}.corrupt-{os.getpid()}")
+            os.replace(self.path, aside)
+            self.notices.append(f"the database was unusable ({exc}); moved it to {aside} and "
+                                "rebuilt it from the bundled list (re-import your own lists)")
+            self.build()
+            return Store.open(self.path, create=False)
+
+    def build(self) -> None:
+        """(Re)build the database from the bundled list and CMS file; atomic via rename."""
+        from precert.readers.hcpcs import read_hcpcs
+
+        self.home.mkdir(parents=True, exist_ok=True)
+        temporary = self.path.with_name(f".{DB_NAME}.{os.getpid()}.tmp")
+        temporary.unlink(missing_ok=True)
+        store = Store.open(temporary)
+        try:
+            cms = read_hcpcs(BUNDLED_HCPCS)
+            store.replace_hcpcs(cms.name, cms.sha256, cms.codes, cms.modifiers)
+            import_published(store, BUNDLED_LIST, list_id=BUNDLED_LIST_ID)
+        finally:
+            store.close()
+        os.replace(temporary, self.path)
+        self._reset()
+
+    def close(self) -> None:
+        """Close the database connection."""
+        if self._store is not None:
+            self._store.close()
+            self._store = None
+
+    def _reset(self) -> None:
+        self._versions: list[ListVersion] | None = None
+        self._entries: dict[str, list[Entry]] = {}
+        self._hcpcs: dict[str, HcpcsCode | None] = {}
+        self._modifiers: dict[str, HcpcsCode] | None = None
+        self._answers: dict[tuple[Any, ...], list[Determination]] = {}
+        self._scopes: dict[tuple[Any, ...], Scope] = {}
+        self._complete = False
+
+    def _fresh(self) -> Store:
+        """The store, with caches dropped if another connection changed the data."""
+        store = self.store
+        version = store.data_version()
+        if version != self._data_version:
+            self._reset()
+            self._data_version = version
+        return store
+
+    def preload(self) -> None:
+        """Load every entry and CMS record into memory (servers and batch jobs call this)."""
+        store = self._fresh()
+        entries: dict[str, list[Entry]] = {}
+        for entry in store.entries():
+            entries.setdefault(entry.code, []).append(entry)
+        self._entries = entries
+        self._hcpcs = dict(store.hcpcs())
+        self._complete = True
+
+    # -- scope --------------------------------------------------------------------------
+
+    def versions(self, list_id: str | None = None) -> list[ListVersion]:
+        """Every imported list version (of one list)."""
+        store = self._fresh()
+        if self._versions is None:
+            self._versions = store.versions()
+        return [v for v in self._versions if list_id is None or v.list_id == list_id]
+
+    def scope(self, payer: str | None = None, line_of_business: str | None = None,
+              date: dt.date | None = None) -> Scope:
+        """Resolve payer and line of business (default: the only one loaded) and the versions
+        in force on ``date`` (default: today)."""
+        when = date or dt.date.today()
+        key = (payer, line_of_business, when)
+        cached = self._scopes.get(key)
+        if cached is not None:
+            return cached
+        all_versions = self.versions()
+        pairs = sorted({(v.payer, v.line_of_business) for v in all_versions})
+        chosen = [p for p in pairs
+                  if (payer is None or p[0].lower() == payer.lower())
+                  and (line_of_business is None or p[1].lower() == line_of_business.lower())]
+        if not chosen:
+            known = ", ".join(f"{p} / {lob}" for p, lob in pairs) or "none"
+            raise ScopeError(f"no list loaded for payer {payer or 'any'!r} and line of business "
+                             f"{line_of_business or 'any'!r}; loaded: {known}")
+        if len(chosen) > 1:
+            known = ", ".join(f"{p} / {lob}" for p, lob in chosen)
+            raise ScopeError(f"several payers / lines of business are loaded ({known}); "
+                             "say which one (payer=…, line_of_business=…)")
+        the_payer, the_lob = chosen[0]
+        in_force: list[ListVersion] = []
+        missing: list[str] = []
+        lists = sorted({v.list_id for v in all_versions
+                        if (v.payer, v.line_of_business) == (the_payer, the_lob)})
+        for list_id in lists:
+            candidates = [v for v in all_versions if v.list_id == list_id
+                          and (v.effective is None or v.effective <= when)]
+            if not candidates:
+                missing.append(list_id)
+                continue
+            # Latest effective date wins; an unknown date counts as "since always".
+            order = {id(v): i for i, v in enumerate(all_versions)}
+            in_force.append(max(candidates, key=lambda v: (v.effective or dt.date.min,
+                                                           order[id(v)])))
+        result = Scope(the_payer, the_lob, when, tuple(in_force), tuple(missing))
+        self._scopes[key] = result
+        return result
+
+    # -- determination ------------------------------------------------------------------
+
+    def _load(self, codes: Iterable[str]) -> None:
+        wanted = [c for c in set(codes) if c not in self._hcpcs]
+        if not wanted or self._complete:
+            return
+        store = self.store
+        for start in range(0, len(wanted), 500):
+            chunk = wanted[start : start + 500]
+            for code in chunk:
+                self._entries.setdefault(code, [])
+            for entry in store.entries(chunk):
+                self._entries[entry.code].append(entry)
+            found = store.hcpcs(chunk)
+            for code in chunk:
+                self._hcpcs[code] = found.get(code)
+
+    def _modifier_set(self) -> dict[str, HcpcsCode]:
+        if self._modifiers is None:
+            self._modifiers = self.store.hcpcs(kind="modifier")
+        return self._modifiers
+
+    def determine(self, queries: str | Iterable[str], *, payer: str | None = None,
+                  line_of_business: str | None = None,
+                  date: dt.date | None = None) -> list[Determination]:
+        """Answer every code in ``queries`` (a string of one or more codes, or a list of them),
+        in order. Never raises for bad codes: they come back as ``invalid``."""
+        self._fresh()
+        scope = self.scope(payer, line_of_business, date)
+        texts = [queries] if isinstance(queries, str) else list(queries)
+        out: list[Determination] = []
+        pending: list[tuple[int, str, list[ParsedCode]]] = []
+        for text in texts:
+            cached = self._answers.get((text, scope))
+            if cached is not None:
+                out.extend(cached)
+                continue
+            parsed = [codes_mod.parse_code(q) for q in codes_mod.split_queries(text)]
+            if not parsed:
+                parsed = [codes_mod.parse_code(text)]
+            pending.append((len(out), text, parsed))
+            out.append(None)  # type: ignore[arg-type]  # placeholder, filled below
+        if not pending:
+            return out
+        self._load(p.code for _, _, ps in pending for p in ps if p.code is not None)
+        modifiers = self._modifier_set()
+        keys = set(scope.keys)
+        effective = {v.list_id: v.effective for v in scope.versions}
+        filled: dict[int, list[Determination]] = {}
+        for index, text, parsed in pending:
+            answers = [self._answer(p, scope, keys, effective, modifiers) for p in parsed]
+            if len(self._answers) > _CACHE_LIMIT:
+                self._answers.clear()
+            self._answers[(text, scope)] = answers
+            filled[index] = answers
+        result: list[Determination] = []
+        for i, item in enumerate(out):
+            if i in filled:
+                result.extend(filled[i])
+            elif item is not None:
+                result.append(item)
+        return result
+
+    def _answer(self, parsed: ParsedCode, scope: Scope, keys: set[tuple[str, str]],
+                effective: dict[str, dt.date | None],
+                modifiers: dict[str, HcpcsCode]) -> Determination:
+        if parsed.code is None:
+            return invalid(parsed, scope.payer, scope.line_of_business, scope.date)
+        entries = [e for e in self._entries.get(parsed.code, ())
+                   if (e.list_id, e.version) in keys]
+        answer = rule_determine(
+            parsed, entries, payer=scope.payer, line_of_business=scope.line_of_business,
+            hcpcs=self._hcpcs.get(parsed.code), modifiers_known=modifiers, date=scope.date,
+            version_effective=next((effective[e.list_id] for e in entries), None),
+            program=" / ".join(sorted({v.program for v in scope.versions})) or "prior-authorization",
+        )
+        if scope.missing:
+            from dataclasses import replace
+
+            note = (f"No version of {', '.join(scope.missing)} is in force on "
+                    f"{scope.date.isoformat()}; that list was not consulted.")
+            answer = replace(answer, warnings=(*answer.warnings, note))
+        return answer
+
+    def determine_one(self, query: str, **kwargs: Any) -> Determination:
+        """The first answer for one query string."""
+        return self.determine([query], **kwargs)[0]
+
+    # -- other reads --------------------------------------------------------------------
+
+    def show(self, query: str, *, payer: str | None = None, line_of_business: str | None = None,
+             date: dt.date | None = None) -> CodeReport:
+        """Everything known about one code: answer, every published row (all versions), CMS."""
+        answer = self.determine_one(query, payer=payer, line_of_business=line_of_business,
+                                    date=date)
+        if answer.code is None:
+            return CodeReport(answer, (), None)
+        scope = self.scope(payer, line_of_business, date)
+        lists = {v.list_id for v in self.versions()
+                 if (v.payer, v.line_of_business) == (scope.payer, scope.line_of_business)}
+        rows = tuple(e for e in self.store.entries([answer.code]) if e.list_id in lists)
+        return CodeReport(answer, rows, answer.hcpcs)
+
+    def search(self, text: str, *, status: str | Status | None = None,
+               category: str | None = None, limit: int = 20, payer: str | None = None,
+               line_of_business: str | None = None, date: dt.date | None = None) -> SearchResults:
+        """Codes ranked by relevance to words (order, case, plurals and one typo forgiven)."""
+        store = self._fresh()
+        scope = self.scope(payer, line_of_business, date)
+        wanted_status = Status(status) if status else None
+        terms = searching.words(text)
+        corrections: dict[str, list[str]] = {}
+        if terms:
+            hits = store.search(searching.fts_query(terms), 2000)
+            if not hits:
+                vocabulary = store.vocabulary()
+                groups: list[str] = []
+                for term in terms:
+                    if store.search(searching.fts_query([term]), 1):
+                        groups.append(searching.fts_query([term]))
+                        continue
+                    fixes = searching.corrections(term, vocabulary)
+                    if fixes:
+                        corrections[term] = fixes
+                        groups.append("(" + " OR ".join(f'"{f}"' for f in fixes) + ")")
+                    else:
+                        groups.append(searching.fts_query([term]))
+                hits = store.search(" AND ".join(groups), 2000) if corrections else []
+            ranked = store.entry_ids([i for i, _ in hits])
+            order = [ranked[i] for i, _ in hits if i in ranked]
+        else:
+            order = store.entries(versions=list(scope.keys))
+        keys = set(scope.keys)
+        codes: list[str] = []
+        for entry in order:
+            if (entry.list_id, entry.version) in keys and entry.code not in codes:
+                codes.append(entry.code)
+        results: list[Determination] = []
+        want_category = category.strip().lower() if category else None
+        for answer in self.determine(codes, payer=scope.payer,
+                                     line_of_business=scope.line_of_business, date=date):
+            if wanted_status is not None and answer.status is not wanted_status:
+                continue
+            if want_category and (answer.category or "").lower() != want_category:
+                continue
+            results.append(answer)
+            if len(results) >= limit:
+                break
+        return SearchResults(text, tuple(results), corrections)
+
+    def lists(self) -> list[ListVersion]:
+        """Every list version loaded."""
+        return self.versions()
+
+    def categories(self, *, payer: str | None = None, line_of_business: str | None = None,
+                   date: dt.date | None = None) -> list[dict[str, Any]]:
+        """Clean categories in force with code counts, status counts and published spellings."""
+        scope = self.scope(payer, line_of_business, date)
+        answers = {a.code: a for a in self.determine(
+            sorted({e.code for e in self.store.entries(versions=list(scope.keys))}),
+            payer=scope.payer, line_of_business=scope.line_of_business, date=date)}
+        table: dict[str, dict[str, Any]] = {}
+        for entry in self.store.entries(versions=list(scope.keys)):
+            name = entry.category or "(none)"
+            item = table.setdefault(name, {"category": entry.category, "codes": set(),
+                                           "published": set(), "statuses": {}})
+            item["published"].add(entry.category_raw)
+            if entry.code not in item["codes"]:
+                item["codes"].add(entry.code)
+                status = answers[entry.code].status.value
+                item["statuses"][status] = item["statuses"].get(status, 0) + 1
+        return [{"category": v["category"], "codes": len(v["codes"]),
+                 "statuses": v["statuses"], "published": sorted(v["published"])}
+                for _, v in sorted(table.items(), key=lambda kv: (-len(kv[1]["codes"]), kv[0]))]
+
+    # -- imports ------------------------------------------------------------------------
+
+    def import_list(self, path: str | Path, *, list_id: str = BUNDLED_LIST_ID,
+                    effective: dt.date | None = None, payer: str | None = None,
+                    line_of_business: str | None = None,
+                    program: str | None = None) -> ImportResult:
+        """Load a published file as a list or a new version of one (atomic)."""
+        result = import_published(self.store, path, list_id=list_id, effective=effective,
+                                  payer=payer, line_of_business=line_of_business, program=program)
+        self._reset()
+        return result
+
+    def import_hcpcs(self, path: str | Path) -> tuple[int, int]:
+        """Replace the CMS code set with a newer quarterly file; returns (codes, modifiers)."""
+        from precert.readers.hcpcs import read_hcpcs
+
+        cms = read_hcpcs(path)
+        self.store.replace_hcpcs(cms.name, cms.sha256, cms.codes, cms.modifiers)
+        self._reset()
+        return len(cms.codes), len(cms.modifiers)
+
+
+_default: Precert | None = None
+
+
+def default() -> Precert:
+    """The process-wide instance over ``PRECERT_HOME``."""
+    global _default
+    if _default is None:
+        _default = Precert()
+    return _default
+
+
+def determine(queries: str | Iterable[str], **kwargs: Any) -> list[Determination]:
+    """Answer codes with the default database (see :meth:`Precert.determine`)."""
+    return default().determine(queries, **kwargs)
+
+
+def search(text: str, **kwargs: Any) -> SearchResults:
+    """Search the default database (see :meth:`Precert.search`)."""
+    return default().search(text, **kwargs)
+
+
+def show(query: str, **kwargs: Any) -> CodeReport:
+    """Everything known about one code (see :meth:`Precert.show`)."""
+    return default().show(query, **kwargs)
+
+
+def lists() -> list[ListVersion]:
+    """Loaded list versions (see :meth:`Precert.lists`)."""
+    return default().lists()
+
+
+def categories(**kwargs: Any) -> list[dict[str, Any]]:
+    """Categories in force (see :meth:`Precert.categories`)."""
+    return default().categories(**kwargs)

@@ -1,0 +1,285 @@
+"""The one module that speaks SQL: an embedded SQLite database of lists, versions and CMS codes."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import sqlite3
+from collections.abc import Iterable, Iterator, Sequence
+from contextlib import contextmanager
+from pathlib import Path
+
+from precert.models import Entry, HcpcsCode, ListVersion, Status
+from precert.store.schema import MIGRATIONS, SCHEMA_VERSION
+
+__all__ = ["DatabaseError", "Store", "StoreError"]
+
+
+class StoreError(RuntimeError):
+    """The database cannot be used (corrupt, newer than this program, …); says what to do."""
+
+
+DatabaseError = sqlite3.DatabaseError
+
+_ENTRY_COLUMNS = (
+    "e.table_no, e.table_title, e.line, e.page, e.code, e.columns, e.raw, e.product, "
+    "e.category_raw, e.category, e.description_raw, e.description, e.status_raw, e.status, "
+    "e.platform, e.notation, v.list_id, v.version"
+)
+
+
+def _date(text: str | None) -> dt.date | None:
+    return dt.date.fromisoformat(text) if text else None
+
+
+def _iso(value: dt.date | None) -> str | None:
+    return value.isoformat() if value else None
+
+
+def _entry(row: sqlite3.Row | tuple[object, ...]) -> Entry:
+    (table, table_title, line, page, code, columns, raw, product, category_raw, category,
+     description_raw, description, status_raw, status, platform, notation, list_id, version) = row
+    return Entry(
+        list_id=str(list_id), version=str(version), table=int(str(table)),
+        table_title=str(table_title), line=int(str(line)), page=int(str(page)), code=str(code),
+        raw=tuple(json.loads(str(raw))), columns=tuple(json.loads(str(columns))),
+        product=str(product), category_raw=str(category_raw),
+        category=None if category is None else str(category),
+        description_raw=str(description_raw), description=str(description),
+        status_raw=str(status_raw), status=Status(str(status)), platform=str(platform),
+        notation=str(notation),
+    )
+
+
+def _hcpcs(row: tuple[object, ...]) -> HcpcsCode:
+    code, long_d, short_d, added, effective, terminated, action = row
+    return HcpcsCode(str(code), str(long_d), str(short_d), _date(added),  # type: ignore[arg-type]
+                     _date(effective), _date(terminated), str(action))  # type: ignore[arg-type]
+
+
+class Store:
+    """A SQLite file with the precert schema. Open with :meth:`open`."""
+
+    def __init__(self, path: Path, connection: sqlite3.Connection) -> None:
+        self.path = path
+        self.db = connection
+
+    @classmethod
+    def open(cls, path: str | Path, *, create: bool = True) -> Store:
+        """Open (and migrate) a database file; ``create=False`` refuses a missing file."""
+        path = Path(path)
+        if not create and not path.exists():
+            raise StoreError(f"no database at {path}")
+        try:
+            db = sqlite3.connect(path, isolation_level=None, check_same_thread=False)
+            db.execute("PRAGMA foreign_keys = ON")
+            db.execute("PRAGMA busy_timeout = 5000")
+            store = cls(path, db)
+            store._migrate()
+        except sqlite3.DatabaseError as exc:
+            raise StoreError(f"{path} is not a usable precert database ({exc})") from exc
+        return store
+
+    def close(self) -> None:
+        """Close the connection."""
+        self.db.close()
+
+    def _migrate(self) -> None:
+        current = int(self.db.execute("PRAGMA user_version").fetchone()[0])
+        if current > SCHEMA_VERSION:
+            raise StoreError(
+                f"{self.path} has schema version {current}, newer than this precert "
+                f"({SCHEMA_VERSION}); upgrade precert or point PRECERT_HOME elsewhere"
+            )
+        if current == SCHEMA_VERSION:
+            return
+        with self.transaction():
+            for number in range(current, SCHEMA_VERSION):
+                # executescript() would COMMIT first; run statement by statement instead.
+                for statement in MIGRATIONS[number].split(";\n"):
+                    if statement.strip():
+                        self.db.execute(statement)
+            self.db.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")
+
+    @contextmanager
+    def transaction(self) -> Iterator[sqlite3.Connection]:
+        """All or nothing: everything inside commits together or rolls back."""
+        self.db.execute("BEGIN IMMEDIATE")
+        try:
+            yield self.db
+        except BaseException:
+            self.db.execute("ROLLBACK")
+            raise
+        else:
+            self.db.execute("COMMIT")
+
+    def data_version(self) -> int:
+        """Changes when another connection commits; lets caches notice imports elsewhere."""
+        return int(self.db.execute("PRAGMA data_version").fetchone()[0])
+
+    def is_empty(self) -> bool:
+        """True before any list has been loaded."""
+        return self.db.execute("SELECT 1 FROM versions LIMIT 1").fetchone() is None
+
+    # -- lists and versions -------------------------------------------------------------
+
+    def versions(self, list_id: str | None = None) -> list[ListVersion]:
+        """All versions (of one list), in import order."""
+        sql = (
+            "SELECT v.list_id, v.version, v.title, l.payer, l.line_of_business, l.program, "
+            "v.source_name, v.sha256, v.effective, v.rows, l.platform FROM versions v "
+            "JOIN lists l ON l.id = v.list_id"
+        )
+        args: tuple[str, ...] = ()
+        if list_id is not None:
+            sql += " WHERE v.list_id = ?"
+            args = (list_id,)
+        rows = self.db.execute(sql + " ORDER BY v.list_id, v.id", args).fetchall()
+        return [ListVersion(r[0], r[1], r[2], r[3], r[4], r[5], r[6], r[7], _date(r[8]), r[9],
+                            r[10]) for r in rows]
+
+    def version_ids(self) -> dict[tuple[str, str], int]:
+        """Map (list id, version label) to the row id."""
+        rows = self.db.execute("SELECT list_id, version, id FROM versions")
+        return {(r[0], r[1]): r[2] for r in rows}
+
+    def find_version_by_sha(self, list_id: str, sha256: str) -> str | None:
+        """The version label of a list already imported from a file with this hash."""
+        row = self.db.execute("SELECT version FROM versions WHERE list_id = ? AND sha256 = ?",
+                              (list_id, sha256)).fetchone()
+        return None if row is None else str(row[0])
+
+    def insert_version(self, version: ListVersion, entries: Sequence[Entry], *, pages: int,
+                       footer: str, list_title: str, notes_by_entry: Sequence[str]) -> None:
+        """Insert a list (if new), one version and all its entries, in one transaction."""
+        with self.transaction() as db:
+            db.execute(
+                "INSERT INTO lists (id, title, payer, line_of_business, program, platform) "
+                "VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT(id) DO NOTHING",
+                (version.list_id, list_title, version.payer, version.line_of_business,
+                 version.program, version.platform),
+            )
+            cursor = db.execute(
+                "INSERT INTO versions (list_id, version, title, source_name, sha256, effective, "
+                "rows, pages, footer) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                (version.list_id, version.version, version.title, version.source_name,
+                 version.sha256, _iso(version.effective), len(entries), pages, footer),
+            )
+            version_id = cursor.lastrowid
+            for entry, notes in zip(entries, notes_by_entry, strict=True):
+                cur = db.execute(
+                    "INSERT INTO entries (version_id, table_no, table_title, line, page, code, "
+                    "columns, raw, product, category_raw, category, description_raw, "
+                    "description, status_raw, status, platform, notation) "
+                    "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                    (version_id, entry.table, entry.table_title, entry.line, entry.page,
+                     entry.code, json.dumps(entry.columns), json.dumps(entry.raw),
+                     entry.product, entry.category_raw, entry.category, entry.description_raw,
+                     entry.description, entry.status_raw, entry.status.value, entry.platform,
+                     entry.notation),
+                )
+                db.execute(
+                    "INSERT INTO entries_fts (rowid, code, description, category, notes) "
+                    "VALUES (?, ?, ?, ?, ?)",
+                    (cur.lastrowid, entry.code, entry.description, entry.category or "", notes),
+                )
+
+    def list_row(self, list_id: str) -> tuple[str, str, str, str, str] | None:
+        """(title, payer, line of business, program, platform) of a list, or None."""
+        row = self.db.execute(
+            "SELECT title, payer, line_of_business, program, platform FROM lists WHERE id = ?",
+            (list_id,),
+        ).fetchone()
+        return None if row is None else (row[0], row[1], row[2], row[3], row[4])
+
+    # -- entries --------------------------------------------------------------------------
+
+    def entries(self, codes: Iterable[str] | None = None,
+                versions: Sequence[tuple[str, str]] | None = None) -> list[Entry]:
+        """Entries for some codes (or all), of some versions (or all), in source order."""
+        sql = (f"SELECT {_ENTRY_COLUMNS} FROM entries e JOIN versions v ON v.id = e.version_id")
+        where: list[str] = []
+        args: list[object] = []
+        if codes is not None:
+            code_list = list(codes)
+            if not code_list:
+                return []
+            where.append(f"e.code IN ({','.join('?' * len(code_list))})")
+            args.extend(code_list)
+        if versions is not None:
+            if not versions:
+                return []
+            where.append("(" + " OR ".join("(v.list_id = ? AND v.version = ?)" for _ in versions)
+                         + ")")
+            for list_id, version in versions:
+                args.extend((list_id, version))
+        if where:
+            sql += " WHERE " + " AND ".join(where)
+        sql += " ORDER BY v.list_id, v.id, e.table_no, e.line"
+        return [_entry(r) for r in self.db.execute(sql, args)]
+
+    def entry_ids(self, ids: Sequence[int]) -> dict[int, Entry]:
+        """Entries by row id (used by search)."""
+        if not ids:
+            return {}
+        sql = (f"SELECT e.id, {_ENTRY_COLUMNS} FROM entries e JOIN versions v "
+               f"ON v.id = e.version_id WHERE e.id IN ({','.join('?' * len(ids))})")
+        return {int(r[0]): _entry(r[1:]) for r in self.db.execute(sql, list(ids))}
+
+    # -- search ---------------------------------------------------------------------------
+
+    def search(self, match: str, limit: int) -> list[tuple[int, float]]:
+        """FTS5 match expression -> (entry id, bm25 rank), best first (code column weighs most)."""
+        sql = ("SELECT rowid, bm25(entries_fts, 10.0, 2.0, 3.0, 1.0) AS rank FROM entries_fts "
+               "WHERE entries_fts MATCH ? ORDER BY rank LIMIT ?")
+        return [(int(r[0]), float(r[1])) for r in self.db.execute(sql, (match, limit))]
+
+    def vocabulary(self) -> list[tuple[str, int]]:
+        """Every indexed term with its document count (for typo correction)."""
+        return [(str(r[0]), int(r[1])) for r in
+                self.db.execute("SELECT term, doc FROM entries_vocab")]
+
+    # -- CMS HCPCS --------------------------------------------------------------------------
+
+    def hcpcs(self, codes: Iterable[str] | None = None, kind: str = "code") -> dict[str, HcpcsCode]:
+        """CMS records for some codes (or all) of a kind ("code" or "modifier")."""
+        sql = ("SELECT code, long_description, short_description, added, effective, terminated, "
+               "action FROM hcpcs WHERE kind = ?")
+        args: list[object] = [kind]
+        if codes is not None:
+            code_list = list(codes)
+            if not code_list:
+                return {}
+            sql += f" AND code IN ({','.join('?' * len(code_list))})"
+            args.extend(code_list)
+        return {str(r[0]): _hcpcs(r) for r in self.db.execute(sql, args)}
+
+    def hcpcs_loaded(self) -> bool:
+        """True once a CMS file has been loaded."""
+        return self.db.execute("SELECT 1 FROM hcpcs_files LIMIT 1").fetchone() is not None
+
+    def hcpcs_files(self) -> list[tuple[str, str, int, int]]:
+        """(name, sha256, codes, modifiers) of the loaded CMS file(s)."""
+        return [(r[0], r[1], r[2], r[3]) for r in self.db.execute(
+            "SELECT name, sha256, codes, modifiers FROM hcpcs_files")]
+
+    def replace_hcpcs(self, name: str, sha256: str, codes: dict[str, HcpcsCode],
+                      modifiers: dict[str, HcpcsCode]) -> None:
+        """Replace the CMS code set with a newer file, atomically."""
+        with self.transaction() as db:
+            db.execute("DELETE FROM hcpcs")
+            db.execute("DELETE FROM hcpcs_files")
+            for kind, records in (("code", codes), ("modifier", modifiers)):
+                db.executemany(
+                    "INSERT INTO hcpcs VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+                    [(r.code, kind, r.long_description, r.short_description, _iso(r.added),
+                      _iso(r.effective), _iso(r.terminated), r.action) for r in records.values()],
+                )
+            db.execute("INSERT INTO hcpcs_files VALUES (?, ?, ?, ?)",
+                       (sha256, name, len(codes), len(modifiers)))
+
+    # -- maintenance ----------------------------------------------------------------------
+
+    def dump(self) -> list[str]:
+        """The whole database as SQL statements (tests compare dumps before and after)."""
+        return list(self.db.iterdump())

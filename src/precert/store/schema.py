@@ -1,0 +1,75 @@
+"""The SQLite schema as an ordered list of migrations; PRAGMA user_version records how far a file is."""
+
+from __future__ import annotations
+
+MIGRATIONS: tuple[str, ...] = (
+    # 1: lists, versions, entries, the CMS code set and the search index.
+    """
+    CREATE TABLE lists (
+        id TEXT PRIMARY KEY,
+        title TEXT NOT NULL,
+        payer TEXT NOT NULL,
+        line_of_business TEXT NOT NULL,
+        program TEXT NOT NULL,
+        platform TEXT NOT NULL DEFAULT ''
+    );
+    CREATE TABLE versions (
+        id INTEGER PRIMARY KEY,
+        list_id TEXT NOT NULL REFERENCES lists(id),
+        version TEXT NOT NULL,
+        title TEXT NOT NULL,
+        source_name TEXT NOT NULL,
+        sha256 TEXT NOT NULL,
+        effective TEXT,
+        rows INTEGER NOT NULL,
+        pages INTEGER NOT NULL,
+        footer TEXT NOT NULL DEFAULT '',
+        UNIQUE (list_id, version),
+        UNIQUE (list_id, sha256)
+    );
+    CREATE TABLE entries (
+        id INTEGER PRIMARY KEY,
+        version_id INTEGER NOT NULL REFERENCES versions(id),
+        table_no INTEGER NOT NULL,
+        table_title TEXT NOT NULL,
+        line INTEGER NOT NULL,
+        page INTEGER NOT NULL,
+        code TEXT NOT NULL,
+        columns TEXT NOT NULL,
+        raw TEXT NOT NULL,
+        product TEXT NOT NULL,
+        category_raw TEXT NOT NULL,
+        category TEXT,
+        description_raw TEXT NOT NULL,
+        description TEXT NOT NULL,
+        status_raw TEXT NOT NULL,
+        status TEXT NOT NULL,
+        platform TEXT NOT NULL,
+        notation TEXT NOT NULL
+    );
+    CREATE INDEX entries_code ON entries(code);
+    CREATE INDEX entries_version ON entries(version_id);
+    CREATE TABLE hcpcs (
+        code TEXT PRIMARY KEY,
+        kind TEXT NOT NULL CHECK (kind IN ('code', 'modifier')),
+        long_description TEXT NOT NULL,
+        short_description TEXT NOT NULL,
+        added TEXT,
+        effective TEXT,
+        terminated TEXT,
+        action TEXT NOT NULL
+    ) WITHOUT ROWID;
+    CREATE TABLE hcpcs_files (
+        sha256 TEXT PRIMARY KEY,
+        name TEXT NOT NULL,
+        codes INTEGER NOT NULL,
+        modifiers INTEGER NOT NULL
+    );
+    CREATE VIRTUAL TABLE entries_fts USING fts5(
+        code, description, category, notes, tokenize = 'porter unicode61'
+    );
+    CREATE VIRTUAL TABLE entries_vocab USING fts5vocab(entries_fts, 'row');
+    """,
+)
+
+SCHEMA_VERSION = len(MIGRATIONS)
