@@ -33,13 +33,18 @@ def machine() -> str:
             if line.startswith("model name"):
                 cpu = line.split(":", 1)[1].strip()
                 break
-        mem = next(l for l in Path("/proc/meminfo").read_text().splitlines()
-                   if l.startswith("MemTotal"))
+        mem = next(
+            row
+            for row in Path("/proc/meminfo").read_text().splitlines()
+            if row.startswith("MemTotal")
+        )
         gib = int(mem.split()[1]) / 1024 / 1024
     except (OSError, StopIteration):
         gib = 0.0
-    return (f"{platform.system()} {platform.release()}, {os.cpu_count()} cores ({cpu}), "
-            f"{gib:.0f} GiB RAM, Python {platform.python_version()}")
+    return (
+        f"{platform.system()} {platform.release()}, {os.cpu_count()} cores ({cpu}), "
+        f"{gib:.0f} GiB RAM, Python {platform.python_version()}"
+    )
 
 
 def main(names: list[str]) -> int:
@@ -52,20 +57,26 @@ def main(names: list[str]) -> int:
         name = script.stem
         print(f"== {name}", file=sys.stderr, flush=True)
         started = time.time()
-        run = subprocess.run([sys.executable, str(script)], cwd=ROOT, stdout=subprocess.PIPE,
-                             text=True, check=False)
+        run = subprocess.run(
+            [sys.executable, str(script)], cwd=ROOT, stdout=subprocess.PIPE, text=True, check=False
+        )
         if run.returncode != 0:
             failed += 1
             print(f"!! {name} failed with exit code {run.returncode}", file=sys.stderr)
             continue
         stamp = time.strftime("%Y-%m-%d", time.gmtime())
-        body = (f"<!-- bench:{name} -->\n{run.stdout.strip()}\n\n"
-                f"_Run {stamp} on {machine()}; `python bench/run_all.py {name}` "
-                f"took {time.time() - started:.0f} s._\n<!-- /bench:{name} -->")
-        pattern = re.compile(rf"<!-- bench:{re.escape(name)} -->.*?<!-- /bench:{re.escape(name)} -->",
-                             re.DOTALL)
-        text = pattern.sub(lambda _: body, text) if pattern.search(text) else (
-            text.rstrip() + "\n\n" + body + "\n")
+        body = (
+            f"<!-- bench:{name} -->\n{run.stdout.strip()}\n\n"
+            f"_Run {stamp} on {machine()}; `python bench/run_all.py {name}` "
+            f"took {time.time() - started:.0f} s._\n<!-- /bench:{name} -->"
+        )
+        pattern = re.compile(
+            rf"<!-- bench:{re.escape(name)} -->.*?<!-- /bench:{re.escape(name)} -->", re.DOTALL
+        )
+        if pattern.search(text):
+            text = pattern.sub(body.replace("\\", "\\\\"), text)
+        else:
+            text = text.rstrip() + "\n\n" + body + "\n"
         print(run.stdout)
     DOC.parent.mkdir(exist_ok=True)
     DOC.write_text(text.rstrip() + "\n")

@@ -81,9 +81,9 @@ def split_queries(text: str) -> list[str]:
                 if group:
                     queries.append(" ".join(group))
                 group, group_is_code = [token], True
-            elif group_is_code and _MODIFIER_TOKEN.fullmatch(token):
-                group.append(token)
-            elif group and not group_is_code:
+            elif (group_is_code and _MODIFIER_TOKEN.fullmatch(token)) or (
+                group and not group_is_code
+            ):
                 group.append(token)
             else:
                 if group:

@@ -52,7 +52,9 @@ def identity(published: PublishedList) -> tuple[str, str, str]:
     return payer, lob, program
 
 
-def entries_of(published: PublishedList, list_id: str, version: str) -> tuple[list[Entry], list[str]]:
+def entries_of(
+    published: PublishedList, list_id: str, version: str
+) -> tuple[list[Entry], list[str]]:
     """Build entries (raw cells kept, clean values added) and their searchable note text."""
     entries: list[Entry] = []
     notes: list[str] = []
@@ -61,15 +63,28 @@ def entries_of(published: PublishedList, list_id: str, version: str) -> tuple[li
             f = row.fields
             description_raw = f.get("description", "")
             notation = f.get("notation", "")
-            entries.append(Entry(
-                list_id=list_id, version=version, table=table.number, table_title=table.title,
-                line=row.line, page=row.page, code=f["code"], raw=row.cells,
-                columns=table.columns, product=f.get("product", ""),
-                category_raw=f.get("category", ""), category=clean_category(f.get("category", "")),
-                description_raw=description_raw, description=clean_description(description_raw),
-                status_raw=f["status"], status=published_status(f["status"]),
-                platform=f.get("platform", ""), notation=notation,
-            ))
+            entries.append(
+                Entry(
+                    list_id=list_id,
+                    version=version,
+                    table=table.number,
+                    table_title=table.title,
+                    line=row.line,
+                    page=row.page,
+                    code=f["code"],
+                    raw=row.cells,
+                    columns=table.columns,
+                    product=f.get("product", ""),
+                    category_raw=f.get("category", ""),
+                    category=clean_category(f.get("category", "")),
+                    description_raw=description_raw,
+                    description=clean_description(description_raw),
+                    status_raw=f["status"],
+                    status=published_status(f["status"]),
+                    platform=f.get("platform", ""),
+                    notation=notation,
+                )
+            )
             notes.append(" ".join(row_rules(notation, description_raw).notes))
     return entries, notes
 
@@ -95,14 +110,22 @@ def import_published(
     existing = store.find_version_by_sha(list_id, published.sha256)
     if existing is not None:
         codes = len({r.fields["code"] for t in published.tables for r in t.rows})
-        return ImportResult(list_id, existing, sum(len(t.rows) for t in published.tables), codes,
-                            False, f"{published.name} is already {list_id} {existing}; nothing to do")
+        return ImportResult(
+            list_id,
+            existing,
+            sum(len(t.rows) for t in published.tables),
+            codes,
+            False,
+            f"{published.name} is already {list_id} {existing}; nothing to do",
+        )
     known = store.list_row(list_id)
     read_payer, read_lob, read_program = identity(published)
     if known is not None:
         _, known_payer, known_lob, known_program, platform = known
-        for given, have, what in ((payer, known_payer, "payer"),
-                                  (line_of_business, known_lob, "line of business")):
+        for given, have, what in (
+            (payer, known_payer, "payer"),
+            (line_of_business, known_lob, "line of business"),
+        ):
             if given is not None and given.lower() != have.lower():
                 raise ValueError(f"list {list_id} belongs to {what} {have!r}, not {given!r}")
         payer, line_of_business, program = known_payer, known_lob, known_program
@@ -113,17 +136,43 @@ def import_published(
         platform = ""
     platforms = {r.fields.get("platform", "") for t in published.tables for r in t.rows}
     if not platform:
-        platform = EVICORE_PLATFORM if "CareCore National" in platforms else ", ".join(
-            sorted(p for p in platforms if p))
+        platform = (
+            EVICORE_PLATFORM
+            if "CareCore National" in platforms
+            else ", ".join(sorted(p for p in platforms if p))
+        )
     number = len(store.versions(list_id)) + 1
     version = f"v{number}"
     entries, notes = entries_of(published, list_id, version)
-    record = ListVersion(list_id, version, published.title, payer, line_of_business, program,
-                         published.name, published.sha256, effective, len(entries), platform)
-    store.insert_version(record, entries, pages=published.pages, footer=published.footer,
-                         list_title=published.title, notes_by_entry=notes)
+    record = ListVersion(
+        list_id,
+        version,
+        published.title,
+        payer,
+        line_of_business,
+        program,
+        published.name,
+        published.sha256,
+        effective,
+        len(entries),
+        platform,
+    )
+    store.insert_version(
+        record,
+        entries,
+        pages=published.pages,
+        footer=published.footer,
+        list_title=published.title,
+        notes_by_entry=notes,
+    )
     codes = len({e.code for e in entries})
     when = effective.isoformat() if effective else "unknown (in force until a later version)"
-    return ImportResult(list_id, version, len(entries), codes, True,
-                        f"imported {published.name} as {list_id} {version}: {len(entries)} rows, "
-                        f"{codes} codes, effective {when}")
+    return ImportResult(
+        list_id,
+        version,
+        len(entries),
+        codes,
+        True,
+        f"imported {published.name} as {list_id} {version}: {len(entries)} rows, "
+        f"{codes} codes, effective {when}",
+    )

@@ -18,8 +18,11 @@ from precert.models import (
     Status,
 )
 
-PUBLISHED_STATUS = {"yes": Status.REQUIRED, "no": Status.NOT_REQUIRED,
-                    "out of scope": Status.OUT_OF_SCOPE}
+PUBLISHED_STATUS = {
+    "yes": Status.REQUIRED,
+    "no": Status.NOT_REQUIRED,
+    "out of scope": Status.OUT_OF_SCOPE,
+}
 RENTAL_MODIFIERS = frozenset({"RR"})
 MISSING_CATEGORIES = frozenset({"", "0", "#N/A", "N/A", "NA", "-"})
 _ACRONYMS = ("TENS", "DME", "CPAP", "BIPAP", "AED", "IPPB", "O&P", "CGM", "NMES", "PAP")
@@ -38,9 +41,12 @@ _NOTE_MARKERS = (
     re.compile(r"[\s.\-*]*\*?Requires precertification through.*$", re.IGNORECASE | re.DOTALL),
 )
 _FAMILIES = {
-    "A": "medical and surgical supplies", "B": "enteral and parenteral therapy",
-    "E": "durable medical equipment", "K": "temporary DME codes",
-    "L": "orthotics and prosthetics", "S": "temporary national codes",
+    "A": "medical and surgical supplies",
+    "B": "enteral and parenteral therapy",
+    "E": "durable medical equipment",
+    "K": "temporary DME codes",
+    "L": "orthotics and prosthetics",
+    "S": "temporary national codes",
 }
 
 NOTE_OUT_OF_SCOPE = (
@@ -50,7 +56,7 @@ NOTE_OUT_OF_SCOPE = (
 )
 NOTE_NOT_LISTED = (
     "No loaded list of this payer and line of business mentions this code. That is not "
-    "\"no prior authorization\": check the payer's master precertification list and the "
+    '"no prior authorization": check the payer\'s master precertification list and the '
     "member's plan."
 )
 NOTE_NOT_REQUIRED = "In the program; the list says no prior authorization is needed."
@@ -102,8 +108,9 @@ def clean_category(raw: str) -> str | None:
     cleaned = text.lower()
     cleaned = cleaned[:1].upper() + cleaned[1:]
     for acronym in _ACRONYMS:
-        cleaned = re.sub(rf"(?<![A-Za-z]){re.escape(acronym)}(?![A-Za-z])", acronym, cleaned,
-                         flags=re.IGNORECASE)
+        cleaned = re.sub(
+            rf"(?<![A-Za-z]){re.escape(acronym)}(?![A-Za-z])", acronym, cleaned, flags=re.IGNORECASE
+        )
     return cleaned
 
 
@@ -112,7 +119,9 @@ def category_problems(code: str, raw: str) -> list[str]:
     text = raw.strip()
     if text.upper() in MISSING_CATEGORIES:
         shown = repr(text) if text else "blank"
-        return [f"The published category is {shown}: the list does not say what {code} is filed under."]
+        return [
+            f"The published category is {shown}: the list does not say what {code} is filed under."
+        ]
     family = _FAMILIES.get(code[:1])
     if code.startswith("L") and re.search(r"sleep|cpap", text, re.IGNORECASE):
         return [f"The published category {text!r} does not fit code family {code[0]} ({family})."]
@@ -132,8 +141,12 @@ def row_rules(notation: str, description: str = "") -> RowRules:
     if cigna:
         option = _OPTION.search(text)
         fax = _FAX.search(text)
-        contact = Contact("Cigna", phone=cigna.group(1), fax=fax.group(1) if fax else None,
-                          option=option.group(1) if option else None)
+        contact = Contact(
+            "Cigna",
+            phone=cigna.group(1),
+            fax=fax.group(1) if fax else None,
+            option=option.group(1) if option else None,
+        )
     elif _CIGNA_PRECERT.search(text):
         contact = Contact("Cigna")
     effective = None
@@ -155,14 +168,29 @@ def row_rules(notation: str, description: str = "") -> RowRules:
     )
 
 
-def invalid(parsed: ParsedCode, payer: str | None, lob: str | None,
-            date: dt.date | None = None) -> Determination:
+def invalid(
+    parsed: ParsedCode, payer: str | None, lob: str | None, date: dt.date | None = None
+) -> Determination:
     """The answer for input that is not a code."""
     return Determination(
-        query=parsed.query, payer=payer, line_of_business=lob, code=None, modifiers=(),
-        status=Status.INVALID, submit_to=None, notes=(), warnings=(), description=None,
-        category=None, hcpcs=None, hcpcs_known=False, effective=None, sources=(),
-        system=None, message=parsed.error, date=date,
+        query=parsed.query,
+        payer=payer,
+        line_of_business=lob,
+        code=None,
+        modifiers=(),
+        status=Status.INVALID,
+        submit_to=None,
+        notes=(),
+        warnings=(),
+        description=None,
+        category=None,
+        hcpcs=None,
+        hcpcs_known=False,
+        effective=None,
+        sources=(),
+        system=None,
+        message=parsed.error,
+        date=date,
     )
 
 
@@ -194,21 +222,36 @@ def determine(
             warnings.append(f"{code} is not in the CMS HCPCS Level II code set.")
         elif hcpcs.terminated is not None and hcpcs.terminated < when:
             listed = " yet the list still includes it" if entries else ""
-            warnings.append(f"CMS terminated {code} on {hcpcs.terminated.isoformat()}{listed}; "
-                            "claims for later dates of service need a current code.")
+            warnings.append(
+                f"CMS terminated {code} on {hcpcs.terminated.isoformat()}{listed}; "
+                "claims for later dates of service need a current code."
+            )
         elif hcpcs.effective is not None and hcpcs.added is not None and hcpcs.added > when:
-            warnings.append(f"CMS added {code} on {hcpcs.added.isoformat()}, after {when.isoformat()}.")
+            warnings.append(
+                f"CMS added {code} on {hcpcs.added.isoformat()}, after {when.isoformat()}."
+            )
     if not entries:
         note = NOTE_NOT_LISTED
         if parsed.system == "CPT":
-            note = ("CPT code: this list covers HCPCS Level II codes only. " + note)
+            note = "CPT code: this list covers HCPCS Level II codes only. " + note
         return Determination(
-            query=parsed.query, payer=payer, line_of_business=line_of_business, code=code,
-            modifiers=parsed.modifiers, status=Status.NOT_LISTED, submit_to=None,
-            notes=(note,), warnings=tuple(warnings),
-            description=hcpcs.long_description if hcpcs else None, category=None, hcpcs=hcpcs,
-            hcpcs_known=hcpcs is not None, effective=version_effective,
-            sources=(), system=parsed.system, date=date,
+            query=parsed.query,
+            payer=payer,
+            line_of_business=line_of_business,
+            code=code,
+            modifiers=parsed.modifiers,
+            status=Status.NOT_LISTED,
+            submit_to=None,
+            notes=(note,),
+            warnings=tuple(warnings),
+            description=hcpcs.long_description if hcpcs else None,
+            category=None,
+            hcpcs=hcpcs,
+            hcpcs_known=hcpcs is not None,
+            effective=version_effective,
+            sources=(),
+            system=parsed.system,
+            date=date,
         )
     ordered = sorted(entries, key=lambda e: (RESTRICTIVENESS[e.status], e.list_id, e.table, e.line))
     winner = ordered[0]
@@ -216,10 +259,14 @@ def determine(
     statuses = {e.status for e in entries}
     conflict = len(statuses) > 1
     if conflict:
-        said = "; ".join(f"table {e.table} (line {e.line}) says {e.status_raw!r}"
-                         for e in sorted(entries, key=lambda e: (e.list_id, e.table, e.line)))
-        warnings.append(f"The sources disagree on {code}: {said}. The most restrictive answer "
-                        f"({status.label}) is given.")
+        said = "; ".join(
+            f"table {e.table} (line {e.line}) says {e.status_raw!r}"
+            for e in sorted(entries, key=lambda e: (e.list_id, e.table, e.line))
+        )
+        warnings.append(
+            f"The sources disagree on {code}: {said}. The most restrictive answer "
+            f"({status.label}) is given."
+        )
     rules = [row_rules(e.notation, e.description_raw) for e in ordered]
     for rule in rules:
         for note in rule.notes:
@@ -238,17 +285,21 @@ def determine(
     if any(r.sleep_program for r in rules):
         notes.append(NOTE_SLEEP)
     rental = sorted(set(parsed.modifiers) & RENTAL_MODIFIERS)
-    if any(r.purchase_only for r in rules):
-        if rental:
-            warnings.append(f"Modifier {rental[0]} means rental, but the list says {code} is "
-                            "purchase only.")
+    if rental and any(r.purchase_only for r in rules):
+        warnings.append(
+            f"Modifier {rental[0]} means rental, but the list says {code} is purchase only."
+        )
     over = next((r.purchase_only_over for r in rules if r.purchase_only_over), None)
     if over is not None and rental:
-        warnings.append(f"Modifier {rental[0]} means rental; if {code} is requested with more "
-                        f"than {over} components it is purchase only.")
+        warnings.append(
+            f"Modifier {rental[0]} means rental; if {code} is requested with more "
+            f"than {over} components it is purchase only."
+        )
     if effective is not None and effective > when and effective != version_effective:
-        warnings.append(f"The requirement for {code} takes effect {effective.isoformat()}, after "
-                        f"the date {when.isoformat()}.")
+        warnings.append(
+            f"The requirement for {code} takes effect {effective.isoformat()}, after "
+            f"the date {when.isoformat()}."
+        )
     categories = [e for e in ordered if e.category is not None]
     problems: list[str] = []
     for entry in ordered:
@@ -260,13 +311,26 @@ def determine(
     warnings.extend(problems)
     described = max(ordered, key=lambda e: (len(e.description), -e.table))
     return Determination(
-        query=parsed.query, payer=payer, line_of_business=line_of_business, code=code,
-        modifiers=parsed.modifiers, status=status, submit_to=submit_to, notes=tuple(notes),
-        warnings=tuple(warnings), description=described.description,
-        category=categories[0].category if categories else None, hcpcs=hcpcs,
-        hcpcs_known=hcpcs is not None, effective=effective,
-        sources=tuple(e.source for e in sorted(entries, key=lambda e: (e.list_id, e.table, e.line))),
-        system=parsed.system, conflict=conflict, date=date,
+        query=parsed.query,
+        payer=payer,
+        line_of_business=line_of_business,
+        code=code,
+        modifiers=parsed.modifiers,
+        status=status,
+        submit_to=submit_to,
+        notes=tuple(notes),
+        warnings=tuple(warnings),
+        description=described.description,
+        category=categories[0].category if categories else None,
+        hcpcs=hcpcs,
+        hcpcs_known=hcpcs is not None,
+        effective=effective,
+        sources=tuple(
+            e.source for e in sorted(entries, key=lambda e: (e.list_id, e.table, e.line))
+        ),
+        system=parsed.system,
+        conflict=conflict,
+        date=date,
         versions=tuple(dict.fromkeys(f"{e.list_id}@{e.version}" for e in ordered)),
     )
 

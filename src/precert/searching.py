@@ -28,21 +28,25 @@ def within_one_edit(a: str, b: str) -> bool:
         diff = [i for i in range(la) if a[i] != b[i]]
         if len(diff) == 1:
             return True
-        return (len(diff) == 2 and diff[1] == diff[0] + 1
-                and a[diff[0]] == b[diff[1]] and a[diff[1]] == b[diff[0]])
+        return (
+            len(diff) == 2
+            and diff[1] == diff[0] + 1
+            and a[diff[0]] == b[diff[1]]
+            and a[diff[1]] == b[diff[0]]
+        )
     if la > lb:
         a, b = b, a
-    for i in range(len(a) + 1):
-        if a[:i] == b[:i] and a[i:] == b[i + 1 :]:
-            return True
-    return False
+    return any(a[:i] == b[:i] and a[i:] == b[i + 1 :] for i in range(len(a) + 1))
 
 
 def corrections(term: str, vocabulary: list[tuple[str, int]]) -> list[str]:
-    """Indexed terms one edit away from ``term`` (or from its plain plural stem), most used first."""
+    """Indexed terms one edit away from ``term`` (or its plain plural stem), most used first."""
     if len(term) < 4 or term.isdigit():
         return []
     stems = {term, term.rstrip("s")}
-    found = [(count, word) for word, count in vocabulary
-             if abs(len(word) - len(term)) <= 2 and any(within_one_edit(s, word) for s in stems)]
+    found = [
+        (count, word)
+        for word, count in vocabulary
+        if abs(len(word) - len(term)) <= 2 and any(within_one_edit(s, word) for s in stems)
+    ]
     return [w for _, w in sorted(found, reverse=True)[:3]]

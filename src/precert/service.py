@@ -72,9 +72,13 @@ class CodeReport:
         return {
             **self.determination.to_dict(),
             "rows": [
-                {**e.source.to_dict(), "status": e.status.value, "published": dict(
-                    zip(e.columns, e.raw, strict=True)), "category_raw": e.category_raw,
-                 "description_raw": e.description_raw}
+                {
+                    **e.source.to_dict(),
+                    "status": e.status.value,
+                    "published": dict(zip(e.columns, e.raw, strict=True)),
+                    "category_raw": e.category_raw,
+                    "description_raw": e.description_raw,
+                }
                 for e in self.entries
             ],
         }
@@ -90,8 +94,11 @@ class SearchResults:
 
     def to_dict(self) -> dict[str, Any]:
         """JSON shape of `precert search --json` and `GET /v1/search`."""
-        return {"query": self.query, "corrections": self.corrections,
-                "results": [h.to_dict() for h in self.hits]}
+        return {
+            "query": self.query,
+            "corrections": self.corrections,
+            "results": [h.to_dict() for h in self.hits],
+        }
 
 
 class Precert:
@@ -129,8 +136,10 @@ class Precert:
                 raise
             aside = self.path.with_name(f"{DB_NAME}.corrupt-{os.getpid()}")
             os.replace(self.path, aside)
-            self.notices.append(f"the database was unusable ({exc}); moved it to {aside} and "
-                                "rebuilt it from the bundled list (re-import your own lists)")
+            self.notices.append(
+                f"the database was unusable ({exc}); moved it to {aside} and "
+                "rebuilt it from the bundled list (re-import your own lists)"
+            )
             self.build()
             return Store.open(self.path, create=False)
 
@@ -194,8 +203,12 @@ class Precert:
             self._versions = store.versions()
         return [v for v in self._versions if list_id is None or v.list_id == list_id]
 
-    def scope(self, payer: str | None = None, line_of_business: str | None = None,
-              date: dt.date | None = None) -> Scope:
+    def scope(
+        self,
+        payer: str | None = None,
+        line_of_business: str | None = None,
+        date: dt.date | None = None,
+    ) -> Scope:
         """Resolve payer and line of business (default: the only one loaded) and the versions
         in force on ``date`` (default: today)."""
         when = date or dt.date.today()
@@ -205,32 +218,48 @@ class Precert:
             return cached
         all_versions = self.versions()
         pairs = sorted({(v.payer, v.line_of_business) for v in all_versions})
-        chosen = [p for p in pairs
-                  if (payer is None or p[0].lower() == payer.lower())
-                  and (line_of_business is None or p[1].lower() == line_of_business.lower())]
+        chosen = [
+            p
+            for p in pairs
+            if (payer is None or p[0].lower() == payer.lower())
+            and (line_of_business is None or p[1].lower() == line_of_business.lower())
+        ]
         if not chosen:
             known = ", ".join(f"{p} / {lob}" for p, lob in pairs) or "none"
-            raise ScopeError(f"no list loaded for payer {payer or 'any'!r} and line of business "
-                             f"{line_of_business or 'any'!r}; loaded: {known}")
+            raise ScopeError(
+                f"no list loaded for payer {payer or 'any'!r} and line of business "
+                f"{line_of_business or 'any'!r}; loaded: {known}"
+            )
         if len(chosen) > 1:
             known = ", ".join(f"{p} / {lob}" for p, lob in chosen)
-            raise ScopeError(f"several payers / lines of business are loaded ({known}); "
-                             "say which one (payer=…, line_of_business=…)")
+            raise ScopeError(
+                f"several payers / lines of business are loaded ({known}); "
+                "say which one (payer=…, line_of_business=…)"
+            )
         the_payer, the_lob = chosen[0]
         in_force: list[ListVersion] = []
         missing: list[str] = []
-        lists = sorted({v.list_id for v in all_versions
-                        if (v.payer, v.line_of_business) == (the_payer, the_lob)})
+        lists = sorted(
+            {
+                v.list_id
+                for v in all_versions
+                if (v.payer, v.line_of_business) == (the_payer, the_lob)
+            }
+        )
         for list_id in lists:
-            candidates = [v for v in all_versions if v.list_id == list_id
-                          and (v.effective is None or v.effective <= when)]
+            candidates = [
+                v
+                for v in all_versions
+                if v.list_id == list_id and (v.effective is None or v.effective <= when)
+            ]
             if not candidates:
                 missing.append(list_id)
                 continue
             # Latest effective date wins; an unknown date counts as "since always".
             order = {id(v): i for i, v in enumerate(all_versions)}
-            in_force.append(max(candidates, key=lambda v: (v.effective or dt.date.min,
-                                                           order[id(v)])))
+            in_force.append(
+                max(candidates, key=lambda v: (v.effective or dt.date.min, order[id(v)]))
+            )
         result = Scope(the_payer, the_lob, when, tuple(in_force), tuple(missing))
         self._scopes[key] = result
         return result
@@ -257,9 +286,14 @@ class Precert:
             self._modifiers = self.store.hcpcs(kind="modifier")
         return self._modifiers
 
-    def determine(self, queries: str | Iterable[str], *, payer: str | None = None,
-                  line_of_business: str | None = None,
-                  date: dt.date | None = None) -> list[Determination]:
+    def determine(
+        self,
+        queries: str | Iterable[str],
+        *,
+        payer: str | None = None,
+        line_of_business: str | None = None,
+        date: dt.date | None = None,
+    ) -> list[Determination]:
         """Answer every code in ``queries`` (a string of one or more codes, or a list of them),
         in order. Never raises for bad codes: they come back as ``invalid``."""
         self._fresh()
@@ -298,24 +332,36 @@ class Precert:
                 result.append(item)
         return result
 
-    def _answer(self, parsed: ParsedCode, scope: Scope, keys: set[tuple[str, str]],
-                effective: dict[str, dt.date | None],
-                modifiers: dict[str, HcpcsCode]) -> Determination:
+    def _answer(
+        self,
+        parsed: ParsedCode,
+        scope: Scope,
+        keys: set[tuple[str, str]],
+        effective: dict[str, dt.date | None],
+        modifiers: dict[str, HcpcsCode],
+    ) -> Determination:
         if parsed.code is None:
             return invalid(parsed, scope.payer, scope.line_of_business, scope.date)
-        entries = [e for e in self._entries.get(parsed.code, ())
-                   if (e.list_id, e.version) in keys]
+        entries = [e for e in self._entries.get(parsed.code, ()) if (e.list_id, e.version) in keys]
         answer = rule_determine(
-            parsed, entries, payer=scope.payer, line_of_business=scope.line_of_business,
-            hcpcs=self._hcpcs.get(parsed.code), modifiers_known=modifiers, date=scope.date,
+            parsed,
+            entries,
+            payer=scope.payer,
+            line_of_business=scope.line_of_business,
+            hcpcs=self._hcpcs.get(parsed.code),
+            modifiers_known=modifiers,
+            date=scope.date,
             version_effective=next((effective[e.list_id] for e in entries), None),
-            program=" / ".join(sorted({v.program for v in scope.versions})) or "prior-authorization",
+            program=" / ".join(sorted({v.program for v in scope.versions}))
+            or "prior-authorization",
         )
         if scope.missing:
             from dataclasses import replace
 
-            note = (f"No version of {', '.join(scope.missing)} is in force on "
-                    f"{scope.date.isoformat()}; that list was not consulted.")
+            note = (
+                f"No version of {', '.join(scope.missing)} is in force on "
+                f"{scope.date.isoformat()}; that list was not consulted."
+            )
             answer = replace(answer, warnings=(*answer.warnings, note))
         return answer
 
@@ -325,22 +371,40 @@ class Precert:
 
     # -- other reads --------------------------------------------------------------------
 
-    def show(self, query: str, *, payer: str | None = None, line_of_business: str | None = None,
-             date: dt.date | None = None) -> CodeReport:
+    def show(
+        self,
+        query: str,
+        *,
+        payer: str | None = None,
+        line_of_business: str | None = None,
+        date: dt.date | None = None,
+    ) -> CodeReport:
         """Everything known about one code: answer, every published row (all versions), CMS."""
-        answer = self.determine_one(query, payer=payer, line_of_business=line_of_business,
-                                    date=date)
+        answer = self.determine_one(
+            query, payer=payer, line_of_business=line_of_business, date=date
+        )
         if answer.code is None:
             return CodeReport(answer, (), None)
         scope = self.scope(payer, line_of_business, date)
-        lists = {v.list_id for v in self.versions()
-                 if (v.payer, v.line_of_business) == (scope.payer, scope.line_of_business)}
+        lists = {
+            v.list_id
+            for v in self.versions()
+            if (v.payer, v.line_of_business) == (scope.payer, scope.line_of_business)
+        }
         rows = tuple(e for e in self.store.entries([answer.code]) if e.list_id in lists)
         return CodeReport(answer, rows, answer.hcpcs)
 
-    def search(self, text: str, *, status: str | Status | None = None,
-               category: str | None = None, limit: int = 20, payer: str | None = None,
-               line_of_business: str | None = None, date: dt.date | None = None) -> SearchResults:
+    def search(
+        self,
+        text: str,
+        *,
+        status: str | Status | None = None,
+        category: str | None = None,
+        limit: int = 20,
+        payer: str | None = None,
+        line_of_business: str | None = None,
+        date: dt.date | None = None,
+    ) -> SearchResults:
         """Codes ranked by relevance to words (order, case, plurals and one typo forgiven)."""
         store = self._fresh()
         scope = self.scope(payer, line_of_business, date)
@@ -374,8 +438,9 @@ class Precert:
                 codes.append(entry.code)
         results: list[Determination] = []
         want_category = category.strip().lower() if category else None
-        for answer in self.determine(codes, payer=scope.payer,
-                                     line_of_business=scope.line_of_business, date=date):
+        for answer in self.determine(
+            codes, payer=scope.payer, line_of_business=scope.line_of_business, date=date
+        ):
             if wanted_status is not None and answer.status is not wanted_status:
                 continue
             if want_category and (answer.category or "").lower() != want_category:
@@ -389,36 +454,68 @@ class Precert:
         """Every list version loaded."""
         return self.versions()
 
-    def categories(self, *, payer: str | None = None, line_of_business: str | None = None,
-                   date: dt.date | None = None) -> list[dict[str, Any]]:
+    def categories(
+        self,
+        *,
+        payer: str | None = None,
+        line_of_business: str | None = None,
+        date: dt.date | None = None,
+    ) -> list[dict[str, Any]]:
         """Clean categories in force with code counts, status counts and published spellings."""
         scope = self.scope(payer, line_of_business, date)
-        answers = {a.code: a for a in self.determine(
-            sorted({e.code for e in self.store.entries(versions=list(scope.keys))}),
-            payer=scope.payer, line_of_business=scope.line_of_business, date=date)}
+        answers = {
+            a.code: a
+            for a in self.determine(
+                sorted({e.code for e in self.store.entries(versions=list(scope.keys))}),
+                payer=scope.payer,
+                line_of_business=scope.line_of_business,
+                date=date,
+            )
+        }
         table: dict[str, dict[str, Any]] = {}
         for entry in self.store.entries(versions=list(scope.keys)):
             name = entry.category or "(none)"
-            item = table.setdefault(name, {"category": entry.category, "codes": set(),
-                                           "published": set(), "statuses": {}})
+            item = table.setdefault(
+                name,
+                {"category": entry.category, "codes": set(), "published": set(), "statuses": {}},
+            )
             item["published"].add(entry.category_raw)
             if entry.code not in item["codes"]:
                 item["codes"].add(entry.code)
                 status = answers[entry.code].status.value
                 item["statuses"][status] = item["statuses"].get(status, 0) + 1
-        return [{"category": v["category"], "codes": len(v["codes"]),
-                 "statuses": v["statuses"], "published": sorted(v["published"])}
-                for _, v in sorted(table.items(), key=lambda kv: (-len(kv[1]["codes"]), kv[0]))]
+        return [
+            {
+                "category": v["category"],
+                "codes": len(v["codes"]),
+                "statuses": v["statuses"],
+                "published": sorted(v["published"]),
+            }
+            for _, v in sorted(table.items(), key=lambda kv: (-len(kv[1]["codes"]), kv[0]))
+        ]
 
     # -- imports ------------------------------------------------------------------------
 
-    def import_list(self, path: str | Path, *, list_id: str = BUNDLED_LIST_ID,
-                    effective: dt.date | None = None, payer: str | None = None,
-                    line_of_business: str | None = None,
-                    program: str | None = None) -> ImportResult:
+    def import_list(
+        self,
+        path: str | Path,
+        *,
+        list_id: str = BUNDLED_LIST_ID,
+        effective: dt.date | None = None,
+        payer: str | None = None,
+        line_of_business: str | None = None,
+        program: str | None = None,
+    ) -> ImportResult:
         """Load a published file as a list or a new version of one (atomic)."""
-        result = import_published(self.store, path, list_id=list_id, effective=effective,
-                                  payer=payer, line_of_business=line_of_business, program=program)
+        result = import_published(
+            self.store,
+            path,
+            list_id=list_id,
+            effective=effective,
+            payer=payer,
+            line_of_business=line_of_business,
+            program=program,
+        )
         self._reset()
         return result
 

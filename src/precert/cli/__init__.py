@@ -29,8 +29,8 @@ def build_parser() -> argparse.ArgumentParser:
         formatter_class=_Formatter,
         description="Does this item need prior authorization with this payer, and where do I "
         "send the request?",
-        epilog="examples:\n  precert check E0466 k0856-rr A4239\n  precert search \"power "
-        "wheelchair group 3\"\n  precert show K0553\n\nexit codes: 0 all queries were codes, "
+        epilog='examples:\n  precert check E0466 k0856-rr A4239\n  precert search "power '
+        'wheelchair group 3"\n  precert show K0553\n\nexit codes: 0 all queries were codes, '
         "1 some query was not a code, 2 usage error,\n  3 unreadable input file, 4 database or "
         "payer problem\n\ndata: PRECERT_HOME (default ~/.local/share/precert) holds precert.db",
     )
@@ -41,11 +41,21 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
-def command(sub: argparse._SubParsersAction,  # type: ignore[type-arg]
-            name: str, help: str, example: str) -> argparse.ArgumentParser:
+def command(
+    sub: argparse._SubParsersAction,  # type: ignore[type-arg]
+    name: str,
+    help: str,
+    example: str,
+) -> argparse.ArgumentParser:
     """Add a subcommand whose help ends with an example."""
-    return sub.add_parser(name, help=help, description=help[:1].upper() + help[1:] + ".",
-                          epilog="example:\n  " + example, formatter_class=_Formatter)
+    parser: argparse.ArgumentParser = sub.add_parser(
+        name,
+        help=help,
+        description=help[:1].upper() + help[1:] + ".",
+        epilog="example:\n  " + example,
+        formatter_class=_Formatter,
+    )
+    return parser
 
 
 def main(argv: Sequence[str] | None = None) -> int:

@@ -26,15 +26,24 @@ def iso_date(text: str) -> dt.date:
 
 def _common(parser: argparse.ArgumentParser, *, date: bool = True, json: bool = True) -> None:
     parser.add_argument("--payer", help="payer to ask (default: the only one loaded)")
-    parser.add_argument("--line-of-business", "--lob", dest="lob",
-                        help="line of business (default: the only one loaded)")
+    parser.add_argument(
+        "--line-of-business",
+        "--lob",
+        dest="lob",
+        help="line of business (default: the only one loaded)",
+    )
     if date:
-        parser.add_argument("--date", type=iso_date,
-                            help="date of service YYYY-MM-DD (default: today)")
+        parser.add_argument(
+            "--date", type=iso_date, help="date of service YYYY-MM-DD (default: today)"
+        )
     if json:
         parser.add_argument("--json", action="store_true", help="print JSON for programs")
-        parser.add_argument("--format", choices=("auto", "table", "plain"), default="auto",
-                            help="table (Rich), plain text, or auto: table on a terminal")
+        parser.add_argument(
+            "--format",
+            choices=("auto", "table", "plain"),
+            default="auto",
+            help="table (Rich), plain text, or auto: table on a terminal",
+        )
 
 
 def _service() -> Precert:
@@ -49,25 +58,44 @@ def _service() -> Precert:
 
 def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
     """Add the core commands."""
-    p = command(sub, "check", "answer whether codes need prior authorization and where to send "
-                "them", "precert check E0466 k0856-rr \"A4239, E0100\" --json")
-    p.add_argument("codes", nargs="*", metavar="CODE",
-                   help="codes as typed, with modifiers (K0856-RR); '-' or none reads stdin")
+    p = command(
+        sub,
+        "check",
+        "answer whether codes need prior authorization and where to send them",
+        'precert check E0466 k0856-rr "A4239, E0100" --json',
+    )
+    p.add_argument(
+        "codes",
+        nargs="*",
+        metavar="CODE",
+        help="codes as typed, with modifiers (K0856-RR); '-' or none reads stdin",
+    )
     _common(p)
     p.set_defaults(handler=run_check)
 
-    p = command(sub, "search", "find codes by words in codes, descriptions, categories and "
-                "notes", "precert search \"power wheelchair group 3\" --status required")
-    p.add_argument("words", nargs="*", help="words to look for (order, case, plurals and one "
-                   "typo are forgiven)")
+    p = command(
+        sub,
+        "search",
+        "find codes by words in codes, descriptions, categories and notes",
+        'precert search "power wheelchair group 3" --status required',
+    )
+    p.add_argument(
+        "words",
+        nargs="*",
+        help="words to look for (order, case, plurals and one typo are forgiven)",
+    )
     p.add_argument("--status", choices=STATUSES, help="only answers with this status")
     p.add_argument("--category", help="only this (clean) category, e.g. Wheelchairs")
     p.add_argument("--limit", type=int, default=20, help="most results to show (default 20)")
     _common(p)
     p.set_defaults(handler=run_search)
 
-    p = command(sub, "show", "tell everything known about one code: answer, published rows, "
-                "CMS record", "precert show K0553")
+    p = command(
+        sub,
+        "show",
+        "tell everything known about one code: answer, published rows, CMS record",
+        "precert show K0553",
+    )
     p.add_argument("code", help="one code, e.g. K0553")
     _common(p)
     p.set_defaults(handler=run_show)
@@ -77,30 +105,56 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
     p.add_argument("--format", choices=("auto", "table", "plain"), default="auto")
     p.set_defaults(handler=run_lists)
 
-    p = command(sub, "categories", "count codes per category, with the published spellings",
-                "precert categories --json")
+    p = command(
+        sub,
+        "categories",
+        "count codes per category, with the published spellings",
+        "precert categories --json",
+    )
     _common(p)
     p.set_defaults(handler=run_categories)
 
-    p = command(sub, "import", "load a list file in the published layout as a list or a new "
-                "version of one", "precert import cigna-dme-2027.txt --list "
-                "cigna-commercial-dme --effective 2027-01-01")
+    p = command(
+        sub,
+        "import",
+        "load a list file in the published layout as a list or a new version of one",
+        "precert import cigna-dme-2027.txt --list cigna-commercial-dme --effective 2027-01-01",
+    )
     p.add_argument("file", type=Path, help="text file in the published layout")
-    p.add_argument("--list", dest="list_id", default="cigna-commercial-dme",
-                   help="list id (default: cigna-commercial-dme, the bundled list)")
-    p.add_argument("--effective", type=iso_date,
-                   help="first date of service this version applies to (default: unknown)")
+    p.add_argument(
+        "--list",
+        dest="list_id",
+        default="cigna-commercial-dme",
+        help="list id (default: cigna-commercial-dme, the bundled list)",
+    )
+    p.add_argument(
+        "--effective",
+        type=iso_date,
+        help="first date of service this version applies to (default: unknown)",
+    )
     p.add_argument("--payer", help="payer of a new list (default: from the title block)")
-    p.add_argument("--line-of-business", "--lob", dest="lob",
-                   help="line of business of a new list (default: from the title block)")
+    p.add_argument(
+        "--line-of-business",
+        "--lob",
+        dest="lob",
+        help="line of business of a new list (default: from the title block)",
+    )
     p.add_argument("--program", help="program of a new list (default: from the title)")
     p.set_defaults(handler=run_import)
 
-    p = command(sub, "hcpcs", "manage the CMS HCPCS Level II code set",
-                "precert hcpcs import HCPC2026_JAN_ANWEB.xlsx")
+    p = command(
+        sub,
+        "hcpcs",
+        "manage the CMS HCPCS Level II code set",
+        "precert hcpcs import HCPC2026_JAN_ANWEB.xlsx",
+    )
     hsub = p.add_subparsers(dest="hcpcs_command", metavar="ACTION")
-    hp = command(hsub, "import", "replace the CMS code set with a newer quarterly XLSX file",
-                 "precert hcpcs import HCPC2026_JAN_ANWEB.xlsx")
+    hp = command(
+        hsub,
+        "import",
+        "replace the CMS code set with a newer quarterly XLSX file",
+        "precert hcpcs import HCPC2026_JAN_ANWEB.xlsx",
+    )
     hp.add_argument("file", type=Path, help="CMS HCPCS quarterly file (XLSX)")
     hp.set_defaults(handler=run_hcpcs_import)
 
@@ -115,8 +169,9 @@ def run_check(args: argparse.Namespace) -> int:
             print("precert check: give codes, e.g. precert check E0466 K0856-RR", file=sys.stderr)
             return EXIT_USAGE
         queries = [line for line in sys.stdin.read().splitlines() if line.strip()]
-    answers = _service().determine(queries, payer=args.payer, line_of_business=args.lob,
-                                   date=args.date)
+    answers = _service().determine(
+        queries, payer=args.payer, line_of_business=args.lob, date=args.date
+    )
     if args.json:
         print_json({"determinations": [a.to_dict() for a in answers]})
     else:
@@ -132,18 +187,27 @@ def run_search(args: argparse.Namespace) -> int:
     if not text.strip() and not (args.status or args.category):
         print("precert search: give words, e.g. precert search hospital bed", file=sys.stderr)
         return EXIT_USAGE
-    results = _service().search(text, status=args.status, category=args.category,
-                                limit=args.limit, payer=args.payer, line_of_business=args.lob,
-                                date=args.date)
+    results = _service().search(
+        text,
+        status=args.status,
+        category=args.category,
+        limit=args.limit,
+        payer=args.payer,
+        line_of_business=args.lob,
+        date=args.date,
+    )
     if args.json:
         print_json(results.to_dict())
         return EXIT_OK
     for term, fixes in results.corrections.items():
         print(f"(no match for {term!r}; searched for {' or '.join(fixes)})", file=sys.stderr)
-    rows = [(a.code, a.status.label, a.category or "-", a.description or "-")
-            for a in results.hits]
-    print_rows(("Code", "Prior authorization", "Category", "Description"), rows, args.format,
-               title=f"{len(rows)} result(s) for {text!r}")
+    rows = [(a.code, a.status.label, a.category or "-", a.description or "-") for a in results.hits]
+    print_rows(
+        ("Code", "Prior authorization", "Category", "Description"),
+        rows,
+        args.format,
+        title=f"{len(rows)} result(s) for {text!r}",
+    )
     if not rows:
         print("no codes found", file=sys.stderr)
     return EXIT_OK
@@ -153,8 +217,7 @@ def run_show(args: argparse.Namespace) -> int:
     """`precert show`."""
     from precert.cli.output import print_determinations, print_json
 
-    report = _service().show(args.code, payer=args.payer, line_of_business=args.lob,
-                             date=args.date)
+    report = _service().show(args.code, payer=args.payer, line_of_business=args.lob, date=args.date)
     if args.json:
         print_json(report.to_dict())
     else:
@@ -178,10 +241,24 @@ def run_lists(args: argparse.Namespace) -> int:
     if args.json:
         print_json({"lists": [v.to_dict() for v in versions]})
         return EXIT_OK
-    rows = [(v.list_id, v.version, v.payer, v.line_of_business, v.program,
-             v.effective or "unknown", v.rows, v.source_name) for v in versions]
-    print_rows(("List", "Version", "Payer", "Line of business", "Program", "Effective", "Rows",
-                "Source"), rows, args.format)
+    rows = [
+        (
+            v.list_id,
+            v.version,
+            v.payer,
+            v.line_of_business,
+            v.program,
+            v.effective or "unknown",
+            v.rows,
+            v.source_name,
+        )
+        for v in versions
+    ]
+    print_rows(
+        ("List", "Version", "Payer", "Line of business", "Program", "Effective", "Rows", "Source"),
+        rows,
+        args.format,
+    )
     return EXIT_OK
 
 
@@ -193,18 +270,29 @@ def run_categories(args: argparse.Namespace) -> int:
     if args.json:
         print_json({"categories": items})
         return EXIT_OK
-    rows = [(i["category"] or "(none)", i["codes"],
-             ", ".join(f"{k} {v}" for k, v in sorted(i["statuses"].items())),
-             " | ".join(i["published"])) for i in items]
+    rows = [
+        (
+            i["category"] or "(none)",
+            i["codes"],
+            ", ".join(f"{k} {v}" for k, v in sorted(i["statuses"].items())),
+            " | ".join(i["published"]),
+        )
+        for i in items
+    ]
     print_rows(("Category", "Codes", "Statuses", "Published as"), rows, args.format)
     return EXIT_OK
 
 
 def run_import(args: argparse.Namespace) -> int:
     """`precert import`."""
-    result = _service().import_list(args.file, list_id=args.list_id, effective=args.effective,
-                                    payer=args.payer, line_of_business=args.lob,
-                                    program=args.program)
+    result = _service().import_list(
+        args.file,
+        list_id=args.list_id,
+        effective=args.effective,
+        payer=args.payer,
+        line_of_business=args.lob,
+        program=args.program,
+    )
     print(result.message)
     return EXIT_OK
 

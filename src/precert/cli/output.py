@@ -35,7 +35,9 @@ def submit_text(answer: Determination) -> str:
         return "-"
     parts = [contact.name]
     if contact.phone:
-        parts.append(f"phone {contact.phone}" + (f" option {contact.option}" if contact.option else ""))
+        parts.append(
+            f"phone {contact.phone}" + (f" option {contact.option}" if contact.option else "")
+        )
     if contact.fax:
         parts.append(f"fax {contact.fax}")
     return ", ".join(parts)
@@ -65,8 +67,10 @@ def print_determinations(answers: Sequence[Determination], fmt: str) -> None:
     for answer in answers:
         code = answer.code or answer.query.strip()
         mods = ("-" + "-".join(answer.modifiers)) if answer.modifiers else ""
-        out.write(f"{(code + mods):<{width}}  {answer.status.label.upper():<20}  "
-                  f"submit to: {submit_text(answer)}\n")
+        out.write(
+            f"{(code + mods):<{width}}  {answer.status.label.upper():<20}  "
+            f"submit to: {submit_text(answer)}\n"
+        )
         for label, text in _details(answer):
             out.write(f"    {label + ': ' if label else ''}{text}\n")
         out.write("\n")
@@ -93,13 +97,15 @@ def _rich_determinations(answers: Sequence[Determination]) -> None:
             if body:
                 body.append("\n")
             body.append((f"{label}: " if label else "") + text, style=style)
-        table.add_row(code, Text(f" {answer.status.label} ", style=STATUS_STYLE[answer.status]),
-                      body)
+        table.add_row(
+            code, Text(f" {answer.status.label} ", style=STATUS_STYLE[answer.status]), body
+        )
     Console().print(table)
 
 
-def print_rows(headers: Sequence[str], rows: Sequence[Sequence[Any]], fmt: str,
-               title: str | None = None) -> None:
+def print_rows(
+    headers: Sequence[str], rows: Sequence[Sequence[Any]], fmt: str, title: str | None = None
+) -> None:
     """A generic table (search results, lists, categories)."""
     if wants_rich(fmt):
         from rich.console import Console

@@ -10,8 +10,16 @@ from pathlib import Path
 from precert.models import HcpcsCode
 from precert.readers import ReaderError
 
-_NEEDED = ("HCPC", "RECID", "LONG DESCRIPTION", "SHORT DESCRIPTION", "ADD DT", "ACT EFF DT",
-           "TERM DT", "ACTION CD")
+_NEEDED = (
+    "HCPC",
+    "RECID",
+    "LONG DESCRIPTION",
+    "SHORT DESCRIPTION",
+    "ADD DT",
+    "ACT EFF DT",
+    "TERM DT",
+    "ACTION CD",
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -33,7 +41,9 @@ def _date(value: object, file: str, line: int, column: str) -> dt.date | None:
     try:
         return dt.datetime.strptime(text, "%Y%m%d").date()
     except ValueError as exc:
-        raise ReaderError(file, line, f"column {column}: expected a date yyyymmdd, found {text!r}") from exc
+        raise ReaderError(
+            file, line, f"column {column}: expected a date yyyymmdd, found {text!r}"
+        ) from exc
 
 
 def read_hcpcs(path: str | Path) -> HcpcsFile:
@@ -54,7 +64,9 @@ def read_hcpcs(path: str | Path) -> HcpcsFile:
     header = [str(c).strip().upper() for c in rows[0]]
     missing = [c for c in _NEEDED if c not in header]
     if missing:
-        raise ReaderError(path, 1, f"missing column(s) {', '.join(missing)}; found {', '.join(header)}")
+        raise ReaderError(
+            path, 1, f"missing column(s) {', '.join(missing)}; found {', '.join(header)}"
+        )
     ix = {name: header.index(name) for name in _NEEDED}
     codes: dict[str, HcpcsCode] = {}
     modifiers: dict[str, HcpcsCode] = {}
@@ -74,12 +86,20 @@ def read_hcpcs(path: str | Path) -> HcpcsFile:
         )
         if recid == "3":
             if len(code) != 5:
-                raise ReaderError(path, number, f"expected a five-character code in HCPC, found {code!r}")
+                raise ReaderError(
+                    path, number, f"expected a five-character code in HCPC, found {code!r}"
+                )
             previous = codes.get(code)
             if previous is not None:  # continuation rows extend the long description
-                record = HcpcsCode(code, previous.long_description + " " + record.long_description,
-                                   previous.short_description, previous.added,
-                                   previous.effective, previous.terminated, previous.action)
+                record = HcpcsCode(
+                    code,
+                    previous.long_description + " " + record.long_description,
+                    previous.short_description,
+                    previous.added,
+                    previous.effective,
+                    previous.terminated,
+                    previous.action,
+                )
             codes[code] = record
         elif recid == "7":
             modifiers[code] = record

@@ -56,7 +56,7 @@ class Table:
 
     @property
     def title(self) -> str:
-        """The list title of this table (the last title line, e.g. "… Durable Medical Equipment")."""
+        """The list title of this table (its last title line)."""
         return self.titles[-1] if self.titles else ""
 
 
@@ -107,8 +107,10 @@ def parse_published_text(data: bytes, name: str) -> PublishedList:
     try:
         text = data.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
-        line = data[: exc.start].count(b"\n") + 1
-        raise ReaderError(name, line, "not UTF-8 text (expected the published text layout)") from exc
+        bad_line = data[: exc.start].count(b"\n") + 1
+        raise ReaderError(
+            name, bad_line, "not UTF-8 text (expected the published text layout)"
+        ) from exc
     tables: list[Table] = []
     pending_titles: list[str] = []
     current: Table | None = None
@@ -139,7 +141,9 @@ def parse_published_text(data: bytes, name: str) -> PublishedList:
                 current = tables[-1]
             elif tables:
                 raise ReaderError(
-                    name, number, f"header row has {len(cells)} columns but table "
+                    name,
+                    number,
+                    f"header row has {len(cells)} columns but table "
                     f"{tables[-1].number} has {len(tables[-1].fields)}; a new table needs a "
                     "title block (**…**) first",
                 )
@@ -148,25 +152,33 @@ def parse_published_text(data: bytes, name: str) -> PublishedList:
             continue
         if current is None:
             raise ReaderError(
-                name, number, "expected a title (**…**), a header row or the CPT copyright "
+                name,
+                number,
+                "expected a title (**…**), a header row or the CPT copyright "
                 f"footer here, found {_preview(line)}",
             )
         if len(cells) != len(current.fields):
             raise ReaderError(
-                name, number, f"expected {len(current.fields)} tab-separated columns "
+                name,
+                number,
+                f"expected {len(current.fields)} tab-separated columns "
                 f"({', '.join(current.columns)}), found {len(cells)}: {_preview(line)}",
             )
         row_fields = dict(zip(current.fields, cells, strict=True))
         code = row_fields["code"].upper()
         if system_of(code) is None:
             raise ReaderError(
-                name, number, f"expected a code in column {current.fields.index('code') + 1} "
+                name,
+                number,
+                f"expected a code in column {current.fields.index('code') + 1} "
                 f"({current.columns[current.fields.index('code')]}), found {row_fields['code']!r}",
             )
         status = STATUS_VALUES.get(row_fields["status"].strip().lower())
         if status is None:
             raise ReaderError(
-                name, number, "expected Yes, No or Out Of Scope in column "
+                name,
+                number,
+                "expected Yes, No or Out Of Scope in column "
                 f"{current.fields.index('status') + 1}, found {row_fields['status']!r}",
             )
         row_fields["code"] = code

@@ -28,8 +28,8 @@ _ENTRY_COLUMNS = (
 )
 
 
-def _date(text: str | None) -> dt.date | None:
-    return dt.date.fromisoformat(text) if text else None
+def _date(text: object) -> dt.date | None:
+    return dt.date.fromisoformat(str(text)) if text else None
 
 
 def _iso(value: dt.date | None) -> str | None:
@@ -37,24 +37,59 @@ def _iso(value: dt.date | None) -> str | None:
 
 
 def _entry(row: sqlite3.Row | tuple[object, ...]) -> Entry:
-    (table, table_title, line, page, code, columns, raw, product, category_raw, category,
-     description_raw, description, status_raw, status, platform, notation, list_id, version) = row
+    (
+        table,
+        table_title,
+        line,
+        page,
+        code,
+        columns,
+        raw,
+        product,
+        category_raw,
+        category,
+        description_raw,
+        description,
+        status_raw,
+        status,
+        platform,
+        notation,
+        list_id,
+        version,
+    ) = row
     return Entry(
-        list_id=str(list_id), version=str(version), table=int(str(table)),
-        table_title=str(table_title), line=int(str(line)), page=int(str(page)), code=str(code),
-        raw=tuple(json.loads(str(raw))), columns=tuple(json.loads(str(columns))),
-        product=str(product), category_raw=str(category_raw),
+        list_id=str(list_id),
+        version=str(version),
+        table=int(str(table)),
+        table_title=str(table_title),
+        line=int(str(line)),
+        page=int(str(page)),
+        code=str(code),
+        raw=tuple(json.loads(str(raw))),
+        columns=tuple(json.loads(str(columns))),
+        product=str(product),
+        category_raw=str(category_raw),
         category=None if category is None else str(category),
-        description_raw=str(description_raw), description=str(description),
-        status_raw=str(status_raw), status=Status(str(status)), platform=str(platform),
+        description_raw=str(description_raw),
+        description=str(description),
+        status_raw=str(status_raw),
+        status=Status(str(status)),
+        platform=str(platform),
         notation=str(notation),
     )
 
 
 def _hcpcs(row: tuple[object, ...]) -> HcpcsCode:
     code, long_d, short_d, added, effective, terminated, action = row
-    return HcpcsCode(str(code), str(long_d), str(short_d), _date(added),  # type: ignore[arg-type]
-                     _date(effective), _date(terminated), str(action))  # type: ignore[arg-type]
+    return HcpcsCode(
+        str(code),
+        str(long_d),
+        str(short_d),
+        _date(added),
+        _date(effective),
+        _date(terminated),
+        str(action),
+    )
 
 
 class Store:
@@ -135,8 +170,10 @@ class Store:
             sql += " WHERE v.list_id = ?"
             args = (list_id,)
         rows = self.db.execute(sql + " ORDER BY v.list_id, v.id", args).fetchall()
-        return [ListVersion(r[0], r[1], r[2], r[3], r[4], r[5], r[6], r[7], _date(r[8]), r[9],
-                            r[10]) for r in rows]
+        return [
+            ListVersion(r[0], r[1], r[2], r[3], r[4], r[5], r[6], r[7], _date(r[8]), r[9], r[10])
+            for r in rows
+        ]
 
     def version_ids(self) -> dict[tuple[str, str], int]:
         """Map (list id, version label) to the row id."""
@@ -145,25 +182,49 @@ class Store:
 
     def find_version_by_sha(self, list_id: str, sha256: str) -> str | None:
         """The version label of a list already imported from a file with this hash."""
-        row = self.db.execute("SELECT version FROM versions WHERE list_id = ? AND sha256 = ?",
-                              (list_id, sha256)).fetchone()
+        row = self.db.execute(
+            "SELECT version FROM versions WHERE list_id = ? AND sha256 = ?", (list_id, sha256)
+        ).fetchone()
         return None if row is None else str(row[0])
 
-    def insert_version(self, version: ListVersion, entries: Sequence[Entry], *, pages: int,
-                       footer: str, list_title: str, notes_by_entry: Sequence[str]) -> None:
+    def insert_version(
+        self,
+        version: ListVersion,
+        entries: Sequence[Entry],
+        *,
+        pages: int,
+        footer: str,
+        list_title: str,
+        notes_by_entry: Sequence[str],
+    ) -> None:
         """Insert a list (if new), one version and all its entries, in one transaction."""
         with self.transaction() as db:
             db.execute(
                 "INSERT INTO lists (id, title, payer, line_of_business, program, platform) "
                 "VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT(id) DO NOTHING",
-                (version.list_id, list_title, version.payer, version.line_of_business,
-                 version.program, version.platform),
+                (
+                    version.list_id,
+                    list_title,
+                    version.payer,
+                    version.line_of_business,
+                    version.program,
+                    version.platform,
+                ),
             )
             cursor = db.execute(
                 "INSERT INTO versions (list_id, version, title, source_name, sha256, effective, "
                 "rows, pages, footer) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                (version.list_id, version.version, version.title, version.source_name,
-                 version.sha256, _iso(version.effective), len(entries), pages, footer),
+                (
+                    version.list_id,
+                    version.version,
+                    version.title,
+                    version.source_name,
+                    version.sha256,
+                    _iso(version.effective),
+                    len(entries),
+                    pages,
+                    footer,
+                ),
             )
             version_id = cursor.lastrowid
             for entry, notes in zip(entries, notes_by_entry, strict=True):
@@ -172,11 +233,25 @@ class Store:
                     "columns, raw, product, category_raw, category, description_raw, "
                     "description, status_raw, status, platform, notation) "
                     "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                    (version_id, entry.table, entry.table_title, entry.line, entry.page,
-                     entry.code, json.dumps(entry.columns), json.dumps(entry.raw),
-                     entry.product, entry.category_raw, entry.category, entry.description_raw,
-                     entry.description, entry.status_raw, entry.status.value, entry.platform,
-                     entry.notation),
+                    (
+                        version_id,
+                        entry.table,
+                        entry.table_title,
+                        entry.line,
+                        entry.page,
+                        entry.code,
+                        json.dumps(entry.columns),
+                        json.dumps(entry.raw),
+                        entry.product,
+                        entry.category_raw,
+                        entry.category,
+                        entry.description_raw,
+                        entry.description,
+                        entry.status_raw,
+                        entry.status.value,
+                        entry.platform,
+                        entry.notation,
+                    ),
                 )
                 db.execute(
                     "INSERT INTO entries_fts (rowid, code, description, category, notes) "
@@ -194,10 +269,11 @@ class Store:
 
     # -- entries --------------------------------------------------------------------------
 
-    def entries(self, codes: Iterable[str] | None = None,
-                versions: Sequence[tuple[str, str]] | None = None) -> list[Entry]:
+    def entries(
+        self, codes: Iterable[str] | None = None, versions: Sequence[tuple[str, str]] | None = None
+    ) -> list[Entry]:
         """Entries for some codes (or all), of some versions (or all), in source order."""
-        sql = (f"SELECT {_ENTRY_COLUMNS} FROM entries e JOIN versions v ON v.id = e.version_id")
+        sql = f"SELECT {_ENTRY_COLUMNS} FROM entries e JOIN versions v ON v.id = e.version_id"
         where: list[str] = []
         args: list[object] = []
         if codes is not None:
@@ -209,8 +285,9 @@ class Store:
         if versions is not None:
             if not versions:
                 return []
-            where.append("(" + " OR ".join("(v.list_id = ? AND v.version = ?)" for _ in versions)
-                         + ")")
+            where.append(
+                "(" + " OR ".join("(v.list_id = ? AND v.version = ?)" for _ in versions) + ")"
+            )
             for list_id, version in versions:
                 args.extend((list_id, version))
         if where:
@@ -222,29 +299,36 @@ class Store:
         """Entries by row id (used by search)."""
         if not ids:
             return {}
-        sql = (f"SELECT e.id, {_ENTRY_COLUMNS} FROM entries e JOIN versions v "
-               f"ON v.id = e.version_id WHERE e.id IN ({','.join('?' * len(ids))})")
+        sql = (
+            f"SELECT e.id, {_ENTRY_COLUMNS} FROM entries e JOIN versions v "
+            f"ON v.id = e.version_id WHERE e.id IN ({','.join('?' * len(ids))})"
+        )
         return {int(r[0]): _entry(r[1:]) for r in self.db.execute(sql, list(ids))}
 
     # -- search ---------------------------------------------------------------------------
 
     def search(self, match: str, limit: int) -> list[tuple[int, float]]:
         """FTS5 match expression -> (entry id, bm25 rank), best first (code column weighs most)."""
-        sql = ("SELECT rowid, bm25(entries_fts, 10.0, 2.0, 3.0, 1.0) AS rank FROM entries_fts "
-               "WHERE entries_fts MATCH ? ORDER BY rank LIMIT ?")
+        sql = (
+            "SELECT rowid, bm25(entries_fts, 10.0, 2.0, 3.0, 1.0) AS rank FROM entries_fts "
+            "WHERE entries_fts MATCH ? ORDER BY rank LIMIT ?"
+        )
         return [(int(r[0]), float(r[1])) for r in self.db.execute(sql, (match, limit))]
 
     def vocabulary(self) -> list[tuple[str, int]]:
         """Every indexed term with its document count (for typo correction)."""
-        return [(str(r[0]), int(r[1])) for r in
-                self.db.execute("SELECT term, doc FROM entries_vocab")]
+        return [
+            (str(r[0]), int(r[1])) for r in self.db.execute("SELECT term, doc FROM entries_vocab")
+        ]
 
     # -- CMS HCPCS --------------------------------------------------------------------------
 
     def hcpcs(self, codes: Iterable[str] | None = None, kind: str = "code") -> dict[str, HcpcsCode]:
         """CMS records for some codes (or all) of a kind ("code" or "modifier")."""
-        sql = ("SELECT code, long_description, short_description, added, effective, terminated, "
-               "action FROM hcpcs WHERE kind = ?")
+        sql = (
+            "SELECT code, long_description, short_description, added, effective, terminated, "
+            "action FROM hcpcs WHERE kind = ?"
+        )
         args: list[object] = [kind]
         if codes is not None:
             code_list = list(codes)
@@ -260,11 +344,14 @@ class Store:
 
     def hcpcs_files(self) -> list[tuple[str, str, int, int]]:
         """(name, sha256, codes, modifiers) of the loaded CMS file(s)."""
-        return [(r[0], r[1], r[2], r[3]) for r in self.db.execute(
-            "SELECT name, sha256, codes, modifiers FROM hcpcs_files")]
+        return [
+            (r[0], r[1], r[2], r[3])
+            for r in self.db.execute("SELECT name, sha256, codes, modifiers FROM hcpcs_files")
+        ]
 
-    def replace_hcpcs(self, name: str, sha256: str, codes: dict[str, HcpcsCode],
-                      modifiers: dict[str, HcpcsCode]) -> None:
+    def replace_hcpcs(
+        self, name: str, sha256: str, codes: dict[str, HcpcsCode], modifiers: dict[str, HcpcsCode]
+    ) -> None:
         """Replace the CMS code set with a newer file, atomically."""
         with self.transaction() as db:
             db.execute("DELETE FROM hcpcs")
@@ -272,11 +359,24 @@ class Store:
             for kind, records in (("code", codes), ("modifier", modifiers)):
                 db.executemany(
                     "INSERT INTO hcpcs VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
-                    [(r.code, kind, r.long_description, r.short_description, _iso(r.added),
-                      _iso(r.effective), _iso(r.terminated), r.action) for r in records.values()],
+                    [
+                        (
+                            r.code,
+                            kind,
+                            r.long_description,
+                            r.short_description,
+                            _iso(r.added),
+                            _iso(r.effective),
+                            _iso(r.terminated),
+                            r.action,
+                        )
+                        for r in records.values()
+                    ],
                 )
-            db.execute("INSERT INTO hcpcs_files VALUES (?, ?, ?, ?)",
-                       (sha256, name, len(codes), len(modifiers)))
+            db.execute(
+                "INSERT INTO hcpcs_files VALUES (?, ?, ?, ?)",
+                (sha256, name, len(codes), len(modifiers)),
+            )
 
     # -- maintenance ----------------------------------------------------------------------
 

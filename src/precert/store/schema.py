@@ -1,4 +1,4 @@
-"""The SQLite schema as an ordered list of migrations; PRAGMA user_version records how far a file is."""
+"""The SQLite schema as ordered migrations; PRAGMA user_version records how far a file is."""
 
 from __future__ import annotations
 

@@ -15,13 +15,15 @@ from precert.service import Precert
 ROUTER_MODULES: tuple[str, ...] = ()
 
 
-def create_app(service: Precert | None = None, *,
-               modules: Sequence[str] | None = None) -> FastAPI:
+def create_app(service: Precert | None = None, *, modules: Sequence[str] | None = None) -> FastAPI:
     """The app over ``service`` (default: the database under PRECERT_HOME, preloaded)."""
     service = service or Precert()
     service.preload()
-    app = FastAPI(title="precert", version=__version__,
-                  description="Prior-authorization answers from published payer lists.")
+    app = FastAPI(
+        title="precert",
+        version=__version__,
+        description="Prior-authorization answers from published payer lists.",
+    )
     app.state.service = service
     for name in ROUTER_MODULES if modules is None else modules:
         module = importlib.import_module(name)
