@@ -15,6 +15,7 @@ _CODE_PREFIX = re.compile(r"([A-V]\d{4}|\d{4}[FTU]|\d{5})")
 _MODIFIER_TAIL = re.compile(r"(?:[\s\-:,./]*[A-Z0-9]{2})*[\s\-:,./]*")
 _MODIFIER = re.compile(r"[A-Z0-9]{2}")
 _HARD_SEPARATORS = re.compile(r"[,;|\n\r\t]+")
+_ONE_TOKEN = re.compile(r"\s*[^\s,;|]*\s*")
 _MODIFIER_TOKEN = re.compile(r"[-:]?[A-Za-z0-9]{2}")
 
 CODE_HELP = (
@@ -72,6 +73,9 @@ def split_queries(text: str) -> list[str]:
     after a code are its modifiers (``K0856 NU``). Words that are not codes stay
     together as one query, which parses as ``invalid``.
     """
+    if _ONE_TOKEN.fullmatch(text):  # the common case: one code as typed, nothing to split
+        stripped = text.strip()
+        return [stripped] if stripped else []
     queries: list[str] = []
     for item in _HARD_SEPARATORS.split(text):
         group: list[str] = []

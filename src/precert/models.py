@@ -217,6 +217,17 @@ class Determination:
     date: dt.date | None = None
     versions: tuple[str, ...] = field(default=())
 
+    def requery(
+        self, query: str, modifiers: tuple[str, ...], warnings: tuple[str, ...]
+    ) -> Determination:
+        """This answer for another query text (a fast ``dataclasses.replace`` on the hot path)."""
+        return Determination(
+            query, self.payer, self.line_of_business, self.code, modifiers, self.status,
+            self.submit_to, self.notes, warnings, self.description, self.category, self.hcpcs,
+            self.hcpcs_known, self.effective, self.sources, self.system, self.message,
+            self.conflict, self.date, self.versions,
+        )  # fmt: skip
+
     def to_dict(self) -> dict[str, Any]:
         """The JSON contract shape; field names never change."""
         hcpcs: dict[str, Any] | None

@@ -6,7 +6,9 @@ import datetime as dt
 import re
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
+from functools import lru_cache
 
+from precert.codes import system_of
 from precert.models import (
     EVICORE,
     RESTRICTIVENESS,
@@ -114,20 +116,22 @@ def clean_category(raw: str) -> str | None:
     return cleaned
 
 
-def category_problems(code: str, raw: str) -> list[str]:
+@lru_cache(maxsize=4096)
+def category_problems(code: str, raw: str) -> tuple[str, ...]:
     """Why a published category is missing or odd for the code (empty when it is fine)."""
     text = raw.strip()
     if text.upper() in MISSING_CATEGORIES:
         shown = repr(text) if text else "blank"
-        return [
-            f"The published category is {shown}: the list does not say what {code} is filed under."
-        ]
+        return (
+            f"The published category is {shown}: the list does not say what {code} is filed under.",
+        )
     family = _FAMILIES.get(code[:1])
     if code.startswith("L") and re.search(r"sleep|cpap", text, re.IGNORECASE):
-        return [f"The published category {text!r} does not fit code family {code[0]} ({family})."]
-    return []
+        return (f"The published category {text!r} does not fit code family {code[0]} ({family}).",)
+    return ()
 
 
+@lru_cache(maxsize=65536)
 def row_rules(notation: str, description: str = "") -> RowRules:
     """Interpret a row's notation (and note text repeated in its description)."""
     text = " ".join(t for t in (notation.strip(), note_in_description(description) or "") if t)
@@ -210,14 +214,72 @@ def determine(
     """Determine the answer for one parsed query from the in-force rows of one payer/LOB."""
     if parsed.code is None:
         return invalid(parsed, payer, line_of_business, date)
-    code = parsed.code
+    base = determine_code(
+        parsed.code,
+        entries,
+        payer=payer,
+        line_of_business=line_of_business,
+        hcpcs=hcpcs,
+        date=date,
+        today=today,
+        version_effective=version_effective,
+        program=program,
+    )
+    return apply_modifiers(base, parsed, entries, modifiers_known)
+
+
+def apply_modifiers(
+    base: Determination,
+    parsed: ParsedCode,
+    entries: Sequence[Entry],
+    modifiers_known: Mapping[str, object] | frozenset[str],
+) -> Determination:
+    """The code's answer for this query: its text, its modifiers and what they imply."""
+    if not parsed.modifiers:
+        if base.query == parsed.query:
+            return base
+        return base.requery(parsed.query, (), base.warnings)
+    code = base.code
+    warnings = [
+        f"Modifier {m} is not in the CMS HCPCS modifier list."
+        for m in parsed.modifiers
+        if m not in modifiers_known
+    ]
+    warnings.extend(base.warnings)
+    rental = sorted(set(parsed.modifiers) & RENTAL_MODIFIERS)
+    if rental and entries:
+        rules = [row_rules(e.notation, e.description_raw) for e in entries]
+        if any(r.purchase_only for r in rules):
+            warnings.append(
+                f"Modifier {rental[0]} means rental, but the list says {code} is purchase only."
+            )
+        over = next((r.purchase_only_over for r in rules if r.purchase_only_over), None)
+        if over is not None:
+            warnings.append(
+                f"Modifier {rental[0]} means rental; if {code} is requested with more "
+                f"than {over} components it is purchase only."
+            )
+    return base.requery(parsed.query, parsed.modifiers, tuple(warnings))
+
+
+def determine_code(
+    code: str,
+    entries: Sequence[Entry],
+    *,
+    payer: str | None,
+    line_of_business: str | None,
+    hcpcs: HcpcsCode | None,
+    date: dt.date | None = None,
+    today: dt.date | None = None,
+    version_effective: dt.date | None = None,
+    program: str = "prior-authorization",
+) -> Determination:
+    """The answer for a bare code (no modifiers, empty query) from the rows in force."""
+    system = system_of(code)
     warnings: list[str] = []
     notes: list[str] = []
-    for modifier in parsed.modifiers:
-        if modifier not in modifiers_known:
-            warnings.append(f"Modifier {modifier} is not in the CMS HCPCS modifier list.")
     when = date or today or dt.date.today()
-    if parsed.system == "HCPCS":
+    if system == "HCPCS":
         if hcpcs is None:
             warnings.append(f"{code} is not in the CMS HCPCS Level II code set.")
         elif hcpcs.terminated is not None and hcpcs.terminated < when:
@@ -232,14 +294,14 @@ def determine(
             )
     if not entries:
         note = NOTE_NOT_LISTED
-        if parsed.system == "CPT":
+        if system == "CPT":
             note = "CPT code: this list covers HCPCS Level II codes only. " + note
         return Determination(
-            query=parsed.query,
+            query="",
             payer=payer,
             line_of_business=line_of_business,
             code=code,
-            modifiers=parsed.modifiers,
+            modifiers=(),
             status=Status.NOT_LISTED,
             submit_to=None,
             notes=(note,),
@@ -250,7 +312,7 @@ def determine(
             hcpcs_known=hcpcs is not None,
             effective=version_effective,
             sources=(),
-            system=parsed.system,
+            system=system,
             date=date,
         )
     ordered = sorted(entries, key=lambda e: (RESTRICTIVENESS[e.status], e.list_id, e.table, e.line))
@@ -284,17 +346,6 @@ def determine(
         notes.append(NOTE_NOT_REQUIRED)
     if any(r.sleep_program for r in rules):
         notes.append(NOTE_SLEEP)
-    rental = sorted(set(parsed.modifiers) & RENTAL_MODIFIERS)
-    if rental and any(r.purchase_only for r in rules):
-        warnings.append(
-            f"Modifier {rental[0]} means rental, but the list says {code} is purchase only."
-        )
-    over = next((r.purchase_only_over for r in rules if r.purchase_only_over), None)
-    if over is not None and rental:
-        warnings.append(
-            f"Modifier {rental[0]} means rental; if {code} is requested with more "
-            f"than {over} components it is purchase only."
-        )
     if effective is not None and effective > when and effective != version_effective:
         warnings.append(
             f"The requirement for {code} takes effect {effective.isoformat()}, after "
@@ -311,11 +362,11 @@ def determine(
     warnings.extend(problems)
     described = max(ordered, key=lambda e: (len(e.description), -e.table))
     return Determination(
-        query=parsed.query,
+        query="",
         payer=payer,
         line_of_business=line_of_business,
         code=code,
-        modifiers=parsed.modifiers,
+        modifiers=(),
         status=status,
         submit_to=submit_to,
         notes=tuple(notes),
@@ -328,7 +379,7 @@ def determine(
         sources=tuple(
             e.source for e in sorted(entries, key=lambda e: (e.list_id, e.table, e.line))
         ),
-        system=parsed.system,
+        system=system,
         conflict=conflict,
         date=date,
         versions=tuple(dict.fromkeys(f"{e.list_id}@{e.version}" for e in ordered)),

@@ -6,7 +6,8 @@ import datetime as dt
 import os
 import sys
 from collections.abc import Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
+from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
@@ -14,8 +15,7 @@ from precert import codes as codes_mod
 from precert import searching
 from precert.importer import BUNDLED_LIST_ID, ImportResult, import_published
 from precert.models import Determination, Entry, HcpcsCode, ListVersion, ParsedCode, Status
-from precert.rules import determine as rule_determine
-from precert.rules import invalid
+from precert.rules import apply_modifiers, determine_code, invalid
 from precert.store import Store, StoreError
 
 DATA_DIR = Path(__file__).parent / "data"
@@ -54,9 +54,9 @@ class Scope:
     missing: tuple[str, ...] = ()  # lists of this scope with no version in force on the date
 
     @property
-    def keys(self) -> tuple[tuple[str, str], ...]:
+    def keys(self) -> frozenset[tuple[str, str]]:
         """(list id, version label) pairs in force."""
-        return tuple((v.list_id, v.version) for v in self.versions)
+        return _scope_keys(self.versions)
 
 
 @dataclass(frozen=True, slots=True)
@@ -171,7 +171,9 @@ class Precert:
         self._entries: dict[str, list[Entry]] = {}
         self._hcpcs: dict[str, HcpcsCode | None] = {}
         self._modifiers: dict[str, HcpcsCode] | None = None
-        self._answers: dict[tuple[Any, ...], list[Determination]] = {}
+        # Memos per scope: raw text -> answers, and (code, modifiers) -> answer template.
+        self._answers: dict[Scope, dict[str, list[Determination]]] = {}
+        self._templates: dict[Scope, dict[str, Determination]] = {}
         self._scopes: dict[tuple[Any, ...], Scope] = {}
         self._complete = False
 
@@ -299,65 +301,58 @@ class Precert:
         self._fresh()
         scope = self.scope(payer, line_of_business, date)
         texts = [queries] if isinstance(queries, str) else list(queries)
+        memo = self._answers.setdefault(scope, {})
+        if len(memo) > _CACHE_LIMIT:
+            memo.clear()
+        if not self._complete:
+            wanted: set[str] = set()
+            for text in texts:
+                if text not in memo:
+                    wanted.update(p.code for p in _parse(text) if p.code is not None)
+            self._load(wanted)
+        templates = self._templates.setdefault(scope, {})
         out: list[Determination] = []
-        pending: list[tuple[int, str, list[ParsedCode]]] = []
         for text in texts:
-            cached = self._answers.get((text, scope))
-            if cached is not None:
-                out.extend(cached)
-                continue
-            parsed = [codes_mod.parse_code(q) for q in codes_mod.split_queries(text)]
-            if not parsed:
-                parsed = [codes_mod.parse_code(text)]
-            pending.append((len(out), text, parsed))
-            out.append(None)  # type: ignore[arg-type]  # placeholder, filled below
-        if not pending:
-            return out
-        self._load(p.code for _, _, ps in pending for p in ps if p.code is not None)
-        modifiers = self._modifier_set()
-        keys = set(scope.keys)
-        effective = {v.list_id: v.effective for v in scope.versions}
-        filled: dict[int, list[Determination]] = {}
-        for index, text, parsed in pending:
-            answers = [self._answer(p, scope, keys, effective, modifiers) for p in parsed]
-            if len(self._answers) > _CACHE_LIMIT:
-                self._answers.clear()
-            self._answers[(text, scope)] = answers
-            filled[index] = answers
-        result: list[Determination] = []
-        for i, item in enumerate(out):
-            if i in filled:
-                result.extend(filled[i])
-            elif item is not None:
-                result.append(item)
-        return result
+            answers = memo.get(text)
+            if answers is None:
+                answers = []
+                for parsed in _parse(text):
+                    if parsed.code is None:
+                        answers.append(
+                            invalid(parsed, scope.payer, scope.line_of_business, scope.date)
+                        )
+                        continue
+                    base = templates.get(parsed.code)
+                    if base is None:
+                        base = templates[parsed.code] = self._answer(parsed.code, scope)
+                    answers.append(
+                        apply_modifiers(
+                            base, parsed, self._in_force(parsed.code, scope), self._modifier_set()
+                        )
+                    )
+                memo[text] = answers
+            out.extend(answers)
+        return out
 
-    def _answer(
-        self,
-        parsed: ParsedCode,
-        scope: Scope,
-        keys: set[tuple[str, str]],
-        effective: dict[str, dt.date | None],
-        modifiers: dict[str, HcpcsCode],
-    ) -> Determination:
-        if parsed.code is None:
-            return invalid(parsed, scope.payer, scope.line_of_business, scope.date)
-        entries = [e for e in self._entries.get(parsed.code, ()) if (e.list_id, e.version) in keys]
-        answer = rule_determine(
-            parsed,
+    def _in_force(self, code: str, scope: Scope) -> list[Entry]:
+        keys = scope.keys
+        return [e for e in self._entries.get(code, ()) if (e.list_id, e.version) in keys]
+
+    def _answer(self, code: str, scope: Scope) -> Determination:
+        entries = self._in_force(code, scope)
+        effective = {v.list_id: v.effective for v in scope.versions}
+        answer = determine_code(
+            code,
             entries,
             payer=scope.payer,
             line_of_business=scope.line_of_business,
-            hcpcs=self._hcpcs.get(parsed.code),
-            modifiers_known=modifiers,
+            hcpcs=self._hcpcs.get(code),
             date=scope.date,
             version_effective=next((effective[e.list_id] for e in entries), None),
             program=" / ".join(sorted({v.program for v in scope.versions}))
             or "prior-authorization",
         )
         if scope.missing:
-            from dataclasses import replace
-
             note = (
                 f"No version of {', '.join(scope.missing)} is in force on "
                 f"{scope.date.isoformat()}; that list was not consulted."
@@ -430,7 +425,7 @@ class Precert:
             ranked = store.entry_ids([i for i, _ in hits])
             order = [ranked[i] for i, _ in hits if i in ranked]
         else:
-            order = store.entries(versions=list(scope.keys))
+            order = store.entries(versions=sorted(scope.keys))
         keys = set(scope.keys)
         codes: list[str] = []
         for entry in order:
@@ -466,14 +461,14 @@ class Precert:
         answers = {
             a.code: a
             for a in self.determine(
-                sorted({e.code for e in self.store.entries(versions=list(scope.keys))}),
+                sorted({e.code for e in self.store.entries(versions=sorted(scope.keys))}),
                 payer=scope.payer,
                 line_of_business=scope.line_of_business,
                 date=date,
             )
         }
         table: dict[str, dict[str, Any]] = {}
-        for entry in self.store.entries(versions=list(scope.keys)):
+        for entry in self.store.entries(versions=sorted(scope.keys)):
             name = entry.category or "(none)"
             item = table.setdefault(
                 name,
@@ -527,6 +522,17 @@ class Precert:
         self.store.replace_hcpcs(cms.name, cms.sha256, cms.codes, cms.modifiers)
         self._reset()
         return len(cms.codes), len(cms.modifiers)
+
+
+@lru_cache(maxsize=256)
+def _scope_keys(versions: tuple[ListVersion, ...]) -> frozenset[tuple[str, str]]:
+    return frozenset((v.list_id, v.version) for v in versions)
+
+
+def _parse(text: str) -> list[ParsedCode]:
+    """Split a text into queries and parse each (a blank text is one invalid query)."""
+    parsed = [codes_mod.parse_code(q) for q in codes_mod.split_queries(text)]
+    return parsed or [codes_mod.parse_code(text)]
 
 
 _default: Precert | None = None

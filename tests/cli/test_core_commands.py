@@ -1,0 +1,131 @@
+"""The `precert` command line in a real process: tables, JSON, exit codes, errors, help."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from precert.service import BUNDLED_LIST
+
+PRECERT = Path(sys.executable).with_name("precert")
+
+
+def run(home: Path, *args: str, stdin: str | None = None) -> subprocess.CompletedProcess[str]:
+    env = {**os.environ, "PRECERT_HOME": str(home), "COLUMNS": "120"}
+    return subprocess.run(
+        [str(PRECERT), *args],
+        input=stdin,
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=60,
+        check=False,
+    )
+
+
+def test_check_prints_a_readable_table_and_exit_1_for_a_non_code(home: Path) -> None:
+    result = run(home, "check", "E0466", "k0856-rr", "A4239", "E0100", "XYZ")
+    assert result.returncode == 1, result.stderr
+    out = result.stdout
+    for text in (
+        "REQUIRED",
+        "OUTSIDE THIS PROGRAM",
+        "NOT ON THE LIST",
+        "NOT A CODE",
+        "eviCore",
+        "phone 888-454-0013",
+        "fax 877-730-3858",
+        "Modifier RR means rental",
+        "table 1, page 9, line 169",
+    ):
+        assert text in out, text
+    assert "Traceback" not in result.stderr
+
+
+def test_check_json_uses_the_contract_and_exit_0(home: Path) -> None:
+    result = run(home, "check", "--json", "E0466, K0856 NU")
+    assert result.returncode == 0, result.stderr
+    answers = json.loads(result.stdout)["determinations"]
+    assert [a["code"] for a in answers] == ["E0466", "K0856"]
+    assert answers[1]["modifiers"] == ["NU"]
+    assert answers[0]["sources"][0]["line"] == 169
+
+
+def test_check_rich_table_and_stdin(home: Path) -> None:
+    rich = run(home, "check", "--format", "table", "E0466")
+    assert rich.returncode == 0 and "┃" in rich.stdout and "Required" in rich.stdout
+    piped = run(home, "check", "--json", "-", stdin="E0466\nL5856-LT\n\n")
+    assert [a["code"] for a in json.loads(piped.stdout)["determinations"]] == ["E0466", "L5856"]
+
+
+def test_check_on_a_date_uses_the_version_in_force(home: Path, tmp_path: Path) -> None:
+    rows = BUNDLED_LIST.read_text().splitlines()
+    rows = [r.replace("\tYes\t", "\tNo\t") if "\tE0466\t" in r else r for r in rows]
+    newer = tmp_path / "cigna-dme-2027.txt"
+    newer.write_text("\n".join(rows))
+    imported = run(
+        home, "import", str(newer), "--list", "cigna-commercial-dme", "--effective", "2027-01-01"
+    )
+    assert imported.returncode == 0 and "v2" in imported.stdout
+    later = json.loads(run(home, "check", "--json", "--date", "2027-02-01", "E0466").stdout)
+    earlier = json.loads(run(home, "check", "--json", "--date", "2026-12-01", "E0466").stdout)
+    assert later["determinations"][0]["status"] == "not_required"
+    assert earlier["determinations"][0]["status"] == "required"
+
+
+def test_search_show_lists_categories(home: Path) -> None:
+    search = run(home, "search", "power", "wheelchair", "group", "3", "--status", "required")
+    assert search.returncode == 0 and "K0856" in search.stdout and "Required" in search.stdout
+    typo = run(home, "search", "wheelchiar")
+    assert "searched for wheelchair" in typo.stderr
+    show = run(home, "show", "K0553")
+    assert show.returncode == 0
+    assert "terminated 2022-12-31" in show.stdout and "Category: 0" in show.stdout
+    shown = json.loads(run(home, "show", "--json", "L5856").stdout)
+    assert [r["table"] for r in shown["rows"]] == [1, 2]
+    lists = json.loads(run(home, "lists", "--json").stdout)["lists"]
+    assert lists[0]["list"] == "cigna-commercial-dme" and lists[0]["effective"] is None
+    cats = json.loads(run(home, "categories", "--json").stdout)["categories"]
+    assert sum(c["codes"] for c in cats) >= 604
+
+
+def test_import_errors_name_file_and_line_and_exit_3(home: Path, tmp_path: Path) -> None:
+    bad = tmp_path / "broken.txt"
+    lines = BUNDLED_LIST.read_text().splitlines()
+    lines[9] = "Durable Medical Equipment\tX\tA4335\td\tMaybe\tCareCore National\t"
+    bad.write_text("\n".join(lines))
+    result = run(home, "import", str(bad))
+    assert result.returncode == 3
+    assert "broken.txt:10:" in result.stderr and "Traceback" not in result.stderr
+    missing = run(home, "hcpcs", "import", str(tmp_path / "nope.xlsx"))
+    assert missing.returncode == 3 and "cannot read" in missing.stderr
+
+
+@pytest.mark.parametrize(
+    "args",
+    [
+        ("check", "--date", "tomorrow", "E0466"),
+        ("frobnicate",),
+        ("search", "--status", "maybe", "x"),
+    ],
+)
+def test_usage_errors_exit_2(home: Path, args: tuple[str, ...]) -> None:
+    result = run(home, *args)
+    assert result.returncode == 2 and "Traceback" not in result.stderr
+
+
+def test_every_command_help_has_an_example(home: Path) -> None:
+    for command in ("check", "search", "show", "lists", "categories", "import"):
+        result = run(home, command, "--help")
+        assert result.returncode == 0 and "example:" in result.stdout, command
+    assert "exit codes" in run(home, "--help").stdout
+
+
+def test_unknown_payer_is_a_clear_error_exit_4(home: Path) -> None:
+    result = run(home, "check", "--payer", "Nobody", "E0466")
+    assert result.returncode == 4 and "no list loaded" in result.stderr

@@ -1,0 +1,100 @@
+"""Parsing what people type: examples from intake desks and Hypothesis round-trips."""
+
+from __future__ import annotations
+
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from precert.codes import parse_code, split_queries, system_of
+
+LETTERS = "ABCEGHJKLMPQRSTUV"
+hcpcs_codes = st.builds(
+    lambda letter, digits: letter + digits,
+    st.sampled_from(LETTERS),
+    st.text("0123456789", min_size=4, max_size=4),
+)
+modifiers = st.lists(
+    st.text("ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789", min_size=2, max_size=2), max_size=3
+)
+separators = st.sampled_from(["", "-", " ", ":", " - ", "  "])
+
+
+@pytest.mark.parametrize(
+    ("typed", "code", "mods"),
+    [
+        ("e0466", "E0466", ()),
+        (" K0856-RR", "K0856", ("RR",)),
+        ("K0856 NU", "K0856", ("NU",)),
+        ("K0856RR", "K0856", ("RR",)),
+        ("L5856:LT", "L5856", ("LT",)),
+        ("k0856-rr-kx", "K0856", ("RR", "KX")),
+        ("99213", "99213", ()),
+        ("0001F", "0001F", ()),
+    ],
+)
+def test_typed_codes_parse_to_base_code_and_modifiers(
+    typed: str, code: str, mods: tuple[str, ...]
+) -> None:
+    parsed = parse_code(typed)
+    assert (parsed.code, parsed.modifiers, parsed.error) == (code, mods, None)
+    assert parsed.query == typed
+
+
+@pytest.mark.parametrize("typed", ["XYZ", "", "   ", "E04661", "W1234", "E046", "hospital bed"])
+def test_non_codes_are_invalid_with_a_message_saying_what_a_code_looks_like(typed: str) -> None:
+    parsed = parse_code(typed)
+    assert parsed.code is None
+    assert parsed.error is not None and "E0466" in parsed.error
+
+
+def test_hcpcs_level_ii_is_told_from_cpt() -> None:
+    assert system_of("E0466") == "HCPCS"
+    assert system_of("99213") == "CPT"
+    assert system_of("0001F") == "CPT"
+    assert system_of("1234X") is None
+
+
+def test_pasted_order_lines_split_into_one_query_per_code() -> None:
+    assert split_queries("E0466, k0856-rr; L5856 LT K0856 NU\nA4239|E0100") == [
+        "E0466",
+        "k0856-rr",
+        "L5856 LT",
+        "K0856 NU",
+        "A4239",
+        "E0100",
+    ]
+    assert split_queries("hospital bed E0100") == ["hospital bed", "E0100"]
+
+
+@given(hcpcs_codes, modifiers, separators, st.booleans())
+def test_any_code_with_modifiers_round_trips(
+    code: str, mods: list[str], sep: str, lower: bool
+) -> None:
+    typed = code + "".join(sep + m for m in mods)
+    if lower:
+        typed = typed.lower()
+    parsed = parse_code(typed)
+    assert parsed.code == code
+    assert parsed.modifiers == tuple(mods)
+    assert parsed.system == "HCPCS"
+
+
+@given(
+    st.lists(st.tuples(hcpcs_codes, modifiers), min_size=1, max_size=6),
+    st.sampled_from([", ", "; ", "\n", " | ", ",", "\t"]),
+)
+def test_pasted_lists_keep_every_code_in_order(
+    items: list[tuple[str, list[str]]], joiner: str
+) -> None:
+    text = joiner.join(code + "".join("-" + m for m in mods) for code, mods in items)
+    parsed = [parse_code(q) for q in split_queries(text)]
+    assert [(p.code, list(p.modifiers)) for p in parsed] == [(c, m) for c, m in items]
+
+
+@given(st.text(max_size=40))
+def test_parse_never_raises(text: str) -> None:
+    parsed = parse_code(text)
+    assert (parsed.code is None) == (parsed.error is not None)
+    for query in split_queries(text):
+        parse_code(query)

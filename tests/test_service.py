@@ -1,0 +1,253 @@
+"""The determination over the real Cigna list: every code, every status, every citation."""
+
+from __future__ import annotations
+
+import datetime as dt
+import sqlite3
+from collections import defaultdict
+from pathlib import Path
+
+import pytest
+
+from precert import Precert, ScopeError, Status
+from precert.readers import ReaderError
+from precert.service import BUNDLED_LIST, DB_NAME
+
+PUBLISHED = {"Yes": Status.REQUIRED, "No": Status.NOT_REQUIRED, "Out Of Scope": Status.OUT_OF_SCOPE}
+
+
+def document_rows() -> dict[str, list[tuple[int, Status]]]:
+    """An independent reading of the document: code -> [(line, published status)]."""
+    rows: dict[str, list[tuple[int, Status]]] = defaultdict(list)
+    for number, line in enumerate(BUNDLED_LIST.read_text().splitlines(), start=1):
+        cells = line.split("\t")
+        if len(cells) == 7 and cells[0] != "Product":
+            rows[cells[2]].append((number, PUBLISHED[cells[4]]))
+        elif len(cells) == 5 and cells[0] != "Category":
+            rows[cells[1]].append((number, PUBLISHED[cells[3]]))
+    return rows
+
+
+def test_every_code_of_the_document_gets_its_published_status_and_lines(service: Precert) -> None:
+    rows = document_rows()
+    assert len(rows) == 604
+    answers = service.determine(sorted(rows))
+    for answer in answers:
+        expected = rows[answer.code or ""]
+        statuses = {s for _, s in expected}
+        assert len(statuses) == 1, "the document agrees with itself on every shared code"
+        assert answer.status is statuses.pop(), answer.code
+        assert sorted(s.line for s in answer.sources) == [line for line, _ in expected]
+        assert all(s.list == "cigna-commercial-dme" and s.version == "v1" for s in answer.sources)
+        assert answer.payer == "Cigna" and answer.line_of_business == "Commercial"
+    assert sum(1 for r in rows.values() if len(r) == 2) == 39
+
+
+def test_codes_in_both_tables_cite_both_and_pages(service: Precert) -> None:
+    answer = service.determine_one("L5856")
+    assert [s.table for s in answer.sources] == [1, 2]
+    assert all(s.page >= 1 for s in answer.sources)
+    assert answer.sources[1].page > answer.sources[0].page
+    assert not answer.conflict
+
+
+def test_the_five_statuses_and_their_wording(service: Precert) -> None:
+    e0466, k0856, a4239, e0100, xyz = service.determine(
+        ["E0466", "k0856-rr", "A4239", "E0100", "XYZ"]
+    )
+    assert e0466.status is Status.REQUIRED
+    assert e0466.submit_to is not None and "eviCore" in e0466.submit_to.name
+    assert k0856.code == "K0856" and k0856.modifiers == ("RR",)
+    assert any("purchase only" in w for w in k0856.warnings)
+    assert a4239.status is Status.OUT_OF_SCOPE
+    assert any('not "no prior authorization"' in n for n in a4239.notes)
+    assert a4239.submit_to is not None and a4239.submit_to.phone == "888-454-0013"
+    assert a4239.submit_to.fax == "877-730-3858"
+    assert "For this HCPCS code" not in (a4239.description or "")
+    assert e0100.status is Status.NOT_LISTED and e0100.sources == ()
+    assert e0100.hcpcs is not None and e0100.hcpcs.long_description.startswith("Cane")
+    assert any('not "no prior authorization"' in n for n in e0100.notes)
+    assert xyz.status is Status.INVALID and xyz.code is None and "E0466" in (xyz.message or "")
+
+
+def test_not_required_rows_say_no_pa_in_the_program(service: Precert) -> None:
+    no_rows = [c for c, r in document_rows().items() if r[0][1] is Status.NOT_REQUIRED]
+    assert len(no_rows) == 25
+    answer = service.determine_one(no_rows[0])
+    assert answer.status is Status.NOT_REQUIRED and answer.submit_to is None
+
+
+def test_cigna_routing_effective_date_and_cms_termination(service: Precert) -> None:
+    e0784 = service.determine_one("E0784")
+    assert e0784.status is Status.REQUIRED
+    assert e0784.submit_to is not None and e0784.submit_to.name == "Cigna"
+    assert (e0784.submit_to.phone, e0784.submit_to.fax) == ("888-454-0013", "877-730-3858")
+    assert e0784.description == "External ambulatory infusion pump, insulin"
+    k0553 = service.determine_one("K0553")
+    assert k0553.submit_to is not None and k0553.submit_to.name == "Cigna"
+    assert k0553.effective == dt.date(2021, 7, 1)
+    assert any("terminated K0553 on 2022-12-31" in w for w in k0553.warnings)
+    assert any("'0'" in w for w in k0553.warnings)
+    assert "Requires precertification" not in (k0553.description or "")
+
+
+def test_messy_categories_are_cleaned_and_reported(service: Precert) -> None:
+    l2006 = service.determine_one("L2006")
+    assert any("'#N/A'" in w and "line 499" in w for w in l2006.warnings)
+    l8033 = service.determine_one("L8033")
+    assert any("does not fit code family L" in w for w in l8033.warnings)
+    cats = {c["category"]: c for c in service.categories()}
+    assert "Neuromuscular electrical stimulators" in cats
+    assert set(cats["Neuromuscular electrical stimulators"]["published"]) == {
+        "NEUROMUSCULAR ELECTRICAL STIMULATORS",
+        "Neuromuscular electrical stimulators",
+    }
+
+
+def test_modifiers_are_checked_against_cms(service: Precert) -> None:
+    answer = service.determine_one("L5856 LT ZZ")
+    assert answer.modifiers == ("LT", "ZZ")
+    assert [w for w in answer.warnings if "Modifier" in w] == [
+        "Modifier ZZ is not in the CMS HCPCS modifier list."
+    ]
+    over = service.determine_one("E0651-RR")  # ">4 components, purchase only"
+    assert over.status is not Status.INVALID
+
+
+def test_cpt_and_unknown_hcpcs_codes_are_not_listed_with_reasons(service: Precert) -> None:
+    cpt, unknown = service.determine(["99213", "E9999"])
+    assert cpt.status is Status.NOT_LISTED and cpt.system == "CPT"
+    assert unknown.status is Status.NOT_LISTED
+    assert any("not in the CMS HCPCS" in w for w in unknown.warnings)
+
+
+def test_json_contract_fields(service: Precert) -> None:
+    data = service.determine_one("K0856-RR").to_dict()
+    for field in (
+        "query",
+        "payer",
+        "line_of_business",
+        "code",
+        "modifiers",
+        "status",
+        "submit_to",
+        "notes",
+        "warnings",
+        "description",
+        "category",
+        "hcpcs",
+        "effective",
+        "sources",
+    ):
+        assert field in data
+    assert data["query"] == "K0856-RR"
+    assert set(data["sources"][0]) >= {"list", "version", "table", "line", "page"}
+    assert data["hcpcs"]["exists"] is True
+
+
+@pytest.mark.parametrize(
+    ("words", "expected"),
+    [
+        ("wheelchair cushions", "E2605"),
+        ("cushions wheelchair", "E2605"),
+        ("CPAP mask", "A7030"),
+        ("knee prosthesis microprocessor", "L5856"),
+        ("wheelchiar cushion", "E2605"),
+        ("power wheelchair group 3", "K0856"),
+        ("e0466", "E0466"),
+        ("purchase only", "K0856"),
+    ],
+)
+def test_search_is_ranked_and_forgiving(service: Precert, words: str, expected: str) -> None:
+    results = service.search(words, limit=50)
+    codes = [h.code for h in results.hits]
+    assert expected in codes, codes[:10]
+
+
+def test_search_filters_and_typo_correction(service: Precert) -> None:
+    results = service.search("wheelchiar", limit=5)
+    assert results.corrections == {"wheelchiar": ["wheelchair"]}
+    required = service.search("wheelchair", status="required", limit=200).hits
+    assert required and all(h.status is Status.REQUIRED for h in required)
+    in_cat = service.search("", category="wheelchairs", limit=500).hits
+    assert len(in_cat) == 137
+    assert service.search("zzzzqqq").hits == ()
+
+
+def _dump(home: Path) -> list[str]:
+    with sqlite3.connect(home / DB_NAME) as db:
+        return list(db.iterdump())
+
+
+def test_a_malformed_import_names_the_line_and_changes_nothing(
+    service: Precert, home: Path, tmp_path: Path
+) -> None:
+    lines = BUNDLED_LIST.read_text().splitlines()
+    lines[300] = "Durable Medical Equipment\tWHEELCHAIRS\tK0856\tbroken row"
+    bad = tmp_path / "cigna-2027.txt"
+    bad.write_text("\n".join(lines))
+    before = _dump(home)
+    with pytest.raises(ReaderError) as info:
+        service.import_list(bad, list_id="cigna-commercial-dme")
+    assert info.value.line == 301 and "cigna-2027.txt" in str(info.value)
+    assert _dump(home) == before
+
+
+def test_importing_the_same_file_twice_is_a_no_op(service: Precert, home: Path) -> None:
+    before = _dump(home)
+    result = service.import_list(BUNDLED_LIST, list_id="cigna-commercial-dme")
+    assert not result.created and "already" in result.message
+    assert _dump(home) == before
+
+
+def test_a_second_payer_never_leaks_into_the_first(service: Precert, tmp_path: Path) -> None:
+    text = BUNDLED_LIST.read_text().replace("**Cigna Commercial**", "**Acme Health Commercial**")
+    text = text.replace("\tE0466\tHome ventilator", "\tE0466\tHome ventilator", 1)
+    rows = text.splitlines()
+    for i, line in enumerate(rows):
+        if "\tE0466\t" in line:
+            rows[i] = line.replace("\tYes\t", "\tNo\t")
+    other = tmp_path / "acme.txt"
+    other.write_text("\n".join(rows))
+    service.import_list(other, list_id="acme-commercial-dme")
+    with pytest.raises(ScopeError, match="several payers"):
+        service.determine("E0466")
+    cigna = service.determine_one("E0466", payer="Cigna")
+    acme = service.determine_one("E0466", payer="acme health")
+    assert cigna.status is Status.REQUIRED and acme.status is Status.NOT_REQUIRED
+    assert {s.list for s in cigna.sources} == {"cigna-commercial-dme"}
+    assert {s.list for s in acme.sources} == {"acme-commercial-dme"}
+    with pytest.raises(ScopeError, match="no list loaded"):
+        service.determine("E0466", payer="Nobody")
+
+
+def test_first_use_builds_the_database_and_a_corrupt_one_is_rebuilt(tmp_path: Path) -> None:
+    home = tmp_path / "new"
+    fresh = Precert(home)
+    assert fresh.determine_one("E0466").status is Status.REQUIRED
+    fresh.close()
+    (home / DB_NAME).write_bytes(b"this is not a database" * 100)
+    again = Precert(home)
+    assert again.determine_one("E0466").status is Status.REQUIRED
+    assert again.notices and "moved it to" in again.notices[0]
+    assert list(home.glob(f"{DB_NAME}.corrupt-*"))
+    again.close()
+
+
+def test_answers_follow_imports_made_by_another_process(
+    service: Precert, home: Path, tmp_path: Path
+) -> None:
+    assert service.determine_one("E0466").status is Status.REQUIRED
+    rows = BUNDLED_LIST.read_text().splitlines()
+    for i, line in enumerate(rows):
+        if "\tE0466\t" in line:
+            rows[i] = line.replace("\tYes\t", "\tNo\t")
+    newer = tmp_path / "newer.txt"
+    newer.write_text("\n".join(rows))
+    other = Precert(home)
+    other.import_list(newer, list_id="cigna-commercial-dme", effective=dt.date(2027, 1, 1))
+    other.close()
+    later = service.determine_one("E0466", date=dt.date(2027, 2, 1))
+    assert later.status is Status.NOT_REQUIRED and later.sources[0].version == "v2"
+    earlier = service.determine_one("E0466", date=dt.date(2026, 12, 1))
+    assert earlier.status is Status.REQUIRED and earlier.sources[0].version == "v1"
