@@ -55,7 +55,7 @@ def mixed_queries(n: int, distinct: bool) -> list[str]:
     unlisted = [f"E{n:04d}" for n in range(0, 3000, 7)]
     noise = ["XYZ", "hospital bed", "", "E04661", "12", "K0856-QQQ"]
     out = []
-    for i in range(n):
+    for _ in range(n):
         kind = rng.random()
         if kind < 0.6:
             q = rng.choice(listed)
