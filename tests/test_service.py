@@ -251,3 +251,11 @@ def test_answers_follow_imports_made_by_another_process(
     assert later.status is Status.NOT_REQUIRED and later.sources[0].version == "v2"
     earlier = service.determine_one("E0466", date=dt.date(2026, 12, 1))
     assert earlier.status is Status.REQUIRED and earlier.sources[0].version == "v1"
+
+
+def test_a_requirement_not_yet_in_effect_on_the_date_is_flagged(service: Precert) -> None:
+    before = service.determine_one("K0553", date=dt.date(2021, 6, 30))
+    assert any("takes effect 2021-07-01" in w for w in before.warnings)
+    after = service.determine_one("K0553", date=dt.date(2021, 7, 1))
+    assert not any("takes effect" in w for w in after.warnings)
+    assert not any("terminated" in w for w in after.warnings)  # CMS ended it 2022-12-31

@@ -129,3 +129,31 @@ def test_every_command_help_has_an_example(home: Path) -> None:
 def test_unknown_payer_is_a_clear_error_exit_4(home: Path) -> None:
     result = run(home, "check", "--payer", "Nobody", "E0466")
     assert result.returncode == 4 and "no list loaded" in result.stderr
+
+
+def test_check_json_gives_every_code_of_the_document_its_status_and_lines(home: Path) -> None:
+    expected: dict[str, tuple[str, list[int]]] = {}
+    words = {"Yes": "required", "No": "not_required", "Out Of Scope": "out_of_scope"}
+    for number, line in enumerate(BUNDLED_LIST.read_text().splitlines(), start=1):
+        cells = line.split("\t")
+        if len(cells) in (5, 7) and cells[0] not in ("Product", "Category"):
+            code, status = (cells[2], cells[4]) if len(cells) == 7 else (cells[1], cells[3])
+            expected.setdefault(code, (words[status], []))[1].append(number)
+    result = run(home, "check", "--json", "-", stdin="\n".join(sorted(expected)))
+    assert result.returncode == 0, result.stderr
+    answers = json.loads(result.stdout)["determinations"]
+    assert len(answers) == len(expected) == 604
+    for answer in answers:
+        status, lines = expected[answer["code"]]
+        assert answer["status"] == status, answer["code"]
+        assert sorted(s["line"] for s in answer["sources"]) == lines, answer["code"]
+
+
+def test_hcpcs_import_replaces_the_code_set(home: Path) -> None:
+    from precert.service import BUNDLED_HCPCS
+
+    result = run(home, "hcpcs", "import", str(BUNDLED_HCPCS))
+    assert result.returncode == 0
+    assert "8463 HCPCS codes and 383 modifiers" in result.stdout
+    answer = json.loads(run(home, "check", "--json", "K0553").stdout)["determinations"][0]
+    assert answer["hcpcs"]["terminated"] == "2022-12-31"
