@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import datetime as dt
+import importlib
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -15,6 +17,13 @@ from precert.store import Store
 BUNDLED_LIST_ID = "cigna-commercial-dme"
 EVICORE_PLATFORM = "eviCore healthcare (CareCore National)"
 _LIST_ID = re.compile(r"[a-z0-9][a-z0-9._-]{0,63}")
+# Readers of other file formats by extension, as "module:function" so that only the reader a
+# file needs is imported (the CLI must start fast); anything else is the published text layout.
+READERS: dict[str, str] = {
+    ".csv": "precert.readers.tabular:read_csv",
+    ".tsv": "precert.readers.tabular:read_csv",
+    ".xlsx": "precert.readers.tabular:read_xlsx",
+}
 
 
 @dataclass(frozen=True, slots=True)
@@ -50,6 +59,18 @@ def identity(published: PublishedList) -> tuple[str, str, str]:
     if program.lower().startswith("durable medical equipment"):
         program = "DME"
     return payer, lob, program
+
+
+def read_list(path: str | Path) -> PublishedList:
+    """Read a list file with the reader registered for its extension (default: published text)."""
+    target = READERS.get(Path(path).suffix.lower())
+    if target is None:
+        return read_published_text(path)
+    module, _, function = target.partition(":")
+    reader: Callable[[str | Path], PublishedList] = getattr(
+        importlib.import_module(module), function
+    )
+    return reader(path)
 
 
 def entries_of(
@@ -106,7 +127,7 @@ def import_published(
     Importing a file already imported into the same list is a no-op that says so.
     """
     check_list_id(list_id)
-    published = published or read_published_text(path)
+    published = published or read_list(path)
     existing = store.find_version_by_sha(list_id, published.sha256)
     if existing is not None:
         codes = len({r.fields["code"] for t in published.tables for r in t.rows})
