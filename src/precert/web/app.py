@@ -6,13 +6,30 @@ import importlib
 from collections.abc import Sequence
 
 from fastapi import FastAPI
+from fastapi.staticfiles import StaticFiles
 
 from precert import __version__
 from precert.service import Precert
+from precert.web import errors
+from precert.web.templating import STATIC_DIR
 
 # Each module exposes `router` (an APIRouter) and may expose `setup(app)` for handlers,
 # middleware or static files. Order matters only for overlapping paths.
-ROUTER_MODULES: tuple[str, ...] = ()
+ROUTER_MODULES: tuple[str, ...] = (
+    "precert.web.api",
+    "precert.web.pages",
+    "precert.web.docs",
+)
+
+DESCRIPTION = """Prior-authorization answers from published payer lists.
+
+Every answer says whether an item needs prior authorization with this payer (`required`,
+`not_required`, `out_of_scope`, `not_listed`, or `invalid` for input that is not a code),
+where to send the request, the notes and warnings that apply, and cites the list, version,
+table, page and line it comes from. The fields are the same as `precert check --json`.
+
+    curl 'http://127.0.0.1:8000/v1/determinations?code=E0466&code=K0856-RR'
+"""
 
 
 def create_app(service: Precert | None = None, *, modules: Sequence[str] | None = None) -> FastAPI:
@@ -22,13 +39,19 @@ def create_app(service: Precert | None = None, *, modules: Sequence[str] | None 
     app = FastAPI(
         title="precert",
         version=__version__,
-        description="Prior-authorization answers from published payer lists.",
+        description=DESCRIPTION,
+        # The docs page is served by precert.web.docs from local files, never a CDN.
+        docs_url=None,
+        redoc_url=None,
     )
     app.state.service = service
+    errors.install(app)
     for name in ROUTER_MODULES if modules is None else modules:
         module = importlib.import_module(name)
         setup = getattr(module, "setup", None)
         if setup is not None:
             setup(app)
         app.include_router(module.router)
+    # Last, so that modules' own mounts under /static/... (e.g. Swagger UI) match first.
+    app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
     return app

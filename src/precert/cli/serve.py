@@ -1,0 +1,69 @@
+"""`precert serve`: the staff page, REST API and CDS Hooks on one Uvicorn server."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+
+from precert.cli import EXIT_OK, EXIT_USAGE, command
+
+
+def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
+    """Add the serve command."""
+    p = command(
+        sub,
+        "serve",
+        "start the web page for staff, the REST API and CDS Hooks on one server",
+        "precert serve --host 127.0.0.1 --port 8000",
+    )
+    p.add_argument("--host", default="127.0.0.1", help="address to listen on (default 127.0.0.1)")
+    p.add_argument("--port", type=int, default=8000, help="port to listen on (default 8000)")
+    p.add_argument(
+        "--workers",
+        type=int,
+        default=1,
+        help="worker processes (default 1; each holds the whole list in memory)",
+    )
+    p.add_argument(
+        "--access-log",
+        action="store_true",
+        help="log every request line (off by default: it costs throughput)",
+    )
+    p.set_defaults(handler=run_serve)
+
+
+def run_serve(args: argparse.Namespace) -> int:
+    """`precert serve`."""
+    if not 0 <= args.port <= 65535:
+        print(f"precert serve: --port must be 0-65535, got {args.port}", file=sys.stderr)
+        return EXIT_USAGE
+    if args.workers < 1:
+        print("precert serve: --workers must be at least 1", file=sys.stderr)
+        return EXIT_USAGE
+    # Heavy imports only here, so `precert check` keeps its fast start.
+    import uvicorn
+
+    from precert.service import default
+
+    service = default()
+    _ = service.store  # build the database on first use, before the first request
+    for notice in service.notices:
+        print(f"precert: {notice}", file=sys.stderr)
+    options = {
+        "host": args.host,
+        "port": args.port,
+        "access_log": args.access_log,
+        "server_header": False,
+        "log_level": "info",
+        # uvloop and httptools when installed (the web extra has them), else asyncio / h11.
+        "loop": "auto",
+        "http": "auto",
+    }
+    if args.workers > 1:
+        # Each worker builds its own app (and preloads its own copy of the data).
+        uvicorn.run("precert.web.app:create_app", factory=True, workers=args.workers, **options)
+    else:
+        from precert.web.app import create_app
+
+        uvicorn.run(create_app(service), **options)
+    return EXIT_OK

@@ -1,0 +1,291 @@
+"""The REST API for systems: determinations, codes, search, lists, categories, entries."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Annotated, Literal
+
+from fastapi import APIRouter, Body, Path, Query, Request
+from starlette.responses import Response
+
+from precert import __version__
+from precert.models import Status
+from precert.service import Precert, ScopeError
+from precert.web import csvout
+from precert.web.common import (
+    AnswerBodies,
+    JSONBytes,
+    cached_categories,
+    dumps,
+    list_entries,
+    list_version,
+    scope_problem,
+)
+from precert.web.schemas import (
+    MAX_CODES,
+    MAX_QUERY,
+    CategoriesOut,
+    CodeOut,
+    DeterminationRequest,
+    DeterminationsOut,
+    EntriesOut,
+    Health,
+    ListsOut,
+    SearchOut,
+    Version,
+    responses,
+)
+
+router = APIRouter()
+
+DateParam = Annotated[
+    dt.date | None, Query(description="date of service YYYY-MM-DD (default: today)")
+]
+PayerParam = Annotated[
+    str | None,
+    Query(max_length=MAX_QUERY, description="payer (default: the only one loaded)"),
+]
+LobParam = Annotated[
+    str | None,
+    Query(max_length=MAX_QUERY, description="line of business (default: the only one loaded)"),
+]
+
+
+def _service(request: Request) -> Precert:
+    service: Precert = request.app.state.service
+    return service
+
+
+def _bodies(request: Request) -> AnswerBodies:
+    state = request.app.state
+    bodies: AnswerBodies | None = getattr(state, "answer_bodies", None)
+    if bodies is None:
+        bodies = state.answer_bodies = AnswerBodies()
+    return bodies
+
+
+@router.get(
+    "/v1/determinations",
+    tags=["determinations"],
+    summary="Answer codes (query string)",
+    response_class=JSONBytes,
+    responses={200: {"model": DeterminationsOut}},
+)
+async def get_determinations(
+    request: Request,
+    code: Annotated[
+        list[Annotated[str, Query(max_length=MAX_QUERY)]],
+        Query(
+            min_length=1,
+            max_length=MAX_CODES,
+            description="a code as typed (repeat for several; `E0466, K0856-RR` works too)",
+            examples=["E0466"],
+        ),
+    ],
+    date: DateParam = None,
+    payer: PayerParam = None,
+    line_of_business: LobParam = None,
+) -> Response:
+    """Whether each code needs prior authorization and where to send it, in request order.
+
+    A query that is not a code is answered with status `invalid`, never an error.
+    `curl 'http://127.0.0.1:8000/v1/determinations?code=E0466&code=K0856-RR'`
+    """
+    # The hot path: the service memoizes answers, the body is serialized once per answer list.
+    try:
+        answers = request.app.state.service.determine(
+            code, payer=payer, line_of_business=line_of_business, date=date
+        )
+    except ScopeError as exc:
+        raise scope_problem(exc, "query", payer, line_of_business) from None
+    return JSONBytes(_bodies(request).body(answers))
+
+
+@router.post(
+    "/v1/determinations",
+    tags=["determinations"],
+    summary="Answer up to 1,000 codes (JSON body)",
+    response_class=JSONBytes,
+    responses={200: {"model": DeterminationsOut}, **responses(413)},
+)
+async def post_determinations(
+    request: Request, body: Annotated[DeterminationRequest, Body()]
+) -> Response:
+    """The same answers as the GET form, for a JSON body ``{"codes": [...], "date": null}``.
+
+    `curl -X POST http://127.0.0.1:8000/v1/determinations -H 'Content-Type: application/json'
+    -d '{"codes": ["E0466", "k0856-rr"]}'`
+    """
+    try:
+        answers = _service(request).determine(
+            body.codes, payer=body.payer, line_of_business=body.line_of_business, date=body.date
+        )
+    except ScopeError as exc:
+        raise scope_problem(exc, "body", body.payer, body.line_of_business) from None
+    return JSONBytes(_bodies(request).body(answers))
+
+
+@router.get(
+    "/v1/codes/{code}",
+    tags=["codes"],
+    summary="Everything known about one code",
+    response_class=JSONBytes,
+    responses={200: {"model": CodeOut}},
+)
+async def get_code(
+    request: Request,
+    code: Annotated[str, Path(max_length=MAX_QUERY, examples=["E0466"])],
+    date: DateParam = None,
+    payer: PayerParam = None,
+    line_of_business: LobParam = None,
+) -> Response:
+    """The answer, every published row (all versions, exactly as printed) and CMS's record.
+
+    `curl http://127.0.0.1:8000/v1/codes/E0466`
+    """
+    try:
+        report = _service(request).show(
+            code, payer=payer, line_of_business=line_of_business, date=date
+        )
+    except ScopeError as exc:
+        raise scope_problem(exc, "query", payer, line_of_business) from None
+    return JSONBytes(dumps(report.to_dict()))
+
+
+@router.get(
+    "/v1/search",
+    tags=["codes"],
+    summary="Find codes by words",
+    response_class=JSONBytes,
+    responses={200: {"model": SearchOut}},
+)
+async def search(
+    request: Request,
+    q: Annotated[str, Query(max_length=MAX_QUERY, description="words, e.g. hospital bed")] = "",
+    status: Annotated[Status | None, Query(description="only this status")] = None,
+    category: Annotated[
+        str | None, Query(max_length=MAX_QUERY, description="only this clean category")
+    ] = None,
+    limit: Annotated[int, Query(ge=1, le=MAX_CODES, description="most results")] = 20,
+    date: DateParam = None,
+    payer: PayerParam = None,
+    line_of_business: LobParam = None,
+) -> Response:
+    """Codes ranked by relevance to words in codes, descriptions, categories and notes.
+
+    Order, case, plurals and one typo are forgiven. Without words, every code (of the
+    status / category asked) in list order.
+    `curl 'http://127.0.0.1:8000/v1/search?q=hospital+bed&status=required&limit=5'`
+    """
+    try:
+        results = _service(request).search(
+            q, status=status, category=category, limit=limit, payer=payer,
+            line_of_business=line_of_business, date=date,
+        )  # fmt: skip
+    except ScopeError as exc:
+        raise scope_problem(exc, "query", payer, line_of_business) from None
+    return JSONBytes(dumps(results.to_dict()))
+
+
+@router.get(
+    "/v1/lists",
+    tags=["lists"],
+    summary="Lists loaded and their versions",
+    response_class=JSONBytes,
+    responses={200: {"model": ListsOut}},
+)
+async def get_lists(request: Request) -> Response:
+    """Every imported list version: payer, line of business, program, effective date, rows.
+
+    `curl http://127.0.0.1:8000/v1/lists`
+    """
+    return JSONBytes(dumps({"lists": [v.to_dict() for v in _service(request).lists()]}))
+
+
+@router.get(
+    "/v1/categories",
+    tags=["lists"],
+    summary="Categories with counts",
+    response_class=JSONBytes,
+    responses={200: {"model": CategoriesOut}},
+)
+async def get_categories(
+    request: Request,
+    date: DateParam = None,
+    payer: PayerParam = None,
+    line_of_business: LobParam = None,
+) -> Response:
+    """Clean categories in force with code and status counts and the published spellings.
+
+    `curl http://127.0.0.1:8000/v1/categories`
+    """
+    try:
+        items = cached_categories(_service(request), payer, line_of_business, date)
+    except ScopeError as exc:
+        raise scope_problem(exc, "query", payer, line_of_business) from None
+    return JSONBytes(dumps({"categories": items}))
+
+
+@router.get(
+    "/v1/lists/{list_id}/entries",
+    tags=["lists"],
+    summary="Every published row of a list version (JSON or CSV)",
+    response_class=JSONBytes,
+    responses={
+        200: {
+            "model": EntriesOut,
+            "content": {"text/csv": {"schema": {"type": "string"}}},
+        },
+        **responses(404),
+    },
+)
+async def get_entries(
+    request: Request,
+    list_id: str,
+    version: Annotated[
+        str | None, Query(max_length=MAX_QUERY, description="default: the one in force today")
+    ] = None,
+    format: Annotated[
+        Literal["json", "csv"] | None,
+        Query(description="json or csv (default: from the Accept header, else json)"),
+    ] = None,
+) -> Response:
+    """The rows of one list version in source order, with citations, clean and raw values.
+
+    CSV cells a spreadsheet would run as formulas are neutralized with a leading `'`.
+    `curl 'http://127.0.0.1:8000/v1/lists/cigna-commercial-dme/entries?format=csv'`
+    """
+    service = _service(request)
+    chosen = list_version(service, list_id, version)
+    entries = list_entries(service, chosen)
+    wants_csv = format == "csv" or (
+        format is None and "text/csv" in request.headers.get("accept", "")
+    )
+    if wants_csv:
+        text = csvout.to_csv(csvout.ENTRY_COLUMNS, (csvout.entry_row(e) for e in entries))
+        return csvout.csv_response(text, f"{chosen.list_id}-{chosen.version}.csv")
+    return JSONBytes(
+        dumps({"list": chosen.list_id, "version": chosen.version,
+               "entries": [csvout.entry_dict(e) for e in entries]})
+    )  # fmt: skip
+
+
+@router.get("/healthz", tags=["service"], summary="Liveness", response_model=Health)
+async def healthz(request: Request) -> Health:
+    """`ok` with the version and what is loaded (for load balancers and monitors).
+
+    `curl http://127.0.0.1:8000/healthz`
+    """
+    versions = _service(request).lists()
+    return Health(
+        status="ok", version=__version__, lists=len(versions), entries=sum(v.rows for v in versions)
+    )
+
+
+@router.get("/v1/version", tags=["service"], summary="Version", response_model=Version)
+async def version() -> Version:
+    """The precert version and API generation.
+
+    `curl http://127.0.0.1:8000/v1/version`
+    """
+    return Version(version=__version__, api="v1")

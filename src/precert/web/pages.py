@@ -1,0 +1,263 @@
+"""The staff page: search box, code pages, categories, lists, CSV export and CSV upload."""
+
+from __future__ import annotations
+
+import datetime as dt
+import time
+from dataclasses import dataclass, field
+from typing import Any
+from urllib.parse import urlencode
+
+from fastapi import APIRouter, Request
+from starlette.responses import HTMLResponse, Response
+
+from precert.codes import parse_code, split_queries
+from precert.models import Determination, Status
+from precert.service import Precert, ScopeError
+from precert.web import csvout
+from precert.web.common import cached_categories, list_entries, list_version
+from precert.web.schemas import MAX_CODES
+from precert.web.screening import MAX_UPLOAD, UploadError, screen, screened_csv
+from precert.web.templating import render
+
+router = APIRouter(include_in_schema=False)
+
+PAGE_SIZE = 50
+MAX_TEXT = 20_000  # characters pasted into the box; 1,000 codes with modifiers fit easily
+# Links other modules add under each list on /lists: (label, URL pattern with {id}).
+LIST_LINKS: list[tuple[str, str]] = []
+_STATUS_VALUES = {s.value for s in Status}
+
+
+def _service(request: Request) -> Precert:
+    service: Precert = request.app.state.service
+    return service
+
+
+@dataclass
+class Outcome:
+    """What the search box found for one set of parameters."""
+
+    mode: str = "empty"  # empty, codes or words
+    answers: list[Determination] = field(default_factory=list)
+    error: str | None = None
+    corrections: dict[str, list[str]] = field(default_factory=dict)
+    more: bool = False
+    word_hint: str | None = None
+
+
+def _error(request: Request, title: str, message: str) -> Response:
+    return render(
+        request, "error.html", {"title": title, "status": 422, "message": message}, status_code=422
+    )
+
+
+def _int(text: str, default: int, low: int, high: int) -> int:
+    try:
+        return min(max(int(text), low), high)
+    except ValueError:
+        return default
+
+
+def answer_query(
+    service: Precert, q: str, status: str, category: str, date: str, limit: int,
+    words: bool = False,
+) -> Outcome:  # fmt: skip
+    """Codes typed or pasted are answered; otherwise words are searched (never raises)."""
+    q = q.strip()
+    if len(q) > MAX_TEXT:
+        return Outcome(error=f"That is {len(q):,} characters; paste at most {MAX_TEXT:,} here "
+                       "or screen the file with the upload or the batch screener.")  # fmt: skip
+    if status and status not in _STATUS_VALUES:
+        return Outcome(error=f"Unknown status {status!r}; choose one from the list.")
+    when: dt.date | None = None
+    if date:
+        try:
+            when = dt.date.fromisoformat(date)
+        except ValueError:
+            return Outcome(error=f"{date!r} is not a date; use YYYY-MM-DD, e.g. 2026-07-01.")
+    queries = split_queries(q) if q else []
+    try:
+        if not words and any(parse_code(x).code is not None for x in queries):
+            if len(queries) > MAX_CODES:
+                return Outcome(error=f"That is {len(queries):,} codes; the page answers up to "
+                               f"{MAX_CODES:,} at once. Upload them as a CSV instead.")  # fmt: skip
+            answers = service.determine(queries, date=when)
+            if status:
+                answers = [a for a in answers if a.status.value == status]
+            if category:
+                answers = [a for a in answers if (a.category or "").lower() == category.lower()]
+            hint = next((a.query.strip() for a in answers if a.code is None), None)
+            return Outcome("codes", answers, word_hint=hint)
+        if not (q or status or category):
+            return Outcome()
+        results = service.search(
+            q, status=status or None, category=category or None, limit=limit + 1, date=when
+        )
+    except ScopeError as exc:
+        return Outcome(error=str(exc))
+    hits = list(results.hits)
+    return Outcome("words", hits[:limit], corrections=results.corrections, more=len(hits) > limit)
+
+
+def _summary(outcome: Outcome, q: str) -> str:
+    count = len(outcome.answers)
+    if outcome.mode == "codes":
+        return f"{count} answer{'s' if count != 1 else ''}"
+    plus = "+" if outcome.more else ""
+    about = f" for “{q}”" if q else ""
+    return f"{count}{plus} code{'s' if count != 1 else ''}{about}"
+
+
+@router.get("/", response_class=HTMLResponse)
+async def index(
+    request: Request, q: str = "", status: str = "", category: str = "", date: str = "",
+    limit: str = "", words: str = "", partial: str = "",
+) -> Response:  # fmt: skip
+    """The search box and its results (``partial=1``: the results fragment only, for JS)."""
+    started = time.perf_counter()
+    service = _service(request)
+    size = _int(limit, PAGE_SIZE, 1, MAX_CODES)
+    outcome = answer_query(service, q, status, category, date, size, words=bool(words))
+    params = {k: v for k, v in (("q", q), ("status", status), ("category", category),
+                                ("date", date), ("words", words)) if v}  # fmt: skip
+    more_url = (
+        "/?" + urlencode({**params, "limit": min(size * 4, MAX_CODES)}) if outcome.more else None
+    )
+    context: dict[str, Any] = {
+        "nav": "search", "q": q, "status": status, "category": category, "date": date,
+        "mode": outcome.mode, "answers": outcome.answers, "error": outcome.error,
+        "corrections": outcome.corrections, "summary": _summary(outcome, q.strip()),
+        "export_query": urlencode({**params, "limit": size}), "more_url": more_url,
+        "word_hint": outcome.word_hint,
+    }  # fmt: skip
+    if partial:
+        return render(request, "_results.html", context, started=started)
+    try:
+        context["categories"] = cached_categories(service, None, None, None)
+    except ScopeError:
+        context["categories"] = []
+    return render(request, "index.html", context, started=started)
+
+
+@router.get("/export.csv")
+async def export_csv(
+    request: Request, q: str = "", status: str = "", category: str = "", date: str = "",
+    limit: str = "", words: str = "",
+) -> Response:  # fmt: skip
+    """The current results of the search box as CSV (formula-like cells neutralized)."""
+    size = _int(limit, PAGE_SIZE, 1, MAX_CODES)
+    outcome = answer_query(_service(request), q, status, category, date, size, bool(words))
+    if outcome.error:
+        return _error(request, "Cannot export", outcome.error)
+    text = csvout.to_csv(
+        csvout.DETERMINATION_COLUMNS, (csvout.determination_row(a) for a in outcome.answers)
+    )
+    return csvout.csv_response(text, "precert-results.csv")
+
+
+@router.get("/codes/{code}", response_class=HTMLResponse)
+async def code_page(request: Request, code: str, date: str = "") -> Response:
+    """Everything known about one code: answer, CMS record, the exact published rows."""
+    started = time.perf_counter()
+    when: dt.date | None = None
+    if date:
+        try:
+            when = dt.date.fromisoformat(date)
+        except ValueError:
+            message = f"{date!r} is not a date; use YYYY-MM-DD."
+            return _error(request, "Not a date", message)
+    try:
+        report = _service(request).show(code[:200], date=when)
+    except ScopeError as exc:
+        return _error(request, "Which payer?", str(exc))
+    context = {"a": report.determination, "h": report.hcpcs, "rows": report.entries}
+    return render(request, "code.html", context, started=started)
+
+
+@router.get("/categories", response_class=HTMLResponse)
+async def categories_page(request: Request) -> Response:
+    """Categories with counts per status, linking to the codes of each."""
+    try:
+        items = cached_categories(_service(request), None, None, None)
+    except ScopeError as exc:
+        return _error(request, "Which payer?", str(exc))
+    return render(request, "categories.html", {"nav": "categories", "categories": items})
+
+
+@router.get("/lists", response_class=HTMLResponse)
+async def lists_page(request: Request) -> Response:
+    """Each list loaded with its versions (others link their pages from here)."""
+    service = _service(request)
+    groups: dict[str, dict[str, Any]] = {}
+    for v in service.lists():
+        group = groups.setdefault(v.list_id, {
+            "id": v.list_id, "title": v.title, "payer": v.payer,
+            "line_of_business": v.line_of_business, "program": v.program,
+            "platform": v.platform, "versions": [],
+        })  # fmt: skip
+        group["versions"].append(v)
+    for group in groups.values():
+        group["current"] = list_version(service, group["id"], None).version
+    context = {"nav": "lists", "groups": list(groups.values()), "list_links": LIST_LINKS}
+    return render(request, "lists.html", context)
+
+
+@router.get("/lists/{list_id}", response_class=HTMLResponse)
+async def list_page(request: Request, list_id: str, version: str = "") -> Response:
+    """Every published row of one list version."""
+    service = _service(request)
+    chosen = list_version(service, list_id, version or None)
+    context = {"nav": "lists", "version": chosen, "entries": list_entries(service, chosen)}
+    return render(request, "list.html", context)
+
+
+@router.get("/upload", response_class=HTMLResponse)
+async def upload_form(request: Request) -> Response:
+    """The upload form."""
+    return render(request, "upload.html", {"nav": "upload", "column": ""})
+
+
+@router.post("/upload", response_class=HTMLResponse)
+async def upload(request: Request) -> Response:
+    """Screen an uploaded CSV on the page, or return it with the answers appended."""
+    context: dict[str, Any] = {"nav": "upload", "column": ""}
+    try:
+        form = await request.form(max_files=1, max_fields=10)
+    except Exception as exc:  # multipart errors come in several types
+        from precert.web.errors import BodyTooLarge
+
+        if isinstance(exc, BodyTooLarge):
+            raise
+        context["error"] = "The upload could not be read; send the form again with one CSV file."
+        return render(request, "upload.html", context, status_code=400)
+    try:
+        column = form.get("column")
+        context["column"] = column if isinstance(column, str) else ""
+        upload = form.get("file")
+        if upload is None or isinstance(upload, str) or not upload.filename:
+            context["error"] = "Choose a CSV file to screen."
+            return render(request, "upload.html", context, status_code=422)
+        data = await upload.read(MAX_UPLOAD + 1)
+        filename = upload.filename
+        action = form.get("action")
+    finally:
+        await form.close()
+    if len(data) > MAX_UPLOAD:
+        context["error"] = "The file is larger than 5 MB; screen it with the batch screener."
+        return render(request, "upload.html", context, status_code=413)
+    try:
+        screened = screen(_service(request), data, filename, context["column"])
+    except (UploadError, ScopeError) as exc:
+        context["error"] = str(exc)
+        return render(request, "upload.html", context, status_code=422)
+    if action == "csv":
+        stem = filename.rsplit(".", 1)[0] or "orders"
+        safe = "".join(c if c.isalnum() or c in "-_" else "_" for c in stem)[:80]
+        return csvout.csv_response(screened_csv(screened), f"{safe}-screened.csv")
+    counts: dict[str, int] = {}
+    for line in screened.rows:
+        for answer in line.answers:
+            counts[answer.status.value] = counts.get(answer.status.value, 0) + 1
+    context.update(screened=screened, counts=counts, shown=min(len(screened.rows), 1000))
+    return render(request, "upload.html", context)

@@ -1,0 +1,222 @@
+"""Pydantic models of the API's requests and (for /openapi.json only) its responses."""
+
+from __future__ import annotations
+
+import builtins
+import datetime as dt
+from typing import Annotated, Any
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from precert.models import Status
+
+MAX_CODES = 1000
+MAX_QUERY = 200  # characters in one query string; real ones are under 20
+
+Query = Annotated[str, Field(max_length=MAX_QUERY, examples=["K0856-RR"])]
+
+
+class DeterminationRequest(BaseModel):
+    """Body of ``POST /v1/determinations``."""
+
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={"examples": [{"codes": ["E0466", "k0856-rr", "L5856 LT"]}]},
+    )
+
+    codes: list[Query] = Field(
+        max_length=MAX_CODES,
+        description="codes as typed, with modifiers; one string may hold several codes",
+    )
+    date: Annotated[dt.date | None, Field(strict=True)] = Field(
+        default=None, description="date of service YYYY-MM-DD (default: today)"
+    )
+    payer: str | None = Field(
+        default=None, max_length=MAX_QUERY, description="default: the only one loaded"
+    )
+    line_of_business: str | None = Field(
+        default=None, max_length=MAX_QUERY, description="default: the only one loaded"
+    )
+
+
+class Contact(BaseModel):
+    """Where a prior-authorization request goes."""
+
+    name: str
+    phone: str | None = None
+    fax: str | None = None
+    url: str | None = None
+    option: str | None = None
+
+
+class SourceOut(BaseModel):
+    """One citation: list, version, table, line and page of the published document."""
+
+    list: str
+    version: str
+    table: int
+    table_title: str
+    line: int
+    page: int
+
+
+class HcpcsOut(BaseModel):
+    """What the CMS HCPCS Level II code set says about the code."""
+
+    exists: bool
+    code: str
+    description: str | None = None
+    short_description: str | None = None
+    added: dt.date | None = None
+    effective: dt.date | None = None
+    terminated: dt.date | None = None
+
+
+class DeterminationOut(BaseModel):
+    """One answer: the contract every door shares (see DESIGN.md)."""
+
+    model_config = ConfigDict(extra="allow")
+
+    query: str
+    payer: str | None
+    line_of_business: str | None
+    code: str | None
+    modifiers: list[str]
+    status: Status
+    status_label: str
+    submit_to: Contact | None
+    notes: list[str]
+    warnings: list[str]
+    description: str | None
+    category: str | None
+    hcpcs: HcpcsOut | None
+    effective: dt.date | None
+    sources: list[SourceOut]
+    system: str | None = None
+    message: str | None = None
+    conflict: bool = False
+    date: dt.date | None = None
+
+
+class DeterminationsOut(BaseModel):
+    """Answers in request order."""
+
+    determinations: list[DeterminationOut]
+
+
+class PublishedRow(SourceOut):
+    """One published row of a list version, exactly as printed."""
+
+    status: Status
+    published: dict[str, str]
+    category_raw: str
+    description_raw: str
+
+
+class CodeOut(DeterminationOut):
+    """Everything known about one code: its answer and every published row."""
+
+    rows: list[PublishedRow]
+
+
+class SearchOut(BaseModel):
+    """Ranked answers for a word search, with typo corrections used."""
+
+    query: str
+    corrections: dict[str, list[str]]
+    results: list[DeterminationOut]
+
+
+class ListVersionOut(BaseModel):
+    """One imported version of a published list."""
+
+    model_config = ConfigDict(extra="allow")
+
+    list: str
+    version: str
+    title: str
+    payer: str
+    line_of_business: str
+    program: str
+    platform: str
+    source_name: str
+    sha256: str
+    effective: dt.date | None
+    rows: int
+
+
+class ListsOut(BaseModel):
+    """Every list version loaded."""
+
+    lists: list[ListVersionOut]
+
+
+class CategoryOut(BaseModel):
+    """A clean category with its code count, status counts and published spellings."""
+
+    category: str | None
+    codes: int
+    statuses: dict[str, int]
+    published: list[str]
+
+
+class CategoriesOut(BaseModel):
+    """Categories in force."""
+
+    categories: list[CategoryOut]
+
+
+class EntryOut(SourceOut):
+    """One published row with raw and clean values."""
+
+    code: str
+    status: Status
+    status_raw: str
+    category: str | None
+    category_raw: str
+    description: str
+    description_raw: str
+    product: str
+    platform: str
+    notation: str
+    published: dict[str, str]
+
+
+class EntriesOut(BaseModel):
+    """The rows of one list version, in source order."""
+
+    list: str
+    version: str
+    entries: builtins.list[EntryOut]
+
+
+class Health(BaseModel):
+    """Liveness and what is loaded."""
+
+    status: str
+    version: str
+    lists: int
+    entries: int
+
+
+class Version(BaseModel):
+    """The running precert."""
+
+    version: str
+    api: str
+
+
+class Problem(BaseModel):
+    """An error a client can act on."""
+
+    detail: Any
+
+
+def responses(*codes: int) -> dict[int | str, dict[str, Any]]:
+    """OpenAPI descriptions for error statuses a route can return."""
+    text = {
+        404: "not found (unknown list or path)",
+        413: "request body too large",
+        422: "a parameter or the body is malformed; `detail[].loc` names the field",
+    }
+    return {code: {"model": Problem, "description": text[code]} for code in codes}
