@@ -401,3 +401,35 @@ def test_the_diff_finds_exactly_the_codes_that_changed(drop: set[int], flip: set
 
 def two_versions_stub(label: str) -> ListVersion:
     return ListVersion(LIST, label, "t", "Cigna", "Commercial", "DME", "f", "0", None, 0)
+
+
+def test_every_answer_names_the_versions_it_used(two_versions: Precert) -> None:
+    listed, unlisted = (
+        a.to_dict() for a in two_versions.determine(["E0466", "E0105"], date=dt.date(2027, 2, 1))
+    )
+    assert listed["versions"] == [f"{LIST}@v2"] and unlisted["versions"] == [f"{LIST}@v2"]
+    assert unlisted["status"] == "not_listed"
+    old = two_versions.determine_one("E0105", date=dt.date(2026, 2, 1)).to_dict()
+    assert old["versions"] == [f"{LIST}@v1"]
+
+
+def test_a_date_before_every_version_does_not_guess(service: Precert, tmp_path: Path) -> None:
+    # Another payer whose only list starts in 2027: in 2026 nothing of theirs is in force.
+    text = BUNDLED_LIST.read_text(encoding="utf-8").replace(
+        "**Cigna Commercial**", "**Acme Commercial**"
+    )
+    path = tmp_path / "acme.txt"
+    path.write_text(text, encoding="utf-8")
+    service.import_list(path, list_id="acme-dme", effective=dt.date(2027, 1, 1))
+    early = service.determine_one("E0466", payer="Acme", date=dt.date(2026, 6, 1))
+    assert early.status is Status.NOT_LISTED and early.sources == () and early.versions == ()
+    assert early.message is not None and "acme-dme has no version in force" in early.message
+    assert "incomplete" in early.message
+    assert not any("No loaded list" in n for n in early.notes)
+    assert any("No version of acme-dme is in force on 2026-06-01" in w for w in early.warnings)
+    later = service.determine_one("E0466", payer="Acme", date=dt.date(2027, 6, 1))
+    assert later.status is Status.REQUIRED and later.sources[0].list == "acme-dme"
+    assert later.message is None and not any("in force" in w for w in later.warnings)
+    # Cigna's answers are untouched by Acme's list.
+    cigna = service.determine_one("E0466", payer="Cigna", date=dt.date(2026, 6, 1))
+    assert [s.list for s in cigna.sources] == [LIST] and not cigna.warnings

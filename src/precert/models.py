@@ -253,6 +253,7 @@ class Determination:
             "hcpcs": hcpcs,
             "effective": _iso(self.effective),
             "sources": [s.to_dict() for s in self.sources],
+            "versions": list(self.versions),
             "system": self.system,
             "message": self.message,
             "conflict": self.conflict,

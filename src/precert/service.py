@@ -15,7 +15,7 @@ from precert import codes as codes_mod
 from precert import searching
 from precert.importer import BUNDLED_LIST_ID, ImportResult, import_published
 from precert.models import Determination, Entry, HcpcsCode, ListVersion, ParsedCode, Status
-from precert.rules import apply_modifiers, determine_code, invalid
+from precert.rules import NOTE_NOT_LISTED, apply_modifiers, determine_code, invalid
 from precert.store import Store, StoreError
 
 DATA_DIR = Path(__file__).parent / "data"
@@ -352,12 +352,25 @@ class Precert:
             program=" / ".join(sorted({v.program for v in scope.versions}))
             or "prior-authorization",
         )
+        if not answer.versions:
+            # Every answer names the versions it used; for an unlisted code, those consulted.
+            answer = replace(answer, versions=tuple(f"{lid}@{v}" for lid, v in scope.keys))
         if scope.missing:
-            note = (
-                f"No version of {', '.join(scope.missing)} is in force on "
-                f"{scope.date.isoformat()}; that list was not consulted."
-            )
+            absent = ", ".join(scope.missing)
+            when = scope.date.isoformat()
+            note = f"No version of {absent} is in force on {when}; that list was not consulted."
             answer = replace(answer, warnings=(*answer.warnings, note))
+            if answer.status is Status.NOT_LISTED:
+                # "No list mentions it" would be a guess: a list that may is not in force yet.
+                honest = (
+                    f"No list in force on {when} mentions this code, but {absent} has no version "
+                    "in force on that date and was not consulted, so this answer is incomplete."
+                )
+                answer = replace(
+                    answer,
+                    notes=tuple(n.replace(NOTE_NOT_LISTED, honest) for n in answer.notes),
+                    message=honest,
+                )
         return answer
 
     def determine_one(self, query: str, **kwargs: Any) -> Determination:
