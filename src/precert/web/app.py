@@ -19,6 +19,7 @@ ROUTER_MODULES: tuple[str, ...] = (
     "precert.web.api",
     "precert.web.pages",
     "precert.web.docs",
+    "precert.web.cds",
 )
 
 DESCRIPTION = """Prior-authorization answers from published payer lists.

@@ -1,0 +1,68 @@
+"""One log line per CDS Hooks call: hook, hookInstance, codes, answers, latency; no patient data."""
+
+from __future__ import annotations
+
+import json
+import logging
+from collections.abc import Sequence
+from typing import Any
+
+from precert.web.cds.hooks import OrderAnswer
+
+logger = logging.getLogger("precert.cds")
+
+
+def log_call(
+    *,
+    service: str,
+    hook: str | None,
+    hook_instance: str | None,
+    status: int,
+    latency_ms: float,
+    answers: Sequence[OrderAnswer] = (),
+    unread: int = 0,
+    client: str | None = None,
+    error: str | None = None,
+) -> dict[str, Any]:
+    """Log one call as a JSON line and return the record.
+
+    Only what the service decided is logged: codes and answers, never the patient,
+    encounter, user or order ids, nor any resource content from the request.
+    """
+    record: dict[str, Any] = {
+        "event": "cds.call",
+        "service": service,
+        "hook": hook,
+        "hookInstance": hook_instance,
+        "status": status,
+        "latency_ms": round(latency_ms, 3),
+        "orders": len(answers),
+        "unread": unread,
+        "answers": [
+            {
+                "type": a.kind,
+                "codes": list(a.codes),
+                "statuses": list(a.statuses),
+                "covered": a.covered,
+                "pa_needed": a.pa_needed,
+                "assertion": a.assertion_id,
+            }
+            for a in answers
+        ],
+    }
+    if client is not None:
+        record["client"] = client
+    if error is not None:
+        record["error"] = error
+    if logger.isEnabledFor(logging.INFO):
+        logger.info(json.dumps(record, separators=(",", ":")))
+    return record
+
+
+def log_feedback(service: str, outcomes: Sequence[str], client: str | None) -> None:
+    """Log a feedback call: how many cards were accepted or overridden (no comments)."""
+    counts = {o: outcomes.count(o) for o in sorted(set(outcomes))}
+    record = {"event": "cds.feedback", "service": service, "outcomes": counts}
+    if client is not None:
+        record["client"] = client
+    logger.info(json.dumps(record, separators=(",", ":")))

@@ -1,0 +1,69 @@
+"""CDS Hooks settings: a frozen value read from PRECERT_* environment variables."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from dataclasses import dataclass
+
+from fastapi import Request
+
+_TRUE = frozenset({"1", "on", "true", "yes"})
+_FALSE = frozenset({"", "0", "off", "false", "no"})
+
+
+class ConfigError(ValueError):
+    """An environment variable holds a value the CDS service cannot use."""
+
+
+@dataclass(frozen=True, slots=True)
+class CdsConfig:
+    """How the CDS Hooks service authenticates clients and whom it answers for.
+
+    ``auth`` is off by default so a local EHR sandbox works out of the box; production
+    deployments turn it on and name the JWKS sources and the issuers they trust.
+    """
+
+    auth: bool = False
+    jwks: tuple[str, ...] = ()  # file paths or http(s) URLs of JSON Web Key Sets
+    issuers: tuple[str, ...] = ()  # allowed `iss` values (empty: any issuer whose key we hold)
+    audience: str | None = None  # public base URL of /cds-services (None: taken from the request)
+    cors_origins: tuple[str, ...] = ()  # browser origins allowed to call /cds-services ("*": any)
+    payer: str | None = None  # whose list answers (None: the only payer loaded)
+    line_of_business: str | None = None
+    jwks_ttl: float = 300.0  # seconds a fetched JWKS URL is trusted before it is fetched again
+    leeway: float = 30.0  # clock skew tolerated on exp / iat, seconds
+
+    @classmethod
+    def from_env(cls, environ: Mapping[str, str] | None = None) -> CdsConfig:
+        """Read ``PRECERT_CDS_*`` and ``PRECERT_CORS_ORIGINS`` (see README, "CDS Hooks")."""
+        env = os.environ if environ is None else environ
+        auth_text = env.get("PRECERT_CDS_AUTH", "").strip().lower()
+        if auth_text not in _TRUE | _FALSE:
+            raise ConfigError(f"PRECERT_CDS_AUTH must be on or off, found {auth_text!r}")
+        config = cls(
+            auth=auth_text in _TRUE,
+            jwks=_split(env.get("PRECERT_CDS_JWKS", "")),
+            issuers=_split(env.get("PRECERT_CDS_ISSUERS", "")),
+            audience=(env.get("PRECERT_CDS_AUDIENCE", "").strip().rstrip("/") or None),
+            cors_origins=_split(env.get("PRECERT_CORS_ORIGINS", "")),
+            payer=env.get("PRECERT_CDS_PAYER", "").strip() or None,
+            line_of_business=env.get("PRECERT_CDS_LOB", "").strip() or None,
+        )
+        if config.auth and not config.jwks:
+            raise ConfigError("PRECERT_CDS_AUTH=on needs PRECERT_CDS_JWKS (files or URLs)")
+        return config
+
+
+def _split(text: str) -> tuple[str, ...]:
+    return tuple(part.strip() for part in text.split(",") if part.strip())
+
+
+def get_config(request: Request) -> CdsConfig:
+    """The app's CDS settings: ``app.state.cds_config`` if set (tests inject one), else env."""
+    state = request.app.state
+    config = getattr(state, "cds_config", None)
+    if not isinstance(config, CdsConfig):
+        config = CdsConfig.from_env()
+        state.cds_config = config
+    return config

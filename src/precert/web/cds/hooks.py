@@ -1,0 +1,341 @@
+"""Answer one hook call: check the request, find the orders, determine, build the response."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+from precert.models import Determination
+from precert.service import Precert, ScopeError
+from precert.web.cds import coverage as cov
+from precert.web.cds.cards import CardInput, cards
+from precert.web.cds.config import CdsConfig
+from precert.web.cds.discovery import CRD_VERSIONS, OPTION_TYPES, OPTIONS, Service
+from precert.web.cds.fhir import (
+    JSON,
+    ORDER_TYPES,
+    BillingCode,
+    OrderCodes,
+    ResourceIndex,
+    appointment_codes,
+    bundle_resources,
+    index_request,
+    key_of,
+    order_codes,
+    pick_coverage,
+    ref_key,
+    service_date,
+)
+
+CONFIGURATION = "davinci-crd.configuration"
+REQUESTED_VERSION = "davinci-crd.requestedVersion"
+
+
+class HookError(ValueError):
+    """The request cannot be answered as sent (HTTP 400 with this message)."""
+
+
+@dataclass(frozen=True, slots=True)
+class HookRequest:
+    """A checked hook call: what to answer and how the client configured the answer."""
+
+    hook: str
+    hook_instance: str
+    context: Mapping[str, Any]
+    prefetch: Mapping[str, Any]
+    coverage_info: bool = True
+    max_cards: int = 10
+
+
+def _require(context: Mapping[str, Any], name: str, kind: type, hook: str) -> Any:
+    value = context.get(name)
+    if value is None:
+        raise HookError(f"context.{name} is required for {hook}")
+    if not isinstance(value, kind):
+        raise HookError(f"context.{name} must be a JSON {_json_name(kind)} for {hook}")
+    return value
+
+
+def _json_name(kind: type) -> str:
+    names: dict[type, str] = {str: "string", dict: "object", list: "array"}
+    return names.get(kind, kind.__name__)
+
+
+def _bundle(context: Mapping[str, Any], name: str, hook: str) -> list[JSON]:
+    bundle = _require(context, name, dict, hook)
+    if bundle.get("resourceType") != "Bundle":
+        raise HookError(f"context.{name} must be a FHIR Bundle for {hook}")
+    if not isinstance(bundle.get("entry", []), list):
+        raise HookError(f"context.{name}.entry must be an array")
+    return [resource for _, resource in bundle_resources(bundle)]
+
+
+def _strings(context: Mapping[str, Any], name: str, hook: str) -> list[str]:
+    value = _require(context, name, list, hook)
+    if not all(isinstance(v, str) for v in value):
+        raise HookError(f"context.{name} must be an array of references (strings)")
+    return list(value)
+
+
+def parse_request(body: bytes, service: Service) -> HookRequest:
+    """Check a hook request body for ``service``; raise HookError saying what is wrong."""
+    try:
+        data = json.loads(body)
+    except (ValueError, UnicodeDecodeError) as exc:
+        raise HookError(f"the request body is not JSON: {exc}") from None
+    if not isinstance(data, dict):
+        raise HookError("the request body must be a JSON object")
+    hook = data.get("hook")
+    if not isinstance(hook, str) or not hook:
+        raise HookError("'hook' is required (a string)")
+    if hook != service.hook:
+        raise HookError(
+            f"hook {hook!r} is not the hook of service {service.id!r}, which answers "
+            f"{service.hook!r} (see GET /cds-services)"
+        )
+    instance = data.get("hookInstance")
+    if not isinstance(instance, str) or not instance:
+        raise HookError("'hookInstance' is required (a string)")
+    context = data.get("context")
+    if not isinstance(context, dict):
+        raise HookError("'context' is required (a JSON object)")
+    prefetch = data.get("prefetch") or {}
+    if not isinstance(prefetch, dict):
+        raise HookError("'prefetch' must be a JSON object")
+    coverage_info, max_cards = _configuration(data.get("extension"))
+    _require(context, "patientId", str, hook)
+    _targets_context(hook, context)  # checks the hook's own context fields
+    return HookRequest(hook, instance, context, prefetch, coverage_info, max_cards)
+
+
+def _configuration(extension: object) -> tuple[bool, int]:
+    defaults: dict[str, Any] = {o.code: o.default for o in OPTIONS}
+    if extension is None:
+        return defaults["coverage-info"], defaults["max-cards"]
+    if not isinstance(extension, dict):
+        raise HookError("'extension' must be a JSON object")
+    version = extension.get(REQUESTED_VERSION)
+    if version is not None and version not in CRD_VERSIONS:
+        raise HookError(
+            f"{REQUESTED_VERSION} {version!r} is not supported; this service implements "
+            f"CRD {', '.join(CRD_VERSIONS)}"
+        )
+    options = extension.get(CONFIGURATION) or {}
+    if not isinstance(options, dict):
+        raise HookError(f"{CONFIGURATION} must be a JSON object")
+    values = dict(defaults)
+    for code, value in options.items():
+        kind = OPTION_TYPES.get(code)
+        if kind is None:
+            continue  # options of other services or later versions are ignored
+        if kind == "boolean" and not isinstance(value, bool):
+            raise HookError(f"{CONFIGURATION} option {code!r} must be true or false")
+        if kind == "integer" and (type(value) is not int or value < 0):
+            raise HookError(f"{CONFIGURATION} option {code!r} must be a whole number >= 0")
+        values[code] = value
+    return bool(values["coverage-info"]), int(values["max-cards"])
+
+
+@dataclass(frozen=True, slots=True)
+class Target:
+    """One order (or appointment) the hook is about; ``resource`` None if not sent."""
+
+    kind: str
+    reference: str | None
+    resource: JSON | None
+
+
+def _targets_context(hook: str, context: Mapping[str, Any]) -> list[Target] | list[str]:
+    """The hook's orders from the context (checked), or references still to resolve."""
+    if hook in ("order-sign", "order-select"):
+        drafts = _bundle(context, "draftOrders", hook)
+        if hook == "order-select":
+            chosen = {ref_key(s) for s in _strings(context, "selections", hook)}
+            drafts = [r for r in drafts if key_of(r) in chosen]
+        return [Target(str(r.get("resourceType")), key_of(r), r) for r in drafts]
+    if hook == "appointment-book":
+        return [Target("Appointment", key_of(r), r) for r in _bundle(context, "appointments", hook)]
+    if hook == "order-dispatch":
+        if context.get("dispatchedOrders") is not None:
+            return _strings(context, "dispatchedOrders", hook)
+        return [_require(context, "order", str, hook)]  # CDS Hooks 1.x order-dispatch
+    raise HookError(f"hook {hook!r} is not supported")
+
+
+def targets(request: HookRequest, index: ResourceIndex) -> list[Target]:
+    """Every order or appointment this call asks about, resolved from the request."""
+    found = _targets_context(request.hook, request.context)
+    out: list[Target] = []
+    for item in found:
+        if isinstance(item, Target):
+            if item.kind in (*ORDER_TYPES, "Appointment"):
+                out.append(item)
+            continue
+        key = ref_key(item)
+        kind = key.split("/")[0] if key else ""
+        if kind in ORDER_TYPES:
+            out.append(Target(kind, key, index.get(item)))
+    return out
+
+
+@dataclass(frozen=True, slots=True)
+class OrderAnswer:
+    """What was answered for one order (for the call log: no identifiers)."""
+
+    kind: str
+    codes: tuple[str, ...]
+    statuses: tuple[str, ...]
+    covered: str
+    pa_needed: str
+    assertion_id: str
+
+
+@dataclass
+class HookResult:
+    """The response body and what it said, order by order."""
+
+    body: JSON
+    answers: list[OrderAnswer] = field(default_factory=list)
+    unread: int = 0
+
+
+def _determine(
+    precert: Precert, config: CdsConfig, codes: list[BillingCode], when: dt.date | None
+) -> list[Determination]:
+    texts = [c.code for c in codes]
+    found = precert.determine(
+        texts, payer=config.payer, line_of_business=config.line_of_business, date=when
+    )
+    if len(found) == len(texts):
+        return found
+    # A code text holding several codes splits into several answers: keep one per coding.
+    return [
+        precert.determine_one(
+            t, payer=config.payer, line_of_business=config.line_of_business, date=when
+        )
+        for t in texts
+    ]
+
+
+def answer(request: HookRequest, precert: Precert, config: CdsConfig, today: dt.date) -> HookResult:
+    """The CDS Hooks response for a checked request."""
+    result = HookResult({"cards": [], "systemActions": []})
+    if not request.coverage_info:
+        return result
+    index = index_request(request.context, request.prefetch)
+    try:
+        payer = precert.scope(config.payer, config.line_of_business).payer
+        scope_problem: str | None = None
+    except ScopeError as exc:
+        payer, scope_problem = config.payer or "precert", str(exc)
+    card_items: list[CardInput] = []
+    for position, target in enumerate(targets(request, index)):
+        if target.resource is None:
+            result.unread += 1
+            card_items.append(
+                CardInput(
+                    target.reference,
+                    target.kind,
+                    None,
+                    f"{target.reference} was not sent with the request (prefetch), and this "
+                    "service does not query the EHR, so it has no answer for that order.",
+                )
+            )
+            continue
+        try:
+            item = _answer_one(
+                request, precert, config, today, index, target, position, scope_problem
+            )
+        except Exception as exc:  # one unreadable order must not cost the others their answer
+            item = _technical(
+                request, config, today, index, target, position, f"{type(exc).__name__}"
+            )
+        if item is None:
+            continue
+        action, card_input, logged = item
+        result.body["systemActions"].append(action)
+        card_items.append(card_input)
+        result.answers.append(logged)
+        result.unread += card_input.assertion is not None and card_input.assertion.technical
+    result.body["cards"] = cards(card_items, payer, request.max_cards)
+    return result
+
+
+def _codes_of(target: Target, index: ResourceIndex) -> OrderCodes:
+    assert target.resource is not None
+    if target.kind == "Appointment":
+        return appointment_codes(target.resource, index)
+    return order_codes(target.resource, index)
+
+
+def _answer_one(
+    request: HookRequest,
+    precert: Precert,
+    config: CdsConfig,
+    today: dt.date,
+    index: ResourceIndex,
+    target: Target,
+    position: int,
+    scope_problem: str | None,
+) -> tuple[JSON, CardInput, OrderAnswer] | None:
+    codes = _codes_of(target, index)
+    if codes.codes:
+        if scope_problem is not None:
+            return _technical(request, config, today, index, target, position, scope_problem)
+        assert target.resource is not None
+        answers = _determine(precert, config, list(codes.codes), service_date(target.resource))
+        return _build(request, config, today, index, target, position, cov.assess(answers))
+    if codes.problem is not None and target.kind in ORDER_TYPES:
+        return _technical(request, config, today, index, target, position, codes.problem)
+    return None  # coded only in systems this list does not use (or an uncoded appointment)
+
+
+def _technical(
+    request: HookRequest,
+    config: CdsConfig,
+    today: dt.date,
+    index: ResourceIndex,
+    target: Target,
+    position: int,
+    problem: str,
+) -> tuple[JSON, CardInput, OrderAnswer]:
+    return _build(request, config, today, index, target, position, cov.unreadable(problem))
+
+
+def _build(
+    request: HookRequest,
+    config: CdsConfig,
+    today: dt.date,
+    index: ResourceIndex,
+    target: Target,
+    position: int,
+    assertion: cov.Assertion,
+) -> tuple[JSON, CardInput, OrderAnswer]:
+    assert target.resource is not None
+    coverage = pick_coverage(target.resource, index, config.payer)
+    trace = cov.assertion_id(
+        request.hook_instance,
+        target.reference or str(position),
+        coverage.reference or "",
+        ",".join(assertion.codes),
+        ",".join(s.value for s in assertion.statuses),
+    )
+    ext = cov.extension(assertion, coverage, today, trace)
+    action = {
+        "type": "update",
+        "description": f"Coverage information (prior authorization: {assertion.pa_needed}) "
+        f"added to the {target.kind}.",
+        "resource": cov.with_extension(target.resource, ext),
+    }
+    logged = OrderAnswer(
+        target.kind,
+        assertion.codes,
+        tuple(s.value for s in assertion.statuses),
+        assertion.covered,
+        assertion.pa_needed,
+        trace,
+    )
+    return action, CardInput(target.reference, target.kind, assertion), logged
