@@ -6,6 +6,7 @@ import datetime as dt
 from typing import Annotated, Literal
 
 from fastapi import APIRouter, Body, Path, Query, Request
+from fastapi.responses import JSONResponse
 from starlette.responses import Response
 
 from precert import __version__
@@ -68,7 +69,7 @@ def _bodies(request: Request) -> AnswerBodies:
     "/v1/determinations",
     tags=["determinations"],
     summary="Answer codes (query string)",
-    response_class=JSONBytes,
+    response_class=JSONResponse,
     responses={200: {"model": DeterminationsOut}},
 )
 async def get_determinations(
@@ -105,8 +106,8 @@ async def get_determinations(
     "/v1/determinations",
     tags=["determinations"],
     summary="Answer up to 1,000 codes (JSON body)",
-    response_class=JSONBytes,
-    responses={200: {"model": DeterminationsOut}, **responses(413)},
+    response_class=JSONResponse,
+    responses={200: {"model": DeterminationsOut}, **responses(400, 413)},
 )
 async def post_determinations(
     request: Request, body: Annotated[DeterminationRequest, Body()]
@@ -129,7 +130,7 @@ async def post_determinations(
     "/v1/codes/{code}",
     tags=["codes"],
     summary="Everything known about one code",
-    response_class=JSONBytes,
+    response_class=JSONResponse,
     responses={200: {"model": CodeOut}},
 )
 async def get_code(
@@ -156,7 +157,7 @@ async def get_code(
     "/v1/search",
     tags=["codes"],
     summary="Find codes by words",
-    response_class=JSONBytes,
+    response_class=JSONResponse,
     responses={200: {"model": SearchOut}},
 )
 async def search(
@@ -191,7 +192,7 @@ async def search(
     "/v1/lists",
     tags=["lists"],
     summary="Lists loaded and their versions",
-    response_class=JSONBytes,
+    response_class=JSONResponse,
     responses={200: {"model": ListsOut}},
 )
 async def get_lists(request: Request) -> Response:
@@ -206,7 +207,7 @@ async def get_lists(request: Request) -> Response:
     "/v1/categories",
     tags=["lists"],
     summary="Categories with counts",
-    response_class=JSONBytes,
+    response_class=JSONResponse,
     responses={200: {"model": CategoriesOut}},
 )
 async def get_categories(
@@ -230,7 +231,7 @@ async def get_categories(
     "/v1/lists/{list_id}/entries",
     tags=["lists"],
     summary="Every published row of a list version (JSON or CSV)",
-    response_class=JSONBytes,
+    response_class=JSONResponse,
     responses={
         200: {
             "model": EntriesOut,
@@ -241,7 +242,7 @@ async def get_categories(
 )
 async def get_entries(
     request: Request,
-    list_id: str,
+    list_id: Annotated[str, Path(examples=["cigna-commercial-dme"])],
     version: Annotated[
         str | None, Query(max_length=MAX_QUERY, description="default: the one in force today")
     ] = None,

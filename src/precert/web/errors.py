@@ -61,30 +61,37 @@ class BodyLimit:
                     return
         seen = 0
         limit = self.limit
+        exceeded = False
 
         async def counted() -> Message:
-            nonlocal seen
+            nonlocal seen, exceeded
             message = await receive()
             if message["type"] == "http.request":
                 seen += len(message.get("body", b""))
                 if seen > limit:
+                    exceeded = True
                     raise BodyTooLarge(limit)
             return message
 
-        started = False
+        replaced = False
 
         async def watched_send(message: Message) -> None:
-            nonlocal started
-            if message["type"] == "http.response.start":
-                started = True
+            nonlocal replaced
+            # Frameworks may turn the read error into their own 400 ("error parsing the
+            # body"); whatever the app answers once the limit was crossed becomes a 413.
+            if exceeded:
+                if not replaced and message["type"] == "http.response.start":
+                    replaced = True
+                    await too_large_response(scope["path"], limit)(scope, receive, send)
+                return
             await send(message)
 
         try:
             await self.app(scope, counted, watched_send)
         except BodyTooLarge:
-            if started:
-                raise
-            await too_large_response(scope["path"], limit)(scope, receive, send)
+            if not replaced:
+                replaced = True
+                await too_large_response(scope["path"], limit)(scope, receive, send)
 
 
 def too_large_response(path: str, limit: int) -> Response:

@@ -215,6 +215,7 @@ class Problem(BaseModel):
 def responses(*codes: int) -> dict[int | str, dict[str, Any]]:
     """OpenAPI descriptions for error statuses a route can return."""
     text = {
+        400: "the body could not be parsed (not JSON, or the wrong content type)",
         404: "not found (unknown list or path)",
         413: "request body too large",
         422: "a parameter or the body is malformed; `detail[].loc` names the field",

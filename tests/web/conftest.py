@@ -1,0 +1,120 @@
+"""Web fixtures: the app over a fresh database, an in-process httpx client, a live server."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import shutil
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+from fastapi import FastAPI
+
+from precert.service import DB_NAME, Precert
+from precert.web.app import create_app
+
+ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts"
+
+
+class Api:
+    """A synchronous face over ``httpx.AsyncClient`` with ``ASGITransport`` (in-process).
+
+    App exceptions are raised, not turned into 500s, so a test fails on any crash.
+    """
+
+    def __init__(self, app: FastAPI) -> None:
+        self.runner = asyncio.Runner()
+        self.client = httpx.AsyncClient(
+            transport=httpx.ASGITransport(app=app), base_url="http://precert.test"
+        )
+
+    def request(self, method: str, url: str, **kwargs: Any) -> httpx.Response:
+        """Send one request through the app."""
+        return self.runner.run(self.client.request(method, url, **kwargs))
+
+    def get(self, url: str, **kwargs: Any) -> httpx.Response:
+        """GET ``url``."""
+        return self.request("GET", url, **kwargs)
+
+    def post(self, url: str, **kwargs: Any) -> httpx.Response:
+        """POST to ``url``."""
+        return self.request("POST", url, **kwargs)
+
+    def close(self) -> None:
+        """Close the client and its event loop."""
+        self.runner.run(self.client.aclose())
+        self.runner.close()
+
+
+@pytest.fixture
+def web_app(service: Precert) -> FastAPI:
+    """The whole app (every registered module) over a fresh database."""
+    return create_app(service)
+
+
+@pytest.fixture
+def api(web_app: FastAPI) -> Iterator[Api]:
+    """An in-process client of the app."""
+    client = Api(web_app)
+    yield client
+    client.close()
+
+
+def free_port() -> int:
+    """A TCP port nobody listens on right now."""
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port: int = sock.getsockname()[1]
+        return port
+
+
+def start_server(home: Path, port: int) -> subprocess.Popen[bytes]:
+    """`precert serve` on ``port`` over ``home``; returns once /healthz answers."""
+    precert = Path(sys.executable).with_name("precert")
+    env = {**os.environ, "PRECERT_HOME": str(home)}
+    process = subprocess.Popen(
+        [str(precert), "serve", "--host", "127.0.0.1", "--port", str(port)],
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+    )
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            output = process.stdout.read().decode() if process.stdout else ""
+            raise RuntimeError(f"precert serve exited with {process.returncode}:\n{output}")
+        try:
+            if httpx.get(f"http://127.0.0.1:{port}/healthz", timeout=1).status_code == 200:
+                return process
+        except httpx.HTTPError:
+            time.sleep(0.1)
+    process.kill()
+    raise RuntimeError("precert serve did not answer /healthz within 60 s")
+
+
+def stop_server(process: subprocess.Popen[bytes]) -> None:
+    """Stop a server started by :func:`start_server`."""
+    process.terminate()
+    try:
+        process.wait(timeout=10)
+    except subprocess.TimeoutExpired:
+        process.kill()
+        process.wait()
+
+
+@pytest.fixture(scope="module")
+def live_server(built_db: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """A real `precert serve` (Uvicorn) on a free port over its own copy of the database."""
+    home = tmp_path_factory.mktemp("live-home")
+    shutil.copy(built_db, home / DB_NAME)
+    port = free_port()
+    process = start_server(home, port)
+    yield f"http://127.0.0.1:{port}"
+    stop_server(process)

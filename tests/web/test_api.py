@@ -1,0 +1,289 @@
+"""The REST API in-process (httpx ASGITransport) over the real bundled Cigna list."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import sys
+import types
+from collections.abc import AsyncIterator
+from pathlib import Path
+
+import pytest
+from fastapi import APIRouter, FastAPI, HTTPException
+from fastapi.exceptions import RequestValidationError
+
+from precert.cli import main as cli_main
+from precert.service import Precert
+from precert.web.app import create_app
+from precert.web.errors import MAX_BODY
+
+from .conftest import Api
+
+
+def codes(response_json: dict[str, list[dict[str, object]]]) -> list[object]:
+    """The codes of a determinations response, in order."""
+    return [d["code"] for d in response_json["determinations"]]
+
+
+def test_one_code_answer_is_the_cli_json(api: Api, capsys: pytest.CaptureFixture[str]) -> None:
+    response = api.get("/v1/determinations", params={"code": "E0466"})
+    assert response.status_code == 200
+    assert response.headers["content-type"] == "application/json"
+    answer = response.json()["determinations"][0]
+    assert answer["status"] == "required"
+    assert answer["submit_to"]["name"].startswith("eviCore")
+    assert answer["sources"][0] | {"table_title": ""} == {
+        "list": "cigna-commercial-dme", "version": "v1", "table": 1, "line": 169, "page": 9,
+        "table_title": "",
+    }  # fmt: skip
+    # Same determination, same JSON fields as `precert check --json`.
+    assert cli_main(["check", "--json", "E0466", "K0856-RR", "xyz"]) == 1
+    from_cli = json.loads(capsys.readouterr().out)
+    from_api = api.get("/v1/determinations?code=E0466&code=K0856-RR&code=xyz").json()
+    assert from_api == from_cli
+
+
+def test_several_codes_keep_request_order_and_split_pasted_text(api: Api) -> None:
+    response = api.get("/v1/determinations?code=L5856&code=e0466,%20k0856-rr;A4239&code=XYZ")
+    body = response.json()
+    assert codes(body) == ["L5856", "E0466", "K0856", "A4239", None]
+    statuses = [d["status"] for d in body["determinations"]]
+    assert statuses == ["required", "required", "required", "out_of_scope", "invalid"]
+    # An input that is not a code is an answer, not an error.
+    assert "is not a code" in body["determinations"][-1]["message"]
+    # Modifiers kept, and the rule they trigger reported.
+    rental = api.get("/v1/determinations?code=K0856-RR").json()["determinations"][0]
+    assert rental["modifiers"] == ["RR"]
+    assert any("purchase only" in w for w in rental["warnings"])
+
+
+def test_cigna_contact_and_not_listed(api: Api) -> None:
+    body = api.get("/v1/determinations?code=A4239&code=E0100").json()["determinations"]
+    assert body[0]["submit_to"] == {
+        "name": "Cigna", "phone": "888-454-0013", "fax": "877-730-3858", "option": "5",
+    }  # fmt: skip
+    assert body[1]["status"] == "not_listed"
+    assert any('not "no prior authorization"' in n for n in body[1]["notes"])
+
+
+def test_date_of_service(api: Api) -> None:
+    body = api.get("/v1/determinations?code=E0466&date=2026-02-01").json()
+    assert body["determinations"][0]["date"] == "2026-02-01"
+    bad = api.get("/v1/determinations?code=E0466&date=2026-02-30")
+    assert bad.status_code == 422
+    assert bad.json()["detail"][0]["loc"] == ["query", "date"]
+
+
+def test_malformed_parameters_are_422_naming_the_field(api: Api) -> None:
+    missing = api.get("/v1/determinations")
+    assert missing.status_code == 422
+    assert missing.json()["detail"][0]["loc"] == ["query", "code"]
+    too_many = api.get("/v1/determinations", params=[("code", "E0466")] * 1001)
+    assert too_many.status_code == 422
+    assert too_many.json()["detail"][0]["loc"] == ["query", "code"]
+    payer = api.get("/v1/determinations?code=E0466&payer=Aetna")
+    assert payer.status_code == 422
+    assert payer.json()["detail"][0]["loc"] == ["query", "payer"]
+    assert "Cigna / Commercial" in payer.json()["detail"][0]["msg"]
+    assert api.get("/v1/search?q=bed&status=maybe").json()["detail"][0]["loc"] == [
+        "query", "status",
+    ]  # fmt: skip
+    assert api.get("/v1/search?q=bed&limit=0").status_code == 422
+    assert api.get("/v1/search?q=bed&limit=1001").status_code == 422
+
+
+def test_post_determinations(api: Api) -> None:
+    response = api.post(
+        "/v1/determinations", json={"codes": ["E0466", "k0856-rr", "L5856 LT"], "date": None}
+    )
+    assert response.status_code == 200
+    body = response.json()
+    assert codes(body) == ["E0466", "K0856", "L5856"]
+    assert body["determinations"][2]["modifiers"] == ["LT"]
+    # The same answers as the GET form.
+    assert (
+        body
+        == api.get(
+            "/v1/determinations", params=[("code", c) for c in ("E0466", "k0856-rr", "L5856 LT")]
+        ).json()
+    )
+    thousand = [f"E{n:04d}" for n in range(1000)]
+    big = api.post("/v1/determinations", json={"codes": thousand})
+    assert big.status_code == 200
+    assert codes(big.json()) == thousand
+    assert api.post("/v1/determinations", json={"codes": []}).json() == {"determinations": []}
+
+
+@pytest.mark.parametrize(
+    ("body", "loc"),
+    [
+        ({"codes": ["E0466"] * 1001}, ["body", "codes"]),
+        ({"codes": "E0466"}, ["body", "codes"]),
+        ({"codes": [7]}, ["body", "codes", 0]),
+        ({"codes": ["E0466"], "date": "tomorrow"}, ["body", "date"]),
+        ({"codes": ["E0466"], "date": 20260101}, ["body", "date"]),
+        ({"codes": ["E0466"], "colour": "red"}, ["body", "colour"]),
+        ({"code": ["E0466"]}, ["body", "codes"]),
+        ({"codes": ["E0466"], "payer": "Aetna"}, ["body", "payer"]),
+    ],
+)
+def test_post_malformed_body_is_422_naming_the_field(
+    api: Api, body: dict[str, object], loc: list[object]
+) -> None:
+    response = api.post("/v1/determinations", json=body)
+    assert response.status_code == 422
+    assert loc in [d["loc"] for d in response.json()["detail"]]
+
+
+def test_post_not_json(api: Api) -> None:
+    response = api.post(
+        "/v1/determinations", content=b"{codes: E0466", headers={"content-type": "application/json"}
+    )
+    assert response.status_code == 422
+    assert response.json()["detail"][0]["type"] == "json_invalid"
+
+
+def test_body_over_the_limit_is_413(api: Api) -> None:
+    declared = api.post(
+        "/v1/determinations",
+        content=b" " * (MAX_BODY + 1),
+        headers={"content-type": "application/json"},
+    )
+    assert declared.status_code == 413
+    assert "bytes" in declared.json()["detail"]
+
+    async def chunks() -> AsyncIterator[bytes]:
+        # No Content-Length: the limit must hold while the body streams in.
+        yield b'{"codes": ["'
+        for _ in range(MAX_BODY // 65536 + 2):
+            yield b"E" * 65536
+        yield b'"]}'
+
+    streamed = api.post(
+        "/v1/determinations", content=chunks(), headers={"content-type": "application/json"}
+    )
+    assert streamed.status_code == 413
+
+
+def test_code_report(api: Api) -> None:
+    body = api.get("/v1/codes/K0553").json()
+    assert body["code"] == "K0553"
+    assert body["status"] == "required"
+    assert body["submit_to"]["name"] == "Cigna"
+    assert body["hcpcs"]["terminated"] == "2022-12-31"
+    assert body["effective"] == "2021-07-01"
+    [row] = body["rows"]
+    assert row["line"] == 378
+    assert row["category_raw"] == "0"
+    assert row["published"]["CPT® Code"] == "K0553"
+    l2006 = api.get("/v1/codes/L2006").json()
+    assert [r["table"] for r in l2006["rows"]] == [1, 2]
+    assert l2006["rows"][0]["category_raw"] == "#N/A"
+    invalid = api.get("/v1/codes/hello")
+    assert invalid.status_code == 200
+    assert invalid.json()["status"] == "invalid"
+    assert invalid.json()["rows"] == []
+
+
+def test_search(api: Api) -> None:
+    body = api.get("/v1/search", params={"q": "hospital beds", "limit": 50}).json()
+    found = [r["code"] for r in body["results"]]
+    assert "E0250" in found
+    assert all("bed" in (r["description"] + r["category"]).lower() for r in body["results"])
+    required = api.get("/v1/search?q=wheelchair&status=required&limit=100").json()["results"]
+    assert required and {r["status"] for r in required} == {"required"}
+    typo = api.get("/v1/search?q=wheelchiar").json()
+    assert typo["corrections"] == {"wheelchiar": ["wheelchair"]}
+    assert "K0001" in [r["code"] for r in typo["results"]]
+    vent = api.get("/v1/search?category=Ventilators&limit=100").json()["results"]
+    assert "E0466" in [r["code"] for r in vent]
+    assert {r["category"] for r in vent} == {"Ventilators"}
+
+
+def test_lists_categories_and_entries(api: Api) -> None:
+    [listed] = api.get("/v1/lists").json()["lists"]
+    assert listed["list"] == "cigna-commercial-dme"
+    assert listed["payer"] == "Cigna" and listed["rows"] == 643
+    categories = api.get("/v1/categories").json()["categories"]
+    spellings = {p for c in categories for p in c["published"]}
+    assert {"Neuromuscular electrical stimulators", "NEUROMUSCULAR ELECTRICAL STIMULATORS"} <= (
+        spellings
+    )
+    entries = api.get("/v1/lists/cigna-commercial-dme/entries").json()
+    assert entries["version"] == "v1"
+    assert len(entries["entries"]) == 643
+    first = entries["entries"][0]
+    assert first["code"] == "A4239" and first["line"] == 7 and first["page"] == 1
+    as_csv = api.get("/v1/lists/cigna-commercial-dme/entries?format=csv")
+    assert as_csv.headers["content-type"].startswith("text/csv")
+    rows = list(csv.DictReader(io.StringIO(as_csv.text.lstrip("\ufeff"))))
+    assert len(rows) == 643
+    assert rows[0]["code"] == "A4239" and rows[0]["status_raw"] == "Out Of Scope"
+    by_accept = api.get("/v1/lists/cigna-commercial-dme/entries", headers={"accept": "text/csv"})
+    assert by_accept.text == as_csv.text
+    assert api.get("/v1/lists/nope/entries").status_code == 404
+    assert api.get("/v1/lists/cigna-commercial-dme/entries?version=v9").status_code == 404
+
+
+def test_health_version_openapi_and_docs_without_cdn(api: Api) -> None:
+    health = api.get("/healthz").json()
+    assert health == {"status": "ok", "version": "0.1.0", "lists": 1, "entries": 643}
+    assert api.get("/v1/version").json()["version"] == "0.1.0"
+    paths = api.get("/openapi.json").json()["paths"]
+    for path in ("/v1/determinations", "/v1/codes/{code}", "/v1/search", "/v1/lists",
+                 "/v1/categories", "/v1/lists/{list_id}/entries", "/healthz"):  # fmt: skip
+        assert path in paths
+    docs = api.get("/docs").text
+    assert "cdn" not in docs.lower()
+    assert "/static/swagger-ui/swagger-ui-bundle.js" in docs
+    assert api.get("/static/swagger-ui/swagger-ui-bundle.js").status_code == 200
+    assert api.get("/redoc").status_code == 404
+
+
+def test_unknown_api_path_is_a_json_404(api: Api) -> None:
+    response = api.get("/v1/nothing-here")
+    assert response.status_code == 404
+    assert "/docs" in response.json()["detail"]
+
+
+def test_other_modules_keep_their_own_errors(service: Precert) -> None:
+    """CDS Hooks' 400s and FastAPI's defaults under /cds-services are left alone."""
+    module = types.ModuleType("precert_test_cds_stub")
+    router = APIRouter()
+
+    @router.post("/cds-services/{service_id}")
+    async def hook(service_id: str) -> None:
+        raise HTTPException(400, {"error": "context is missing"})
+
+    @router.get("/cds-services/check")
+    async def check(n: int) -> dict[str, int]:
+        return {"n": n}
+
+    @router.get("/cds-services/raise")
+    async def raises() -> None:
+        raise RequestValidationError([{"type": "x", "loc": ("body",), "msg": "bad"}])
+
+    module.router = router  # type: ignore[attr-defined]
+    sys.modules[module.__name__] = module
+    try:
+        app = create_app(service, modules=["precert.web.api", module.__name__])
+        client = Api(app)
+        response = client.post("/cds-services/order-sign")
+        assert response.status_code == 400
+        assert response.json() == {"detail": {"error": "context is missing"}}
+        assert client.get("/cds-services/check?n=x").status_code == 422
+        unknown = client.get("/cds-services/nope/nope")
+        assert unknown.status_code == 404
+        assert unknown.headers["content-type"] == "application/json"
+        client.close()
+    finally:
+        del sys.modules[module.__name__]
+
+
+def test_app_over_default_home(home: Path) -> None:
+    app: FastAPI = create_app()
+    client = Api(app)
+    assert client.get("/healthz").json()["entries"] == 643
+    client.close()
