@@ -1,0 +1,56 @@
+"""`precert serve`: a real Uvicorn server on a free port, and a CLI that stays fast to start."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+import httpx
+import pytest
+
+from precert.cli import main
+
+from .conftest import free_port, start_server, stop_server
+
+
+def test_serve_answers_the_page_and_the_api(home: Path) -> None:
+    port = free_port()
+    process = start_server(home, port)
+    try:
+        base = f"http://127.0.0.1:{port}"
+        answer = httpx.get(f"{base}/v1/determinations?code=E0466").json()
+        assert answer["determinations"][0]["status"] == "required"
+        page = httpx.get(f"{base}/?q=E0466")
+        assert page.status_code == 200 and ">Required</span>" in page.text
+        assert "server" not in page.headers  # no server banner
+        assert httpx.get(f"{base}/static/precert.css").status_code == 200
+    finally:
+        stop_server(process)
+    output = process.stdout.read().decode() if process.stdout else ""
+    # No access log by default (speed), and never a query in the log.
+    assert "E0466" not in output
+
+
+def test_serve_help_has_an_example(capsys: pytest.CaptureFixture[str]) -> None:
+    with pytest.raises(SystemExit) as exited:
+        main(["serve", "--help"])
+    assert exited.value.code == 0
+    text = capsys.readouterr().out
+    assert "precert serve --host 127.0.0.1 --port 8000" in text
+    assert "--port" in text and "--host" in text
+
+
+def test_serve_rejects_a_bad_port(capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["serve", "--port", "70000"]) == 2
+    assert "--port must be 0-65535" in capsys.readouterr().err
+
+
+def test_cli_does_not_import_the_web_stack() -> None:
+    code = (
+        "import sys; from precert.cli import build_parser; build_parser(); "
+        "heavy = ('fastapi', 'uvicorn', 'starlette', 'jinja2'); "
+        "print(sorted(m for m in heavy if m in sys.modules))"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "[]"
