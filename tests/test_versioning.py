@@ -433,3 +433,27 @@ def test_a_date_before_every_version_does_not_guess(service: Precert, tmp_path: 
     # Cigna's answers are untouched by Acme's list.
     cigna = service.determine_one("E0466", payer="Cigna", date=dt.date(2026, 6, 1))
     assert [s.list for s in cigna.sources] == [LIST] and not cigna.warnings
+
+
+def test_a_repeated_row_is_a_change_and_both_diff_paths_agree(
+    service: Precert, tmp_path: Path
+) -> None:
+    document = next_version()
+    row = document.lines[document.line_of("A4287") - 1]
+    document.lines.insert(document.line_of("A4287"), row)  # the same row twice in table 1
+    service.import_list(document.write(tmp_path / "twice.txt"), effective=dt.date(2027, 1, 1))
+    diff = diff_versions(service, LIST)
+    a4287 = next(i for i in diff.changed if i.code == "A4287")
+    line = document.line_of("A4287")
+    assert [(c.field, c.old, c.new, c.old_line, c.new_line) for c in a4287.changes] == [
+        ("status", "Out Of Scope", "No", 9, line),
+        ("rows", 1, 2, None, line + 1),
+    ]
+    pure = diff_entries(
+        LIST,
+        diff.old,
+        diff.new,
+        service.store.entries(versions=[(LIST, "v1")]),
+        service.store.entries(versions=[(LIST, "v2")]),
+    )
+    assert pure.to_dict() == diff.to_dict()

@@ -8,6 +8,7 @@ import sqlite3
 from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
+from typing import Any
 
 from precert.models import Entry, HcpcsCode, ListVersion, Status
 from precert.store.schema import MIGRATIONS, SCHEMA_VERSION
@@ -304,6 +305,18 @@ class Store:
             f"ON v.id = e.version_id WHERE e.id IN ({','.join('?' * len(ids))})"
         )
         return {int(r[0]): _entry(r[1:]) for r in self.db.execute(sql, list(ids))}
+
+    def version_rows(self, list_id: str, version: str) -> list[tuple[Any, ...]]:
+        """Light rows of one version, in source order, for comparing versions quickly:
+        (code, table, status_raw, notation, description_raw, category_raw, platform, line,
+        status, id) -- no JSON cells, so 50,000 rows read in a fraction of a second."""
+        sql = (
+            "SELECT e.code, e.table_no, e.status_raw, e.notation, e.description_raw, "
+            "e.category_raw, e.platform, e.line, e.status, e.id FROM entries e WHERE "
+            "e.version_id = (SELECT id FROM versions WHERE list_id = ? AND version = ?) "
+            "ORDER BY e.id"
+        )
+        return self.db.execute(sql, (list_id, version)).fetchall()
 
     # -- search ---------------------------------------------------------------------------
 
