@@ -324,3 +324,19 @@ def test_configuration_options(cds: Any) -> None:
     assert answer["cards"] == [] and len(answer["systemActions"]) == 1
     data["extension"] = {"davinci-crd.requestedVersion": "2.2", "davinci-crd.configuration": {}}
     assert len(cds.post(SIGN, json=data).json()["cards"]) == 1
+
+
+def test_the_coverage_of_this_payer_is_cited(cds: Any) -> None:
+    """Without insurance on the order, the prefetched Coverage whose payor names the payer
+    of the list (Cigna) is cited, not merely the first one."""
+    data = with_code("E0466")
+    device_order(data).pop("insurance")
+    first = copy.deepcopy(data["prefetch"]["coverage"]["entry"][0])
+    first["resource"]["id"] = "other-plan"
+    first["resource"]["payor"] = [{"display": "Medicare Part A"}]
+    mine = copy.deepcopy(data["prefetch"]["coverage"]["entry"][0])
+    mine["resource"]["id"] = "cigna-plan"
+    mine["resource"]["payor"] = [{"reference": "Organization/o1", "display": "Cigna Healthcare"}]
+    data["prefetch"]["coverage"]["entry"] = [first, mine]
+    ext = the_extension(cds.post(SIGN, json=data))
+    assert values(ext, "coverage") == [{"reference": "Coverage/cigna-plan"}]

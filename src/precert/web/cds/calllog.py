@@ -4,12 +4,28 @@ from __future__ import annotations
 
 import json
 import logging
+import sys
 from collections.abc import Sequence
 from typing import Any
 
 from precert.web.cds.hooks import OrderAnswer
 
 logger = logging.getLogger("precert.cds")
+
+
+def ensure_log_handler() -> None:
+    """Send the call log to stderr when nothing else would show it.
+
+    Uvicorn configures only its own loggers; without a handler on ours or on the root,
+    Python drops INFO records. An application that configures logging keeps control.
+    """
+    if logger.handlers or logging.getLogger().handlers:
+        return
+    handler = logging.StreamHandler(sys.stderr)
+    handler.setFormatter(logging.Formatter("%(asctime)s %(name)s %(message)s"))
+    logger.addHandler(handler)
+    logger.setLevel(logging.INFO)
+    logger.propagate = False  # a root handler added later must not print each line twice
 
 
 def log_call(

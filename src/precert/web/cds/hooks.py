@@ -18,7 +18,6 @@ from precert.web.cds.fhir import (
     JSON,
     ORDER_TYPES,
     BillingCode,
-    OrderCodes,
     ResourceIndex,
     appointment_codes,
     bundle_resources,
@@ -220,6 +219,19 @@ def _determine(
     ]
 
 
+@dataclass(frozen=True, slots=True)
+class Call:
+    """What every order of one call is answered with."""
+
+    request: HookRequest
+    precert: Precert
+    config: CdsConfig
+    today: dt.date
+    index: ResourceIndex
+    payer: str  # the payer whose list answers (card source, Coverage choice)
+    scope_problem: str | None  # why no list can answer (a payer setting that matches none)
+
+
 def answer(request: HookRequest, precert: Precert, config: CdsConfig, today: dt.date) -> HookResult:
     """The CDS Hooks response for a checked request."""
     result = HookResult({"cards": [], "systemActions": []})
@@ -227,10 +239,10 @@ def answer(request: HookRequest, precert: Precert, config: CdsConfig, today: dt.
         return result
     index = index_request(request.context, request.prefetch)
     try:
-        payer = precert.scope(config.payer, config.line_of_business).payer
-        scope_problem: str | None = None
+        payer, problem = precert.scope(config.payer, config.line_of_business).payer, None
     except ScopeError as exc:
-        payer, scope_problem = config.payer or "precert", str(exc)
+        payer, problem = config.payer or "precert", str(exc)
+    call = Call(request, precert, config, today, index, payer, problem)
     card_items: list[CardInput] = []
     for position, target in enumerate(targets(request, index)):
         if target.resource is None:
@@ -246,13 +258,9 @@ def answer(request: HookRequest, precert: Precert, config: CdsConfig, today: dt.
             )
             continue
         try:
-            item = _answer_one(
-                request, precert, config, today, index, target, position, scope_problem
-            )
+            item = _answer_one(call, target, position)
         except Exception as exc:  # one unreadable order must not cost the others their answer
-            item = _technical(
-                request, config, today, index, target, position, f"{type(exc).__name__}"
-            )
+            item = _build(call, target, position, cov.unreadable(type(exc).__name__))
         if item is None:
             continue
         action, card_input, logged = item
@@ -264,66 +272,37 @@ def answer(request: HookRequest, precert: Precert, config: CdsConfig, today: dt.
     return result
 
 
-def _codes_of(target: Target, index: ResourceIndex) -> OrderCodes:
+def _answer_one(call: Call, target: Target, position: int) -> Built | None:
     assert target.resource is not None
     if target.kind == "Appointment":
-        return appointment_codes(target.resource, index)
-    return order_codes(target.resource, index)
-
-
-def _answer_one(
-    request: HookRequest,
-    precert: Precert,
-    config: CdsConfig,
-    today: dt.date,
-    index: ResourceIndex,
-    target: Target,
-    position: int,
-    scope_problem: str | None,
-) -> tuple[JSON, CardInput, OrderAnswer] | None:
-    codes = _codes_of(target, index)
+        codes = appointment_codes(target.resource, call.index)
+    else:
+        codes = order_codes(target.resource, call.index)
     if codes.codes:
-        if scope_problem is not None:
-            return _technical(request, config, today, index, target, position, scope_problem)
-        assert target.resource is not None
-        answers = _determine(precert, config, list(codes.codes), service_date(target.resource))
-        return _build(request, config, today, index, target, position, cov.assess(answers))
+        if call.scope_problem is not None:
+            return _build(call, target, position, cov.unreadable(call.scope_problem))
+        when = service_date(target.resource)
+        answers = _determine(call.precert, call.config, list(codes.codes), when)
+        return _build(call, target, position, cov.assess(answers))
     if codes.problem is not None and target.kind in ORDER_TYPES:
-        return _technical(request, config, today, index, target, position, codes.problem)
+        return _build(call, target, position, cov.unreadable(codes.problem))
     return None  # coded only in systems this list does not use (or an uncoded appointment)
 
 
-def _technical(
-    request: HookRequest,
-    config: CdsConfig,
-    today: dt.date,
-    index: ResourceIndex,
-    target: Target,
-    position: int,
-    problem: str,
-) -> tuple[JSON, CardInput, OrderAnswer]:
-    return _build(request, config, today, index, target, position, cov.unreadable(problem))
+Built = tuple[JSON, CardInput, OrderAnswer]
 
 
-def _build(
-    request: HookRequest,
-    config: CdsConfig,
-    today: dt.date,
-    index: ResourceIndex,
-    target: Target,
-    position: int,
-    assertion: cov.Assertion,
-) -> tuple[JSON, CardInput, OrderAnswer]:
+def _build(call: Call, target: Target, position: int, assertion: cov.Assertion) -> Built:
     assert target.resource is not None
-    coverage = pick_coverage(target.resource, index, config.payer)
+    coverage = pick_coverage(target.resource, call.index, call.payer)
     trace = cov.assertion_id(
-        request.hook_instance,
+        call.request.hook_instance,
         target.reference or str(position),
         coverage.reference or "",
         ",".join(assertion.codes),
         ",".join(s.value for s in assertion.statuses),
     )
-    ext = cov.extension(assertion, coverage, today, trace)
+    ext = cov.extension(assertion, coverage, call.today, trace)
     action = {
         "type": "update",
         "description": f"Coverage information (prior authorization: {assertion.pa_needed}) "

@@ -12,7 +12,7 @@ from fastapi.responses import JSONResponse, Response
 from starlette.concurrency import run_in_threadpool
 
 from precert.web.cds.auth import Authenticator, AuthError
-from precert.web.cds.calllog import log_call, log_feedback
+from precert.web.cds.calllog import ensure_log_handler, log_call, log_feedback
 from precert.web.cds.config import CdsConfig, get_config
 from precert.web.cds.cors import PREFIX, CdsCors
 from precert.web.cds.discovery import SERVICES, Service, discovery
@@ -24,10 +24,12 @@ _OUTCOMES = frozenset({"accepted", "overridden"})
 
 
 def setup(app: FastAPI) -> None:
-    """Read the CDS settings now (a bad setting stops start-up) and add CDS-only CORS."""
+    """Read the CDS settings now (a bad setting stops start-up), add CDS-only CORS, and make
+    sure the call log is written somewhere."""
     if not isinstance(getattr(app.state, "cds_config", None), CdsConfig):
         app.state.cds_config = CdsConfig.from_env()
     app.add_middleware(CdsCors)
+    ensure_log_handler()
 
 
 def _error(status: int, message: str, headers: dict[str, str] | None = None) -> JSONResponse:
