@@ -73,7 +73,16 @@ async def call_service(service_id: str, request: Request) -> Response:
     started = time.perf_counter()
     service = SERVICES.get(service_id)
     if service is None:
-        return _error(404, f"no CDS service {service_id!r}; see GET {PREFIX}")
+        message = f"no CDS service {service_id!r}; see GET {PREFIX}"
+        log_call(
+            service=service_id[:80],
+            hook=None,
+            hook_instance=None,
+            status=404,
+            latency_ms=(time.perf_counter() - started) * 1000,
+            error=message,
+        )
+        return _error(404, message)
     try:
         client = await _authenticate(request, service)
     except AuthError as exc:
