@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections import Counter
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, NamedTuple
 
@@ -358,6 +358,31 @@ def _by_table(rows: Iterable[Row]) -> dict[int, list[Row]]:
     for row in rows:
         out.setdefault(row.table, []).append(row)
     return out
+
+
+CSV_COLUMNS = (
+    "change", "code", "field", "table", "from", "to", "direction", "from_line", "to_line",
+    "description",
+)  # fmt: skip
+
+
+def csv_rows(diff: Diff) -> Iterator[tuple[Any, ...]]:
+    """The diff as CSV rows (`CSV_COLUMNS`): one per added or removed row, and one per
+    changed value."""
+    for item in diff.items:
+        shown = (item.new_rows or item.old_rows)[0].description
+        if item.change == "added":
+            for e in item.new_rows:
+                yield ("added", item.code, "row", e.table, "", e.status_raw,
+                       item.direction or "", "", e.line, shown)  # fmt: skip
+        elif item.change == "removed":
+            for e in item.old_rows:
+                yield ("removed", item.code, "row", e.table, e.status_raw, "", "", e.line, "",
+                       shown)  # fmt: skip
+        else:
+            for c in item.changes:
+                yield ("changed", item.code, c.field, c.table, c.old, c.new, c.direction or "",
+                       c.old_line or "", c.new_line or "", shown)  # fmt: skip
 
 
 # -- over the service ------------------------------------------------------------------------

@@ -154,55 +154,13 @@ def run_diff(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
-CSV_COLUMNS = (
-    "change", "code", "field", "table", "from", "to", "direction", "from_line", "to_line",
-    "description",
-)  # fmt: skip
-
-
 def write_csv(diff: Diff) -> None:
     """The diff as CSV: a line per added or removed row, and per changed value."""
+    from precert.versioning import CSV_COLUMNS, csv_rows
+
     writer = csv.writer(sys.stdout, lineterminator="\n")
     writer.writerow(CSV_COLUMNS)
-    for item in diff.items:
-        shown = (item.new_rows or item.old_rows)[0].description
-        if item.change == "added":
-            for e in item.new_rows:
-                writer.writerow(
-                    (
-                        "added",
-                        item.code,
-                        "row",
-                        e.table,
-                        "",
-                        e.status_raw,
-                        item.direction or "",
-                        "",
-                        e.line,
-                        shown,
-                    )
-                )
-        elif item.change == "removed":
-            for e in item.old_rows:
-                writer.writerow(
-                    ("removed", item.code, "row", e.table, e.status_raw, "", "", e.line, "", shown)
-                )
-        else:
-            for c in item.changes:
-                writer.writerow(
-                    (
-                        "changed",
-                        item.code,
-                        c.field,
-                        c.table,
-                        c.old,
-                        c.new,
-                        c.direction or "",
-                        c.old_line or "",
-                        c.new_line or "",
-                        shown,
-                    )
-                )
+    writer.writerows(csv_rows(diff))
 
 
 def print_diff(diff: Diff, fmt: str) -> None:

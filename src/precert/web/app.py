@@ -20,6 +20,7 @@ ROUTER_MODULES: tuple[str, ...] = (
     "precert.web.pages",
     "precert.web.docs",
     "precert.web.cds",
+    "precert.web.changes",
 )
 
 DESCRIPTION = """Prior-authorization answers from published payer lists.
