@@ -1,0 +1,196 @@
+"""The DuckDB engine: read and normalize in SQL, stream ordered Arrow batches, join the answers."""
+
+from __future__ import annotations
+
+import contextlib
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from precert.batch.answers import ANSWER_COLUMNS, KEY, AnswerTable
+from precert.batch.inputs import CSV, JSONL, InputFile
+from precert.batch.sql import literal, lookup_key
+from precert.readers import ReaderError
+
+if TYPE_CHECKING:
+    import pyarrow as pa
+
+BATCH_ROWS = 1 << 17
+REJECT_SAMPLE = 20
+
+
+@dataclass(frozen=True, slots=True)
+class Reject:
+    """One input line the reader could not split into the header's columns (no contents)."""
+
+    line: int | None
+    error: str
+
+
+@dataclass(frozen=True, slots=True)
+class Rejects:
+    """How many lines were rejected, and the first few of them."""
+
+    count: int
+    first: tuple[Reject, ...]
+
+
+class NotUtf8(Exception):
+    """The file turned out not to be UTF-8 past the sample; the caller converts and retries."""
+
+
+def connect(workdir: Path, memory_limit: str, threads: int | None = None) -> Any:
+    """An in-memory DuckDB with bounded memory that spills to ``workdir``."""
+    import duckdb
+
+    config: dict[str, Any] = {
+        "memory_limit": memory_limit,
+        "temp_directory": str(workdir / "spill"),
+        "preserve_insertion_order": True,
+    }
+    if threads:
+        config["threads"] = threads
+    con = duckdb.connect(config=config)
+    with contextlib.suppress(duckdb.Error):
+        con.execute("SET TimeZone = 'UTC'")  # dates of timestamps with a zone: UTC, as Spark
+    return con
+
+
+def source_sql(source: InputFile) -> str:
+    """The table function that reads the input."""
+    path = literal(str(source.path))
+    if source.format == CSV:
+        # RFC 4180 quoting is fixed so that one broken line cannot change how the whole file
+        # is read; the delimiter is sniffed. Every cell stays text, exactly as written.
+        return (
+            f"read_csv({path}, header = true, all_varchar = true, quote = '\"', "
+            f"escape = '\"', store_rejects = true, "
+            f"compression = {literal('gzip' if source.gzip else 'none')})"
+        )
+    if source.format == JSONL:
+        return (
+            f"read_json({path}, format = 'newline_delimited', "
+            f"compression = {literal('gzip' if source.gzip else 'none')})"
+        )
+    return f"read_parquet({path})"
+
+
+class DuckDBEngine:
+    """Reads any supported input and yields it in input order with the added columns."""
+
+    name = "duckdb"
+
+    def __init__(
+        self, workdir: Path, memory_limit: str = "512MB", threads: int | None = None
+    ) -> None:
+        self.con = connect(workdir, memory_limit, threads)
+        self.source: InputFile | None = None
+        self.columns: list[tuple[str, str]] = []
+        self._rejects = False
+
+    def open(self, source: InputFile) -> list[str]:
+        """Read the header; return the column names."""
+        import duckdb
+
+        self.source = source
+        try:
+            described = self.con.execute(f"DESCRIBE SELECT * FROM {source_sql(source)}").fetchall()
+        except duckdb.Error as exc:
+            raise _reader_error(source, exc) from None
+        self.columns = [(str(r[0]), str(r[1])) for r in described]
+        return [name for name, _ in self.columns]
+
+    def batches(
+        self, table: AnswerTable, code_column: str, date_column: str | None, dictionary: bool
+    ) -> tuple[pa.Schema, Iterator[pa.RecordBatch]]:
+        """The output schema and its batches, in input order."""
+        import pyarrow as pa
+
+        assert self.source is not None
+        types = dict(self.columns)
+        key = lookup_key(
+            code_column,
+            types[code_column],
+            date_column,
+            types.get(date_column) if date_column else None,
+        )
+        query = f"SELECT *, {key} AS {KEY} FROM {source_sql(self.source)}"
+        try:
+            # A plain projection over one table function: DuckDB keeps the input order here
+            # (a JOIN would not), so the answers are joined on the ordered Arrow batches.
+            reader = self.con.sql(query).to_arrow_reader(BATCH_ROWS)
+        except Exception as exc:  # duckdb.Error, raised while sniffing
+            raise _reader_error(self.source, exc) from None
+        fields = [f for f in reader.schema if f.name != KEY]
+        answer_type = pa.dictionary(pa.int32(), pa.string()) if dictionary else pa.string()
+        schema = pa.schema([*fields, *(pa.field(c, answer_type) for c in ANSWER_COLUMNS)])
+        self._rejects = self.source.format == CSV
+        return schema, self._iterate(reader, table, schema, dictionary)
+
+    def _iterate(
+        self, reader: Any, table: AnswerTable, schema: pa.Schema, dictionary: bool
+    ) -> Iterator[pa.RecordBatch]:
+        import duckdb
+        import pyarrow as pa
+
+        assert self.source is not None
+        width = len(schema) - len(ANSWER_COLUMNS)
+        try:
+            for batch in reader:
+                index = table.index(batch.column(width))
+                arrays = [batch.column(i) for i in range(width)]
+                arrays += table.columns(index, dictionary=dictionary)
+                yield pa.RecordBatch.from_arrays(arrays, schema=schema)
+        except duckdb.Error as exc:
+            raise _reader_error(self.source, exc) from None
+        if (
+            self._rejects
+            and self.con.execute(
+                "SELECT count(*) FROM reject_errors WHERE error_type = 'INVALID ENCODING'"
+            ).fetchone()[0]
+        ):
+            raise NotUtf8()
+
+    def rejects(self) -> Rejects:
+        """Lines of a CSV input that could not be read (after the batches are consumed)."""
+        if not self._rejects:
+            return Rejects(0, ())
+        count = int(self.con.execute("SELECT count(*) FROM reject_errors").fetchone()[0])
+        rows = self.con.execute(
+            "SELECT line, CAST(error_type AS VARCHAR) FROM reject_errors "
+            f"ORDER BY line LIMIT {REJECT_SAMPLE}"
+        ).fetchall()
+        return Rejects(
+            count,
+            tuple(Reject(None if r[0] is None else int(r[0]), str(r[1]).lower()) for r in rows),
+        )
+
+    def write_rejects(self, path: Path) -> None:
+        """The rejected lines, as they were, with their line numbers (a CSV for the user)."""
+        self.con.execute(
+            "COPY (SELECT line, lower(CAST(error_type AS VARCHAR)) AS error, "
+            "csv_line AS original_line FROM reject_errors ORDER BY line) "
+            f"TO {literal(str(path))} (FORMAT csv, HEADER)"
+        )
+
+    def close(self) -> None:
+        """Release the database."""
+        self.con.close()
+
+
+def _reader_error(source: InputFile, exc: BaseException) -> Exception:
+    """A message about the file without the row contents DuckDB quotes in its errors."""
+    text = str(exc)
+    if "unicode" in text.lower() or "utf-8" in text.lower():
+        return NotUtf8()
+    first = text.splitlines()[0] if text else type(exc).__name__
+    for marker in ("Original Line", "Line:"):
+        if marker in first:
+            first = first.split(marker)[0].rstrip(" :,")
+    line = None
+    if "Line: " in text:
+        digits = text.split("Line: ", 1)[1].split()[0].strip(",.:")
+        line = int(digits) if digits.isdigit() else None
+    fmt = {CSV: "CSV", JSONL: "JSON lines"}.get(source.format, source.format)
+    return ReaderError(source.name, line, f"cannot read this {fmt} file: {first}")

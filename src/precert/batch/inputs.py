@@ -1,0 +1,164 @@
+"""Recognize an input file (CSV/TSV, gzip, Parquet, XLSX, JSON lines) and its text encoding."""
+
+from __future__ import annotations
+
+import codecs
+import gzip
+import shutil
+from dataclasses import dataclass, replace
+from pathlib import Path
+
+from precert.readers import ReaderError
+
+CSV, PARQUET, XLSX, JSONL = "csv", "parquet", "xlsx", "jsonl"
+OUTPUT_FORMATS = {
+    ".csv": CSV,
+    ".parquet": PARQUET,
+    ".pq": PARQUET,
+    ".jsonl": JSONL,
+    ".ndjson": JSONL,
+    ".json": JSONL,
+}
+_EXTENSIONS = {
+    ".csv": CSV,
+    ".tsv": CSV,
+    ".txt": CSV,
+    ".tab": CSV,
+    ".psv": CSV,
+    ".parquet": PARQUET,
+    ".pq": PARQUET,
+    ".xlsx": XLSX,
+    ".xlsm": XLSX,
+    ".jsonl": JSONL,
+    ".ndjson": JSONL,
+    ".json": JSONL,
+}
+_SAMPLE = 1 << 20
+_GZIP_MAGIC = b"\x1f\x8b"
+
+
+@dataclass(frozen=True, slots=True)
+class InputFile:
+    """What an input file is: its format, compression and (for text) encoding."""
+
+    path: Path
+    format: str
+    gzip: bool = False
+    encoding: str = "utf-8"
+    original: Path | None = None  # the user's file when `path` is a converted copy
+    converted_from: str | None = None  # the user's encoding or format before conversion
+
+    @property
+    def name(self) -> str:
+        """The file name the user gave, for messages."""
+        return str(self.original or self.path)
+
+
+def output_format(path: Path) -> str:
+    """The output format chosen by the file extension of ``-o``."""
+    fmt = OUTPUT_FORMATS.get(path.suffix.lower())
+    if fmt is None:
+        raise ValueError(
+            f"cannot write {path.name!r}: the output name must end in .csv, .parquet or .jsonl"
+        )
+    return fmt
+
+
+def detect(path: Path) -> InputFile:
+    """Tell the format from the file's first bytes (falling back to its extension)."""
+    try:
+        with path.open("rb") as handle:
+            head = handle.read(8)
+    except OSError as exc:
+        raise ReaderError(path, None, f"cannot read file: {exc.strerror or exc}") from exc
+    if head.startswith(b"PAR1"):
+        return InputFile(path, PARQUET)
+    if head.startswith(b"PK\x03\x04"):
+        return InputFile(path, XLSX)
+    compressed = head.startswith(_GZIP_MAGIC)
+    sample = _sample(path, compressed)
+    suffixes = [s.lower() for s in path.suffixes if s.lower() != ".gz"]
+    by_name = _EXTENSIONS.get(suffixes[-1]) if suffixes else None
+    if by_name in (PARQUET, XLSX):
+        raise ReaderError(
+            path,
+            None,
+            f"the name says {by_name.upper()} but the content is not a {by_name.upper()} file",
+        )
+    encoding = detect_encoding(path, sample)
+    text = sample.decode(encoding, errors="replace").lstrip("\ufeff \t\r\n")
+    fmt = JSONL if by_name == JSONL or (by_name is None and text.startswith("{")) else CSV
+    return InputFile(path, fmt, gzip=compressed, encoding=encoding)
+
+
+def _sample(path: Path, compressed: bool) -> bytes:
+    try:
+        if compressed:
+            with gzip.open(path, "rb") as handle:
+                return handle.read(_SAMPLE)
+        with path.open("rb") as handle:
+            return handle.read(_SAMPLE)
+    except (OSError, EOFError) as exc:
+        raise ReaderError(path, None, f"cannot read file: {exc}") from exc
+
+
+def detect_encoding(path: Path, sample: bytes) -> str:
+    """UTF-8 (with or without BOM), UTF-16 with a BOM, or Windows-1252; else a clear error."""
+    if sample.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
+        return "utf-16"
+    if sample.startswith(codecs.BOM_UTF8):
+        return "utf-8"
+    if b"\x00" in sample:
+        raise ReaderError(
+            path,
+            None,
+            "this is not a text file (it holds NUL bytes); expected "
+            "CSV/TSV, Parquet, XLSX or JSON lines",
+        )
+    decoder = codecs.getincrementaldecoder("utf-8")()
+    try:
+        decoder.decode(sample, final=False)  # a character cut at the sample's end is fine
+        return "utf-8"
+    except UnicodeDecodeError:
+        pass
+    try:
+        sample.decode("cp1252")
+    except UnicodeDecodeError as exc:
+        raise ReaderError(
+            path,
+            None,
+            "the text is neither UTF-8 nor Windows-1252 (byte "
+            f"0x{sample[exc.start]:02x} at offset {exc.start}); save it as "
+            "UTF-8 and try again",
+        ) from exc
+    return "cp1252"
+
+
+def to_utf8(source: InputFile, workdir: Path) -> InputFile:
+    """Copy a text file into UTF-8 (streaming, bounded memory) so every reader can use it."""
+    target = workdir / ("input-utf8" + (".jsonl" if source.format == JSONL else ".csv"))
+    opener = gzip.open if source.gzip else open
+    try:
+        with (
+            opener(source.path, "rb") as raw,
+            target.open("w", encoding="utf-8", newline="") as out,
+        ):
+            reader = codecs.getreader(source.encoding)(raw, "strict")
+            shutil.copyfileobj(reader, out, 1 << 20)
+    except UnicodeDecodeError as exc:
+        raise ReaderError(
+            source.name,
+            None,
+            f"the text is not valid {source.encoding}: "
+            f"{exc.reason}; save it as UTF-8 and try again",
+        ) from exc
+    except (OSError, EOFError) as exc:
+        raise ReaderError(source.name, None, f"cannot read file: {exc}") from exc
+    return replace(
+        source,
+        path=target,
+        gzip=False,
+        encoding="utf-8",
+        original=source.original or source.path,
+        converted_from=source.encoding,
+    )

@@ -1,0 +1,255 @@
+"""One batch run: detect the input, pick the columns, stream through an engine, write, summarize."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import tempfile
+import time
+from dataclasses import replace
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, Protocol
+
+from precert.batch.answers import AnswerTable
+from precert.batch.columns import check_no_answer_columns, find_code_column, find_date_column
+from precert.batch.duck import DuckDBEngine, NotUtf8, Rejects
+from precert.batch.inputs import CSV, JSONL, PARQUET, XLSX, InputFile, detect, output_format
+from precert.batch.summary import Summary, summarize
+from precert.batch.writers import Output, partial_path
+from precert.readers import ReaderError
+
+if TYPE_CHECKING:
+    import pyarrow as pa
+
+    from precert.service import Precert
+
+ENGINES = ("duckdb", "spark")
+
+
+class Progress(Protocol):
+    """What a run reports while it goes (the CLI shows a Rich bar on a terminal)."""
+
+    def update(self, rows: int, fraction: float | None = None, stage: str = "") -> None: ...
+
+
+class Engine(Protocol):
+    """What `screen` needs from an engine (DuckDB or Spark)."""
+
+    name: str
+
+    def open(self, source: InputFile) -> list[str]: ...
+
+    def batches(
+        self, table: AnswerTable, code_column: str, date_column: str | None, dictionary: bool
+    ) -> tuple[pa.Schema, Any]: ...
+
+    def rejects(self) -> Rejects: ...
+
+    def write_rejects(self, path: Path) -> None: ...
+
+    def close(self) -> None: ...
+
+
+def rejects_path(output: Path) -> Path:
+    """Where the lines that could not be read are kept: ``<output>.rejected.csv``."""
+    return output.with_name(output.name + ".rejected.csv")
+
+
+def screen(
+    input_path: str | Path,
+    output_path: str | Path,
+    *,
+    code_column: str | None = None,
+    date_column: str | None = None,
+    engine: str = "duckdb",
+    spark_master: str | None = None,
+    strict: bool = False,
+    payer: str | None = None,
+    line_of_business: str | None = None,
+    report: str | Path | None = None,
+    service: Precert | None = None,
+    progress: Progress | None = None,
+    memory_limit: str = "512MB",
+) -> Summary:
+    """Screen every row of a file of orders or claims; see `precert batch --help`.
+
+    Every input row is written, in input order and with its columns untouched, followed by
+    ``pa_code``, ``pa_modifiers``, ``pa_status``, ``pa_submit_to``, ``pa_notes``,
+    ``pa_warnings`` and ``pa_source`` — the answer `Precert.determine` gives for its code cell.
+    """
+    started = time.perf_counter()
+    source_path, output = Path(input_path), Path(output_path)
+    fmt = output_format(output)
+    if engine not in ENGINES:
+        raise ValueError(f"unknown engine {engine!r}; expected one of {', '.join(ENGINES)}")
+    if not source_path.is_file():
+        raise ReaderError(source_path, None, "no such file")
+    if output.exists() and output.resolve() == source_path.resolve():
+        raise ValueError("the output would overwrite the input; give another -o name")
+    if not output.parent.is_dir():
+        raise ValueError(f"the output folder {output.parent} does not exist")
+    if service is None:
+        from precert.service import default
+
+        service = default()
+    service.preload()
+    scope = service.scope(payer, line_of_business)
+    workdir = Path(tempfile.mkdtemp(prefix=".precert-batch-", dir=output.parent))
+    try:
+        source = detect(source_path)
+        if source.format == XLSX:
+            from precert.batch.xlsx import to_parquet
+
+            source = to_parquet(source, workdir)
+        elif source.encoding != "utf-8":
+            source = _to_utf8(source, workdir)
+        try:
+            return _run(
+                source,
+                output,
+                fmt,
+                workdir,
+                code_column,
+                date_column,
+                engine,
+                spark_master,
+                strict,
+                payer,
+                line_of_business,
+                report,
+                service,
+                progress,
+                memory_limit,
+                started,
+                (scope.payer, scope.line_of_business),
+            )
+        except NotUtf8:
+            # The sample looked like UTF-8 but a later part is not: read it as Windows-1252.
+            source = _to_utf8(replace(source, encoding="cp1252"), workdir)
+            return _run(
+                source,
+                output,
+                fmt,
+                workdir,
+                code_column,
+                date_column,
+                engine,
+                spark_master,
+                strict,
+                payer,
+                line_of_business,
+                report,
+                service,
+                progress,
+                memory_limit,
+                started,
+                (scope.payer, scope.line_of_business),
+            )
+    finally:
+        shutil.rmtree(workdir, ignore_errors=True)
+
+
+def _to_utf8(source: InputFile, workdir: Path) -> InputFile:
+    from precert.batch.inputs import to_utf8
+
+    if source.format not in (CSV, JSONL):
+        raise ReaderError(source.name, None, "not UTF-8 text")
+    return to_utf8(source, workdir)
+
+
+def _engine(name: str, workdir: Path, memory_limit: str, spark_master: str | None) -> Engine:
+    if name == "spark":
+        from precert.batch.spark import SparkEngine
+
+        return SparkEngine(workdir, master=spark_master)
+    return DuckDBEngine(workdir, memory_limit)
+
+
+def _run(
+    source: InputFile,
+    output: Path,
+    fmt: str,
+    workdir: Path,
+    code_column: str | None,
+    date_column: str | None,
+    engine_name: str,
+    spark_master: str | None,
+    strict: bool,
+    payer: str | None,
+    lob: str | None,
+    report: str | Path | None,
+    service: Precert,
+    progress: Progress | None,
+    memory_limit: str,
+    started: float,
+    scope: tuple[str, str],
+) -> Summary:
+    engine = _engine(engine_name, workdir, memory_limit, spark_master)
+    writer: Output | None = None
+    try:
+        headers = engine.open(source)
+        code = find_code_column(headers, code_column, source.name)
+        date = find_date_column(headers, date_column, source.name) if date_column else None
+        check_no_answer_columns(headers, source.name)
+        table = AnswerTable(service, payer=payer, line_of_business=lob, dated=date is not None)
+        schema, batches = engine.batches(table, code, date, dictionary=fmt == PARQUET)
+        writer = Output(output, fmt, schema, workdir)
+        for batch in batches:
+            writer.write(batch)
+            if progress is not None:
+                progress.update(writer.rows)
+        rejects = engine.rejects()
+        if strict and rejects.count:
+            lines = ", ".join(str(r.line) for r in rejects.first[:10])
+            raise ReaderError(
+                source.name,
+                rejects.first[0].line if rejects.first else None,
+                f"{rejects.count} malformed line(s) (line {lines}"
+                f"{', …' if rejects.count > 10 else ''}); --strict stops here "
+                "and writes nothing",
+            )
+        writer.commit()
+        writer = None
+        sidecar = rejects_path(output)
+        kept: str | None = None
+        if rejects.count:
+            temp = partial_path(sidecar)
+            engine.write_rejects(temp)
+            os.replace(temp, sidecar)
+            kept = str(sidecar)
+        else:
+            sidecar.unlink(missing_ok=True)  # from an earlier run of this output
+        summary = summarize(
+            table,
+            rejects,
+            input=source.name,
+            output=str(output),
+            engine=engine.name,
+            input_format=(XLSX if source.converted_from == XLSX else source.format)
+            + (" (gzip)" if source.gzip else ""),
+            encoding=_encoding(source),
+            code_column=code,
+            date_column=date,
+            payer=scope[0],
+            line_of_business=scope[1],
+            rejects_file=kept,
+            seconds=time.perf_counter() - started,
+            report=str(report) if report is not None else None,
+        )
+        if report is not None:
+            from precert.batch.report import write_report
+
+            write_report(summary, Path(report))
+        return summary
+    finally:
+        if writer is not None:
+            writer.abort()
+        engine.close()
+
+
+def _encoding(source: InputFile) -> str:
+    if source.format not in (CSV, JSONL):
+        return "binary"
+    if source.converted_from:
+        return f"{source.converted_from} (converted to utf-8)"
+    return source.encoding

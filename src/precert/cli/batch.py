@@ -1,0 +1,114 @@
+"""`precert batch`: screen a file of orders or claims (DuckDB, or Spark for scale-out)."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from contextlib import nullcontext
+from pathlib import Path
+from typing import Any
+
+from precert.cli import EXIT_NOT_A_CODE, EXIT_OK, command
+
+
+def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
+    """Add `precert batch`."""
+    p = command(
+        sub,
+        "batch",
+        "screen every row of an order or claim file (CSV/TSV, gzip, "
+        "Parquet, XLSX, JSON lines) and write it back with the answer beside it",
+        "precert batch orders.csv -o screened.parquet --report report.html",
+    )
+    p.epilog = (p.epilog or "") + (
+        "\n\nadded columns: pa_code pa_modifiers pa_status pa_submit_to pa_notes pa_warnings "
+        "pa_source\nexit codes: 0 written, every row had a code; 1 written, some rows had no "
+        "usable code\n  or some lines were malformed (kept in OUT.rejected.csv); 2 usage; "
+        "3 unreadable input\n  (or malformed lines with --strict; nothing written); 4 "
+        "database or payer problem"
+    )
+    p.add_argument("input", type=Path, metavar="IN", help="orders or claims file")
+    p.add_argument(
+        "-o",
+        "--output",
+        type=Path,
+        required=True,
+        metavar="OUT",
+        help="output file; .parquet, .csv or .jsonl chooses the format",
+    )
+    p.add_argument(
+        "--report",
+        type=Path,
+        metavar="HTML",
+        help="also write an HTML report with charts (works offline)",
+    )
+    p.add_argument(
+        "--code-column",
+        metavar="NAME",
+        help="column holding the codes (default: found by header, e.g. HCPCS, CPT)",
+    )
+    p.add_argument(
+        "--date-column",
+        metavar="NAME",
+        help="column holding each row's date of service (default: today)",
+    )
+    p.add_argument(
+        "--engine",
+        choices=("duckdb", "spark"),
+        default="duckdb",
+        help="duckdb (embedded, default) or spark (scale-out)",
+    )
+    p.add_argument(
+        "--spark-master", metavar="URL", help="Spark master for --engine spark (default: local[*])"
+    )
+    p.add_argument(
+        "--strict",
+        action="store_true",
+        help="stop at malformed lines instead of skipping and reporting them",
+    )
+    p.add_argument("--payer", help="payer to ask (default: the only one loaded)")
+    p.add_argument(
+        "--line-of-business",
+        "--lob",
+        dest="lob",
+        help="line of business (default: the only one loaded)",
+    )
+    p.add_argument("--json", action="store_true", help="print the summary as JSON")
+    p.set_defaults(handler=run_batch)
+
+
+def run_batch(args: argparse.Namespace) -> int:
+    """`precert batch`."""
+    from precert.batch import screen
+    from precert.batch.progress import RichProgress, wanted
+    from precert.service import default
+
+    if args.spark_master and args.engine != "spark":
+        raise ValueError("--spark-master needs --engine spark")
+    service = default()
+    _ = service.store
+    for notice in service.notices:
+        print(f"precert: {notice}", file=sys.stderr)
+    bar: Any = RichProgress(f"Screening {args.input.name}") if wanted() else None
+    with bar if bar is not None else nullcontext():
+        summary = screen(
+            args.input,
+            args.output,
+            code_column=args.code_column,
+            date_column=args.date_column,
+            engine=args.engine,
+            spark_master=args.spark_master,
+            strict=args.strict,
+            payer=args.payer,
+            line_of_business=args.lob,
+            report=args.report,
+            service=service,
+            progress=bar,
+        )
+    if args.json:
+        from precert.cli.output import print_json
+
+        print_json(summary.to_dict())
+    else:
+        print(summary.text())
+    return EXIT_NOT_A_CODE if summary.without_code or summary.rejected else EXIT_OK
