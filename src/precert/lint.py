@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING, Any
 
 from precert.codes import system_of
 from precert.models import Entry, HcpcsCode
-from precert.rules import MISSING_CATEGORIES, note_in_description
+from precert.rules import FAMILIES, MISSING_CATEGORIES, note_in_description
 
 if TYPE_CHECKING:
     from precert.service import Precert
@@ -37,14 +37,6 @@ KINDS: dict[str, str] = {
     "cpt-code": INFO,
 }
 FAIL_ON = ("error", "warning", "never")
-_FAMILIES = {
-    "A": "medical and surgical supplies",
-    "B": "enteral and parenteral therapy",
-    "E": "durable medical equipment",
-    "K": "temporary DME codes",
-    "L": "orthotics and prosthetics",
-    "S": "temporary national codes",
-}
 # A category naming a kind of item only fits code families that hold such items.
 _CATEGORY_FAMILIES: tuple[tuple[re.Pattern[str], str, str], ...] = (
     (re.compile(r"orthos|orthotic|prosthe|\bO&P\b", re.I), "LS", "orthotics and prosthetics"),
@@ -174,7 +166,7 @@ def _categories(
             )
         for pattern, letters, meaning in _CATEGORY_FAMILIES:
             if pattern.search(raw) and entry.code[:1] not in letters:
-                family = _FAMILIES.get(entry.code[:1], f"HCPCS family {entry.code[:1]}")
+                family = FAMILIES.get(entry.code[:1], f"HCPCS family {entry.code[:1]}")
                 yield _finding(
                     entry,
                     "category-family",

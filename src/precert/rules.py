@@ -42,7 +42,8 @@ _NOTE_MARKERS = (
     re.compile(r"[\s.\-*]*For this HCPCS code please reach out.*$", re.IGNORECASE | re.DOTALL),
     re.compile(r"[\s.\-*]*\*?Requires precertification through.*$", re.IGNORECASE | re.DOTALL),
 )
-_FAMILIES = {
+# What each HCPCS Level II letter family holds (used to spot categories that do not fit).
+FAMILIES = {
     "A": "medical and surgical supplies",
     "B": "enteral and parenteral therapy",
     "E": "durable medical equipment",
@@ -125,7 +126,7 @@ def category_problems(code: str, raw: str) -> tuple[str, ...]:
         return (
             f"The published category is {shown}: the list does not say what {code} is filed under.",
         )
-    family = _FAMILIES.get(code[:1])
+    family = FAMILIES.get(code[:1])
     if code.startswith("L") and re.search(r"sleep|cpap", text, re.IGNORECASE):
         return (f"The published category {text!r} does not fit code family {code[0]} ({family}).",)
     return ()

@@ -354,7 +354,7 @@ class Precert:
         )
         if not answer.versions:
             # Every answer names the versions it used; for an unlisted code, those consulted.
-            answer = replace(answer, versions=tuple(f"{lid}@{v}" for lid, v in scope.keys))
+            answer = replace(answer, versions=tuple(f"{lid}@{v}" for lid, v in sorted(scope.keys)))
         if scope.missing:
             absent = ", ".join(scope.missing)
             when = scope.date.isoformat()

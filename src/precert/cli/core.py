@@ -117,10 +117,15 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
     p = command(
         sub,
         "import",
-        "load a list file in the published layout as a list or a new version of one",
+        "load a list (published text layout, or a CSV, TSV or XLSX export) as a list or a new "
+        "version of one",
         "precert import cigna-dme-2027.txt --list cigna-commercial-dme --effective 2027-01-01",
     )
-    p.add_argument("file", type=Path, help="text file in the published layout")
+    p.add_argument(
+        "file",
+        type=Path,
+        help="the list: published text layout, or a CSV/TSV/XLSX export with the same columns",
+    )
     p.add_argument(
         "--list",
         dest="list_id",
