@@ -61,12 +61,13 @@ def source_sql(source: InputFile) -> str:
     """The table function that reads the input."""
     path = literal(str(source.path))
     if source.format == CSV:
-        # RFC 4180 quoting is fixed so that one broken line cannot change how the whole file
-        # is read; the delimiter is sniffed. Every cell stays text, exactly as written.
+        # Dialect and header come from `inputs.detect` (no sniffing): one broken line cannot
+        # change how the whole file is read. Every cell stays text, exactly as written.
+        columns = ", ".join(f"{literal(n)}: 'VARCHAR'" for n in source.header)
         return (
-            f"read_csv({path}, header = true, all_varchar = true, quote = '\"', "
-            f"escape = '\"', store_rejects = true, "
-            f"compression = {literal('gzip' if source.gzip else 'none')})"
+            f"read_csv({path}, auto_detect = false, header = true, columns = {{{columns}}}, "
+            f"delim = {literal(source.delimiter)}, quote = '\"', escape = '\"', "
+            f"store_rejects = true, compression = {literal('gzip' if source.gzip else 'none')})"
         )
     if source.format == JSONL:
         return (
@@ -182,7 +183,7 @@ class DuckDBEngine:
 def _reader_error(source: InputFile, exc: BaseException) -> Exception:
     """A message about the file without the row contents DuckDB quotes in its errors."""
     text = str(exc)
-    if "unicode" in text.lower() or "utf-8" in text.lower():
+    if "invalid unicode" in text.lower():
         return NotUtf8()
     first = text.splitlines()[0] if text else type(exc).__name__
     for marker in ("Original Line", "Line:"):

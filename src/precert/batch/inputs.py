@@ -47,6 +47,8 @@ class InputFile:
     encoding: str = "utf-8"
     original: Path | None = None  # the user's file when `path` is a converted copy
     converted_from: str | None = None  # the user's encoding or format before conversion
+    delimiter: str = ","
+    header: tuple[str, ...] = ()  # column names of a delimited text, unique
 
     @property
     def name(self) -> str:
@@ -88,7 +90,47 @@ def detect(path: Path) -> InputFile:
     encoding = detect_encoding(path, sample)
     text = sample.decode(encoding, errors="replace").lstrip("\ufeff \t\r\n")
     fmt = JSONL if by_name == JSONL or (by_name is None and text.startswith("{")) else CSV
-    return InputFile(path, fmt, gzip=compressed, encoding=encoding)
+    if fmt == JSONL:
+        return InputFile(path, fmt, gzip=compressed, encoding=encoding)
+    sep = delimiter(text)
+    return InputFile(
+        path, fmt, gzip=compressed, encoding=encoding, delimiter=sep, header=header_names(text, sep)
+    )
+
+
+def header_names(text: str, sep: str) -> tuple[str, ...]:
+    """The header row's names, made unique the way DuckDB does (``a``, ``a_1``); blank -> colN."""
+    import csv
+    import io
+
+    row = next(csv.reader(io.StringIO(text), delimiter=sep, quotechar='"'), [])
+    names: list[str] = []
+    for i, cell in enumerate(row):
+        base = cell or f"column{i}"
+        name, n = base, 0
+        while name in names:
+            n += 1
+            name = f"{base}_{n}"
+        names.append(name)
+    return tuple(names)
+
+
+def delimiter(text: str) -> str:
+    """The delimiter of a delimited text, from its header line (the line least likely broken).
+
+    Counted outside double quotes; a header with none of them is one column (comma).
+    """
+    header, quoted = [], False
+    for char in text:
+        if char == '"':
+            quoted = not quoted
+        elif char in "\r\n" and not quoted:
+            break
+        elif not quoted:
+            header.append(char)
+    counts = {d: header.count(d) for d in (",", "\t", ";", "|")}
+    best = max(counts, key=lambda d: counts[d])
+    return best if counts[best] else ","
 
 
 def _sample(path: Path, compressed: bool) -> bytes:

@@ -223,10 +223,6 @@ def _sniff(source: InputFile, workdir: Path) -> tuple[str, list[str]]:
     """Delimiter and header as DuckDB reads them, so both engines see the same columns."""
     con = connect(workdir, "256MB", 1)
     try:
-        sniffed = con.execute(
-            f"SELECT Delimiter FROM sniff_csv({_literal(source)}, "
-            "header = true, quote = '\"', escape = '\"')"
-        ).fetchone()
         names = [
             str(r[0])
             for r in con.execute(f"DESCRIBE SELECT * FROM {source_sql(source)}").fetchall()
@@ -237,11 +233,7 @@ def _sniff(source: InputFile, workdir: Path) -> tuple[str, list[str]]:
         ) from None
     finally:
         con.close()
-    return str(sniffed[0]) if sniffed else ",", names
-
-
-def _literal(source: InputFile) -> str:
-    return "'" + str(source.path).replace("'", "''") + "'"
+    return source.delimiter, names
 
 
 def _code_key(column: Any, spark_type: str) -> Any:
