@@ -221,6 +221,9 @@ ORDERISH = st.fixed_dictionaries(
         "occurrenceDateTime": JSON_VALUES,
         "basedOn": JSON_VALUES,
         "serviceType": JSON_VALUES,
+        "status": JSON_VALUES,
+        "subject": JSON_VALUES,
+        "encounter": JSON_VALUES,
     },
 )
 
@@ -229,7 +232,16 @@ ORDERISH = st.fixed_dictionaries(
     max_examples=150, deadline=None, suppress_health_check=list(HealthCheck), derandomize=True
 )
 @given(
-    hook=st.sampled_from(["order-sign", "order-select", "order-dispatch", "appointment-book"]),
+    hook=st.sampled_from(
+        [
+            "order-sign",
+            "order-select",
+            "order-dispatch",
+            "appointment-book",
+            "encounter-start",
+            "encounter-discharge",
+        ]
+    ),
     orders=st.lists(ORDERISH, max_size=4),
     extra=st.dictionaries(
         st.sampled_from(["selections", "dispatchedOrders", "order", "appointments"]),
@@ -243,7 +255,12 @@ def test_no_request_shape_causes_a_500(
 ) -> None:
     """Random orders, references and prefetch in every hook: 200 or 400, never a crash."""
     bundle = {"resourceType": "Bundle", "entry": [{"resource": o} for o in orders]}
-    context: dict[str, Any] = {"patientId": "p", "draftOrders": bundle, "appointments": bundle}
+    context: dict[str, Any] = {
+        "patientId": "p",
+        "encounterId": "e",
+        "draftOrders": bundle,
+        "appointments": bundle,
+    }
     context.update(extra)
     data = {"hook": hook, "hookInstance": "h", "context": context, "prefetch": prefetch}
     response = cds.post(f"/cds-services/precert-{hook}", json=data)

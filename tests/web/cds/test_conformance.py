@@ -23,6 +23,8 @@ SERVICE_OF = {
     "order-select": "precert-order-select",
     "order-dispatch": "precert-order-dispatch",
     "appointment-book": "precert-appointment-book",
+    "encounter-start": "precert-encounter-start",
+    "encounter-discharge": "precert-encounter-discharge",
 }
 
 
@@ -53,7 +55,11 @@ LIST_SAYS = {
     "77065": Status.NOT_LISTED,
     "77066": Status.NOT_LISTED,
 }
-UNSERVED = {"encounter-start", "encounter-discharge", "fancy-structure"}
+# Not a CDS Hooks or CRD hook: Inferno's CRD test kit made it up for the unit tests of its own
+# prefetch-token replacement and FHIRPath-on-request helpers (spec/fixtures, read by
+# replace_tokens_spec.rb and fhirpath_on_cds_request_spec.rb); Inferno never sends it to a
+# server, so there is nothing to answer. It stays a 400 naming the hook.
+NOT_CRD = {"fancy-structure"}
 T = "technical"
 # file -> the updates expected: (resource, billing codes or "technical", coverage reference)
 EXPECTED: dict[str, list[tuple[str, tuple[str, ...] | str, str | None]]] = {
@@ -65,6 +71,10 @@ EXPECTED: dict[str, list[tuple[str, tuple[str, ...] | str, str | None]]] = {
     "ig/CRDServiceRequest3.json": [],  # a CommunicationRequest
     "ig/CRDServiceRequest4.json": [],  # an appointment with a service-type code only
     "inferno-spec/appointment_book_hook_request.json": [],
+    # Encounter hooks: the context names the encounter only; the IG example sends no
+    # prefetch, the Inferno client suite only the Encounter (SNOMED-coded): no orders.
+    "inferno-spec/encounter_discharge_hook_request.json": [],
+    "inferno-spec/encounter_start_hook_request.json": [],
     "inferno-spec/order_dispatch_hook_request.json": [],  # the order is not in the request
     "inferno-spec/order_select_hook_request.json": [],  # nutrition and medication orders
     "inferno-spec/order_sign_hook_request.json": [],
@@ -90,6 +100,8 @@ EXPECTED: dict[str, list[tuple[str, tuple[str, ...] | str, str | None]]] = {
     "inferno_crd_client_suite_v220__any_hook_request_body__0.json": [],
     "inferno_crd_client_suite_v220__appointment_book_request_bodies__0.json": [],
     "inferno_crd_client_suite_v220__appointment_book_request_bodies__1.json": [],
+    "inferno_crd_client_suite_v220__encounter_discharge_request_bodies__0.json": [],
+    "inferno_crd_client_suite_v220__encounter_start_request_bodies__0.json": [],
     "inferno_crd_client_suite_v220__order_dispatch_request_bodies__0.json": [
         ("ServiceRequest/servreq-g0180-1", ("G0180",), "Coverage/cov015")
     ],
@@ -150,13 +162,14 @@ REQUESTS = hook_requests()
 
 
 def test_the_folder_holds_the_expected_requests() -> None:
-    """34 hook requests: 29 for hooks this service offers, 5 for hooks it does not."""
+    """34 hook requests: 33 for the six CRD hooks, all offered here, and Inferno's made-up one."""
     assert CRD.is_dir(), f"the shared conformance folder is missing: {CRD}"
     names = [name for name, _ in REQUESTS]
     assert len(names) == 34
-    unserved = sorted(n for n, d in REQUESTS if d["hook"] in UNSERVED)
-    assert len(unserved) == 5
-    assert sorted(EXPECTED) == sorted(n for n in names if n not in unserved)
+    not_crd = sorted(n for n, d in REQUESTS if d["hook"] in NOT_CRD)
+    assert not_crd == ["inferno-spec/fancy_structure_hook_request.json"]
+    assert sorted(EXPECTED) == sorted(n for n in names if n not in not_crd)
+    assert {d["hook"] for n, d in REQUESTS if n in EXPECTED} == set(SERVICE_OF)
     every_json = list(CRD.rglob("*.json"))
     assert len(every_json) == 54  # the other 20: responses, examples, discovery, a bare context
 
@@ -192,12 +205,12 @@ def _orders_in(data: dict[str, Any]) -> dict[str, dict[str, Any]]:
 def test_post_every_real_request(
     name: str, data: dict[str, Any], cds: Any, service: Precert
 ) -> None:
-    """Each real request: 200 with one valid update per answered order, or 400 for a hook
-    this service does not offer (with a message naming it)."""
+    """Each real request for a CRD hook: 200 with one valid update per answered order; the
+    one that is not for a CRD hook: 400 with a message naming it."""
     original = copy.deepcopy(data)
     service_id = SERVICE_OF.get(data["hook"], "precert-order-sign")
     response = cds.post(f"/cds-services/{service_id}", content=(CRD / name).read_bytes())
-    if data["hook"] in UNSERVED:
+    if data["hook"] in NOT_CRD:
         assert response.status_code == 400
         assert data["hook"] in response.json()["detail"]
         return
@@ -260,6 +273,35 @@ def test_post_every_real_request(
         assert card["source"]["label"] == "Cigna"
         assert card["source"]["topic"]["code"] == "coverage-info"
         assert card["uuid"]
+
+
+def test_the_made_up_hook_is_refused_by_every_service(cds: Any) -> None:
+    """Inferno's fancy-structure body, posted to each of the six services: a 400 that names
+    the hook and says no service here answers it."""
+    content = (CRD / "inferno-spec" / "fancy_structure_hook_request.json").read_bytes()
+    services = [s["id"] for s in cds.get("/cds-services").json()["services"]]
+    assert sorted(services) == sorted(SERVICE_OF.values())
+    for service_id in services:
+        response = cds.post(f"/cds-services/{service_id}", content=content)
+        assert response.status_code == 400
+        detail = response.json()["detail"]
+        assert "'fancy-structure'" in detail and "no precert service answers it" in detail
+
+
+@pytest.mark.parametrize(
+    ("name", "data"),
+    [(n, d) for n, d in REQUESTS if d["hook"] in SERVICE_OF],
+    ids=[n for n, d in REQUESTS if d["hook"] in SERVICE_OF],
+)
+def test_a_real_request_posted_to_another_hooks_service_is_a_clear_400(
+    name: str, data: dict[str, Any], cds: Any
+) -> None:
+    """A CRD hook sent to the service of another hook: 400 naming the hook and its service."""
+    wrong = "precert-encounter-start" if data["hook"] == "order-sign" else "precert-order-sign"
+    response = cds.post(f"/cds-services/{wrong}", content=(CRD / name).read_bytes())
+    assert response.status_code == 400
+    detail = response.json()["detail"]
+    assert repr(data["hook"]) in detail and repr(SERVICE_OF[data["hook"]]) in detail
 
 
 def test_requests_are_not_changed_in_place(cds: Any) -> None:

@@ -27,6 +27,8 @@ def test_discovery_lists_one_crd_service_per_hook(cds: Any) -> None:
         "order-select",
         "order-dispatch",
         "appointment-book",
+        "encounter-start",
+        "encounter-discharge",
     }
     for service in services:
         assert isinstance(service["id"], str) and isinstance(service["description"], str)

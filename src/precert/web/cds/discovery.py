@@ -60,6 +60,10 @@ class Service:
     title: str
     description: str
     prefetch: tuple[tuple[str, str], ...]
+    usage: str = (
+        "Orders are answered from the codes in the context; prefetch is used when present and "
+        "never required."
+    )
 
     def to_dict(self) -> dict[str, Any]:
         """JSON shape of the service in ``GET /cds-services``."""
@@ -69,10 +73,7 @@ class Service:
             "title": self.title,
             "description": self.description,
             "prefetch": dict(self.prefetch),
-            "usageRequirements": (
-                "Orders are answered from the codes in the context; prefetch is used when "
-                "present and never required."
-            ),
+            "usageRequirements": self.usage,
             "extension": {
                 "davinci-crd.version": list(CRD_VERSIONS),
                 "davinci-crd.configuration-options": [o.to_dict() for o in OPTIONS],
@@ -82,6 +83,26 @@ class Service:
 
 _DEVICES = (
     "Device?_id={{context.draftOrders.entry.resource.ofType(DeviceRequest).code.resolve().id}}"
+)
+# CRD 2.2 gives encounter-start and encounter-discharge no orders in the context, and its
+# example discovery (Binary/CRDServices) prefetches only the patient, encounter, coverage and
+# the people and places around them: nothing a code list can answer. The equipment ordered in
+# the encounter (a hospital bed or oxygen for home, at discharge) is what it can answer, so
+# those orders are asked for, with their Devices; clients that do not prefetch them get an
+# empty answer. The Encounter itself is not asked for: precert reads nothing from it.
+_OPEN_ORDERS = (
+    "patient={{context.patientId}}&encounter={{context.encounterId}}&status=draft,active,on-hold"
+)
+_ENCOUNTER_PREFETCH = (
+    ("coverage", COVERAGE_PREFETCH),
+    ("deviceRequests", f"DeviceRequest?{_OPEN_ORDERS}"),
+    ("serviceRequests", f"ServiceRequest?{_OPEN_ORDERS}"),
+    ("devices", "Device?_id={{%deviceRequests.entry.resource.code.resolve().id}}"),
+)
+_ENCOUNTER_USAGE = (
+    "The context of this hook names the encounter only: the encounter's orders are answered "
+    "when prefetched (deviceRequests, serviceRequests); without them the answer is empty. "
+    "Prefetch is never required."
 )
 
 SERVICES: dict[str, Service] = {
@@ -133,6 +154,24 @@ SERVICES: dict[str, Service] = {
                     "ServiceRequest?_id={{context.appointments.entry.resource.basedOn.resolve().ofType(ServiceRequest).id}}",
                 ),
             ),
+        ),
+        Service(
+            "precert-encounter-start",
+            "encounter-start",
+            "precert: prior authorization for the encounter's orders when it starts",
+            "The answer for each DeviceRequest or ServiceRequest of the encounter that the "
+            "client prefetches (deviceRequests, serviceRequests); none prefetched, no answer.",
+            _ENCOUNTER_PREFETCH,
+            _ENCOUNTER_USAGE,
+        ),
+        Service(
+            "precert-encounter-discharge",
+            "encounter-discharge",
+            "precert: prior authorization for the encounter's orders at discharge",
+            "The answer for each DeviceRequest or ServiceRequest of the encounter that the "
+            "client prefetches, such as equipment ordered for home; none prefetched, no answer.",
+            _ENCOUNTER_PREFETCH,
+            _ENCOUNTER_USAGE,
         ),
     )
 }

@@ -13,7 +13,7 @@ from precert.service import Precert, ScopeError
 from precert.web.cds import coverage as cov
 from precert.web.cds.cards import CardInput, cards
 from precert.web.cds.config import CdsConfig
-from precert.web.cds.discovery import CRD_VERSIONS, OPTION_TYPES, OPTIONS, Service
+from precert.web.cds.discovery import CRD_VERSIONS, OPTION_TYPES, OPTIONS, SERVICES, Service
 from precert.web.cds.fhir import (
     JSON,
     ORDER_TYPES,
@@ -31,6 +31,10 @@ from precert.web.cds.fhir import (
 
 CONFIGURATION = "davinci-crd.configuration"
 REQUESTED_VERSION = "davinci-crd.requestedVersion"
+# Hooks whose context names an encounter and carries no orders: orders come from prefetch.
+ENCOUNTER_HOOKS = ("encounter-start", "encounter-discharge")
+# Order statuses that mean the order no longer stands: nothing to authorize.
+_WITHDRAWN = frozenset({"revoked", "entered-in-error"})
 
 
 class HookError(ValueError):
@@ -91,10 +95,7 @@ def parse_request(body: bytes, service: Service) -> HookRequest:
     if not isinstance(hook, str) or not hook:
         raise HookError("'hook' is required (a string)")
     if hook != service.hook:
-        raise HookError(
-            f"hook {hook!r} is not the hook of service {service.id!r}, which answers "
-            f"{service.hook!r} (see GET /cds-services)"
-        )
+        raise HookError(_wrong_hook(hook, service))
     instance = data.get("hookInstance")
     if not isinstance(instance, str) or not instance:
         raise HookError("'hookInstance' is required (a string)")
@@ -108,6 +109,22 @@ def parse_request(body: bytes, service: Service) -> HookRequest:
     _require(context, "patientId", str, hook)
     _targets_context(hook, context)  # checks the hook's own context fields
     return HookRequest(hook, instance, context, prefetch, coverage_info, max_cards)
+
+
+def _wrong_hook(hook: str, service: Service) -> str:
+    """Why a hook cannot be posted to ``service``, and where it could go, if anywhere."""
+    told = (
+        f"hook {hook[:80]!r} is not the hook of service {service.id!r}, which answers "
+        f"{service.hook!r}"
+    )
+    other = next((s for s in SERVICES.values() if s.hook == hook), None)
+    if other is not None:
+        return f"{told}; post it to {other.id!r} (see GET /cds-services)"
+    offered = ", ".join(sorted({s.hook for s in SERVICES.values()}))
+    return (
+        f"{told}, and no precert service answers it: the CRD hooks offered are {offered} "
+        "(see GET /cds-services)"
+    )
 
 
 def _configuration(extension: object) -> tuple[bool, int]:
@@ -161,11 +178,47 @@ def _targets_context(hook: str, context: Mapping[str, Any]) -> list[Target] | li
         if context.get("dispatchedOrders") is not None:
             return _strings(context, "dispatchedOrders", hook)
         return [_require(context, "order", str, hook)]  # CDS Hooks 1.x order-dispatch
+    if hook in ENCOUNTER_HOOKS:
+        _require(context, "encounterId", str, hook)
+        return []  # the context names the encounter only; its orders come from prefetch
     raise HookError(f"hook {hook!r} is not supported")
+
+
+def _names(reference: object, kind: str, ident: str) -> bool:
+    """False only when ``reference`` is a literal reference to a ``kind`` other than ``ident``."""
+    key = ref_key(reference.get("reference") if isinstance(reference, dict) else None)
+    if key is None or key.startswith(("#", "urn:")):
+        return True  # no literal reference: nothing says the order is about someone else
+    ident = ref_key(ident) or f"{kind}/{ident}"  # patientId may come as "Patient/123"
+    return key == ident
+
+
+def _encounter_orders(request: HookRequest) -> list[Target]:
+    """The orders the client prefetched for an encounter hook, in the order sent, each once,
+    leaving out withdrawn ones and any that name another patient or encounter (a prefetch
+    broader than asked for must not put one person's answer on another's order)."""
+    patient = str(request.context["patientId"])
+    encounter = str(request.context["encounterId"])
+    found: dict[str, Target] = {}
+    for value in request.prefetch.values():
+        for _, resource in bundle_resources(value):
+            kind, key = resource.get("resourceType"), key_of(resource)
+            status = resource.get("status")
+            if kind not in ORDER_TYPES or key is None or key in found:
+                continue
+            if isinstance(status, str) and status in _WITHDRAWN:
+                continue
+            if _names(resource.get("subject"), "Patient", patient) and _names(
+                resource.get("encounter"), "Encounter", encounter
+            ):
+                found[key] = Target(str(kind), key, resource)
+    return list(found.values())
 
 
 def targets(request: HookRequest, index: ResourceIndex) -> list[Target]:
     """Every order or appointment this call asks about, resolved from the request."""
+    if request.hook in ENCOUNTER_HOOKS:
+        return _encounter_orders(request)
     found = _targets_context(request.hook, request.context)
     out: list[Target] = []
     for item in found:
