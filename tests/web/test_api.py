@@ -287,3 +287,25 @@ def test_app_over_default_home(home: Path) -> None:
     client = Api(app)
     assert client.get("/healthz").json()["entries"] == 643
     client.close()
+
+
+def test_fast_path_answers_exactly_like_the_route(service: Precert) -> None:
+    """The pre-routing fast path and the documented route give the same bytes."""
+    from precert.web import api as api_module
+    from precert.web.common import AnswerBodies
+
+    routed = FastAPI()
+    routed.state.service = service
+    routed.state.answer_bodies = AnswerBodies()
+    routed.include_router(api_module.router)  # no setup(): no fast path
+    fast = Api(create_app(service))
+    slow = Api(routed)
+    for query in ("code=E0466", "code=E0466&code=k0856-rr%3BXYZ", "code=A4239&date=2026-02-01",
+                  "code=L5856&payer=cigna&line_of_business=commercial", "code=", "",
+                  "code=E0466&date=2026-02-30", "code=E0466&payer=Aetna"):  # fmt: skip
+        a = fast.get(f"/v1/determinations?{query}")
+        b = slow.get(f"/v1/determinations?{query}")
+        assert (a.status_code, a.content) == (b.status_code, b.content), query
+        assert a.headers["content-type"] == b.headers["content-type"]
+    fast.close()
+    slow.close()

@@ -5,9 +5,12 @@ from __future__ import annotations
 import datetime as dt
 from typing import Annotated, Literal
 
-from fastapi import APIRouter, Body, Path, Query, Request
+from fastapi import APIRouter, Body, FastAPI, Path, Query, Request
+from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
+from starlette.datastructures import QueryParams
 from starlette.responses import Response
+from starlette.types import ASGIApp, Receive, Scope, Send
 
 from precert import __version__
 from precert.models import Status
@@ -20,9 +23,11 @@ from precert.web.common import (
     dumps,
     list_entries,
     list_version,
+    parse_determination_query,
     scope_problem,
 )
 from precert.web.schemas import (
+    DETERMINATION_PARAMETERS,
     MAX_CODES,
     MAX_QUERY,
     CategoriesOut,
@@ -52,6 +57,63 @@ LobParam = Annotated[
 ]
 
 
+class FastDeterminations:
+    """ASGI middleware answering plain ``GET /v1/determinations`` before routing.
+
+    The determination itself costs microseconds; FastAPI's routing, dependency solving and
+    exception layers cost several times that. This serves the hot path with the same parser,
+    the same service call and the same serialized body as the route below; anything else
+    (a malformed parameter, an unknown payer, any other path) goes on to the app, whose
+    route gives the documented answer or error.
+    """
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+        self._parsed: dict[bytes, tuple[list[str], dt.date | None, str | None, str | None]] = {}
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if (
+            scope["type"] == "http"
+            and scope["path"] == "/v1/determinations"
+            and scope["method"] == "GET"
+        ):
+            body = self._answer(scope)
+            if body is not None:
+                await send({"type": "http.response.start", "status": 200, "headers": [
+                    (b"content-type", b"application/json"),
+                    (b"content-length", str(len(body)).encode()),
+                ]})  # fmt: skip
+                await send({"type": "http.response.body", "body": body})
+                return
+        await self.app(scope, receive, send)
+
+    def _answer(self, scope: Scope) -> bytes | None:
+        raw: bytes = scope["query_string"]
+        parsed = self._parsed.get(raw)
+        if parsed is None:
+            try:
+                parsed = parse_determination_query(QueryParams(raw))
+            except RequestValidationError:
+                return None
+            if len(self._parsed) >= 4096:
+                self._parsed.clear()
+            self._parsed[raw] = parsed
+        codes, date, payer, lob = parsed
+        state = scope["app"].state
+        try:
+            answers = state.service.determine(codes, payer=payer, line_of_business=lob, date=date)
+        except ScopeError:
+            return None
+        bodies: AnswerBodies = state.answer_bodies
+        return bodies.body(answers)
+
+
+def setup(app: FastAPI) -> None:
+    """Serve plain determinations ahead of routing (see :class:`FastDeterminations`)."""
+    app.state.answer_bodies = AnswerBodies()
+    app.add_middleware(FastDeterminations)
+
+
 def _service(request: Request) -> Precert:
     service: Precert = request.app.state.service
     return service
@@ -70,35 +132,25 @@ def _bodies(request: Request) -> AnswerBodies:
     tags=["determinations"],
     summary="Answer codes (query string)",
     response_class=JSONResponse,
-    responses={200: {"model": DeterminationsOut}},
+    responses={200: {"model": DeterminationsOut}, **responses(422)},
+    openapi_extra={"parameters": DETERMINATION_PARAMETERS},
 )
-async def get_determinations(
-    request: Request,
-    code: Annotated[
-        list[Annotated[str, Query(max_length=MAX_QUERY)]],
-        Query(
-            min_length=1,
-            max_length=MAX_CODES,
-            description="a code as typed (repeat for several; `E0466, K0856-RR` works too)",
-            examples=["E0466"],
-        ),
-    ],
-    date: DateParam = None,
-    payer: PayerParam = None,
-    line_of_business: LobParam = None,
-) -> Response:
+async def get_determinations(request: Request) -> Response:
     """Whether each code needs prior authorization and where to send it, in request order.
 
     A query that is not a code is answered with status `invalid`, never an error.
     `curl 'http://127.0.0.1:8000/v1/determinations?code=E0466&code=K0856-RR'`
     """
-    # The hot path: the service memoizes answers, the body is serialized once per answer list.
+    # The hot path. Parameters are read by hand (FastAPI's per-parameter validation would
+    # cost as much as the rest of the request; the errors keep FastAPI's 422 shape), the
+    # service memoizes answers, and each answer list's body is serialized once.
+    codes, date, payer, lob = parse_determination_query(request.query_params)
     try:
         answers = request.app.state.service.determine(
-            code, payer=payer, line_of_business=line_of_business, date=date
+            codes, payer=payer, line_of_business=lob, date=date
         )
     except ScopeError as exc:
-        raise scope_problem(exc, "query", payer, line_of_business) from None
+        raise scope_problem(exc, "query", payer, lob) from None
     return JSONBytes(_bodies(request).body(answers))
 
 

@@ -4,15 +4,18 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import re
 from typing import Any
 from weakref import WeakKeyDictionary
 
 from fastapi.exceptions import RequestValidationError
+from starlette.datastructures import QueryParams
 from starlette.exceptions import HTTPException
 from starlette.responses import Response
 
 from precert.models import Determination, Entry, ListVersion
 from precert.service import Precert, ScopeError
+from precert.web.schemas import MAX_CODES, MAX_QUERY
 
 
 def dumps(payload: Any) -> bytes:
@@ -49,6 +52,54 @@ class AnswerBodies:
             self._bodies.clear()
         self._bodies[key] = (answers, body)
         return body
+
+
+_ISO_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
+
+
+def parse_determination_query(
+    params: QueryParams,
+) -> tuple[list[str], dt.date | None, str | None, str | None]:
+    """(codes, date, payer, line of business) of ``GET /v1/determinations``, validated with
+    FastAPI's 422 error shape (``loc`` names the field)."""
+    errors: list[dict[str, Any]] = []
+    codes = params.getlist("code")
+    if not codes:
+        errors.append(_problem("missing", "code", "Field required", None))
+    elif len(codes) > MAX_CODES:
+        errors.append(_problem("too_long", "code", f"List should have at most {MAX_CODES} "
+                               f"items after validation, not {len(codes)}", None))  # fmt: skip
+    else:
+        for index, code in enumerate(codes):
+            if len(code) > MAX_QUERY:
+                errors.append(_problem("string_too_long", "code", f"String should have at most "
+                              f"{MAX_QUERY} characters", code[:40], index))  # fmt: skip
+    date: dt.date | None = None
+    text = params.get("date")
+    if text:
+        try:
+            if not _ISO_DATE.fullmatch(text):
+                raise ValueError(text)
+            date = dt.date.fromisoformat(text)
+        except ValueError:
+            errors.append(_problem("date_parsing", "date", "Input should be a valid date in "
+                                   "the format YYYY-MM-DD", text[:40]))  # fmt: skip
+    payer = params.get("payer") or None
+    lob = params.get("line_of_business") or None
+    for name, value in (("payer", payer), ("line_of_business", lob)):
+        if value is not None and len(value) > MAX_QUERY:
+            errors.append(_problem("string_too_long", name, f"String should have at most "
+                                   f"{MAX_QUERY} characters", value[:40]))  # fmt: skip
+    if errors:
+        raise RequestValidationError(errors)
+    return codes, date, payer, lob
+
+
+def _problem(
+    kind: str, field: str, message: str, value: object, index: int | None = None
+) -> dict[str, Any]:
+    loc: tuple[str | int, ...] = ("query", field) if index is None else ("query", field, index)
+    return {"type": kind, "loc": loc, "msg": message, "input": value}
 
 
 def scope_problem(exc: ScopeError, where: str, payer: str | None, lob: str | None) -> Exception:

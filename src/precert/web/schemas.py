@@ -16,6 +16,34 @@ MAX_QUERY = 200  # characters in one query string; real ones are under 20
 Query = Annotated[str, Field(max_length=MAX_QUERY, examples=["K0856-RR"])]
 
 
+# The query parameters of GET /v1/determinations, documented by hand because the route
+# reads them itself (see precert.web.common.parse_determination_query).
+DETERMINATION_PARAMETERS: list[dict[str, Any]] = [
+    {
+        "name": "code", "in": "query", "required": True, "style": "form", "explode": True,
+        "description": "a code as typed (repeat for several; `E0466, K0856-RR` works too)",
+        "schema": {"type": "array", "minItems": 1, "maxItems": MAX_CODES,
+                   "items": {"type": "string", "maxLength": MAX_QUERY}},
+        "example": ["E0466", "K0856-RR"],
+    },
+    {
+        "name": "date", "in": "query", "required": False,
+        "description": "date of service YYYY-MM-DD (default: today)",
+        "schema": {"type": "string", "format": "date"},
+    },
+    {
+        "name": "payer", "in": "query", "required": False,
+        "description": "payer (default: the only one loaded)",
+        "schema": {"type": "string", "maxLength": MAX_QUERY},
+    },
+    {
+        "name": "line_of_business", "in": "query", "required": False,
+        "description": "line of business (default: the only one loaded)",
+        "schema": {"type": "string", "maxLength": MAX_QUERY},
+    },
+]  # fmt: skip
+
+
 class DeterminationRequest(BaseModel):
     """Body of ``POST /v1/determinations``."""
 

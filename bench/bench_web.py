@@ -1,0 +1,278 @@
+"""Benchmark the REST API with wrk beside Datasette and a bare FastAPI endpoint (issue 3).
+
+Prints one Markdown section for docs/benchmarks.md. Needs Debian's `wrk` (`make wrk`).
+Usage: python bench/bench_web.py            (the whole benchmark, ~3 minutes)
+       python bench/bench_web.py --floor PORT   (internal: the bare-FastAPI baseline server)
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import shutil
+import sqlite3
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import httpx
+
+ROOT = Path(__file__).resolve().parents[1]
+BIN = Path(sys.executable).parent
+QUERY = "/v1/determinations?code=E0466"
+THREADS, CONNECTIONS, SECONDS = 2, 50, 15
+# The same Uvicorn settings for precert and the floor: no access log, no server header,
+# uvloop and httptools when installed.
+UVICORN = {"access_log": False, "server_header": False, "loop": "auto", "http": "auto"}
+
+
+def free_port() -> int:
+    """A TCP port nobody listens on right now."""
+    import socket
+
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port: int = sock.getsockname()[1]
+        return port
+
+
+def wait_ready(url: str, process: subprocess.Popen[bytes]) -> None:
+    """Block until ``url`` answers 200 (or fail if the server died)."""
+    deadline = time.monotonic() + 120
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            raise RuntimeError(f"server exited with {process.returncode} before {url} answered")
+        try:
+            if httpx.get(url, timeout=2).status_code == 200:
+                return
+        except httpx.HTTPError:
+            pass
+        time.sleep(0.2)
+    raise RuntimeError(f"{url} did not answer within 120 s")
+
+
+def stop(process: subprocess.Popen[bytes]) -> None:
+    """Terminate a server this script started."""
+    process.terminate()
+    try:
+        process.wait(timeout=15)
+    except subprocess.TimeoutExpired:
+        process.kill()
+        process.wait()
+
+
+def _seconds(text: str) -> float:
+    value, unit = re.fullmatch(r"([\d.]+)(us|ms|s|m)", text).groups()  # type: ignore[union-attr]
+    return float(value) * {"us": 1e-6, "ms": 1e-3, "s": 1.0, "m": 60.0}[unit]
+
+
+def wrk(url: str, threads: int, connections: int, seconds: int) -> dict[str, float]:
+    """Run wrk once; requests/s, p50 and p99 in ms, and the count of non-2xx answers."""
+    out = subprocess.run(
+        ["wrk", f"-t{threads}", f"-c{connections}", f"-d{seconds}s", "--latency", url],
+        capture_output=True, text=True, check=True,
+    ).stdout  # fmt: skip
+    rps = float(re.search(r"Requests/sec:\s+([\d.]+)", out).group(1))  # type: ignore[union-attr]
+    p50 = _seconds(re.search(r"\s50%\s+(\S+)", out).group(1))  # type: ignore[union-attr]
+    p99 = _seconds(re.search(r"\s99%\s+(\S+)", out).group(1))  # type: ignore[union-attr]
+    bad = re.search(r"Non-2xx or 3xx responses:\s+(\d+)", out)
+    errors = re.search(r"Socket errors: .*", out)
+    if bad or errors:
+        print(f"warning: {url}: {bad.group(0) if bad else ''} {errors.group(0) if errors else ''}",
+              file=sys.stderr)  # fmt: skip
+    return {"rps": rps, "p50": p50 * 1000, "p99": p99 * 1000}
+
+
+def measure(url: str) -> dict[str, float]:
+    """Warm up, then the issue's load: 2 threads, 50 connections, 15 s."""
+    wrk(url, THREADS, CONNECTIONS, 3)
+    return wrk(url, THREADS, CONNECTIONS, SECONDS)
+
+
+def rss_mb(pid: int) -> tuple[float, float]:
+    """(current, peak) resident memory of a process in MB."""
+    status = Path(f"/proc/{pid}/status").read_text()
+    rss = int(re.search(r"VmRSS:\s+(\d+)", status).group(1))  # type: ignore[union-attr]
+    hwm = int(re.search(r"VmHWM:\s+(\d+)", status).group(1))  # type: ignore[union-attr]
+    return rss / 1024, hwm / 1024
+
+
+def datasette_db(home: Path, target: Path) -> int:
+    """The same entries in a plain SQLite file for Datasette; returns E0466's row id."""
+    from precert.service import Precert
+
+    service = Precert(home)
+    entries = service.store.entries()
+    service.close()
+    db = sqlite3.connect(target)
+    db.execute(
+        "CREATE TABLE entries (id INTEGER PRIMARY KEY, list TEXT, version TEXT, table_no INTEGER,"
+        " page INTEGER, line INTEGER, code TEXT, category TEXT, description TEXT, status TEXT,"
+        " status_raw TEXT, platform TEXT, notation TEXT)"
+    )
+    db.executemany(
+        "INSERT INTO entries (list, version, table_no, page, line, code, category, description,"
+        " status, status_raw, platform, notation) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        [(e.list_id, e.version, e.table, e.page, e.line, e.code, e.category, e.description,
+          e.status.value, e.status_raw, e.platform, e.notation) for e in entries],
+    )  # fmt: skip
+    db.execute("CREATE INDEX entries_code ON entries (code)")
+    db.commit()
+    row_id = int(db.execute("SELECT id FROM entries WHERE code = 'E0466'").fetchone()[0])
+    db.close()
+    return row_id
+
+
+def serve_floor(port: int, home: str) -> None:
+    """The framework's floor: one FastAPI endpoint returning a precomputed dict."""
+    import uvicorn
+    from fastapi import FastAPI
+
+    from precert.service import Precert
+
+    payload = {"determinations": [a.to_dict() for a in Precert(home).determine(["E0466"])]}
+    app = FastAPI()
+
+    @app.get("/v1/determinations")
+    async def floor() -> dict[str, object]:
+        return payload
+
+    uvicorn.run(app, host="127.0.0.1", port=port, log_level="warning", **UVICORN)  # type: ignore[arg-type]
+
+
+def page_times(base: str, count: int = 60) -> dict[str, float]:
+    """Server time (Server-Timing) and client time of ``/?q=wheelchair``, in ms."""
+    server: list[float] = []
+    client: list[float] = []
+    with httpx.Client(base_url=base) as http:
+        for _ in range(5):
+            http.get("/?q=wheelchair")
+        for _ in range(count):
+            started = time.perf_counter()
+            response = http.get("/?q=wheelchair")
+            client.append((time.perf_counter() - started) * 1000)
+            timing = re.search(r"dur=([\d.]+)", response.headers["server-timing"])
+            server.append(float(timing.group(1)))  # type: ignore[union-attr]
+    server.sort()
+    client.sort()
+    return {
+        "server_p50": statistics.median(server), "server_p95": server[int(count * 0.95) - 1],
+        "client_p50": statistics.median(client),
+    }  # fmt: skip
+
+
+def main() -> int:
+    if shutil.which("wrk") is None:
+        print("wrk is not installed: run `make wrk` (apt-get install wrk)", file=sys.stderr)
+        return 2
+    from precert import __version__
+    from precert.service import Precert
+
+    work = Path(tempfile.mkdtemp(prefix="precert-bench-web-"))
+    home = work / "home"
+    try:
+        Precert(home).store.close()  # build the database as first use does
+        env = {**os.environ, "PRECERT_HOME": str(home)}
+        results: dict[str, dict[str, float]] = {}
+
+        port = free_port()
+        server = subprocess.Popen(
+            [str(BIN / "precert"), "serve", "--port", str(port)], env=env,
+            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+        )  # fmt: skip
+        try:
+            base = f"http://127.0.0.1:{port}"
+            wait_ready(base + QUERY, server)
+            check = httpx.get(base + QUERY).json()["determinations"][0]
+            assert check["status"] == "required", check
+            results["precert"] = measure(base + QUERY)
+            single = wrk(base + QUERY, 1, 1, 10)
+            page = page_times(base)
+            memory = rss_mb(server.pid)
+        finally:
+            stop(server)
+
+        port = free_port()
+        floor = subprocess.Popen(
+            [sys.executable, __file__, "--floor", str(port), str(home)],
+            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+        )  # fmt: skip
+        try:
+            wait_ready(f"http://127.0.0.1:{port}{QUERY}", floor)
+            results["floor"] = measure(f"http://127.0.0.1:{port}{QUERY}")
+            floor_single = wrk(f"http://127.0.0.1:{port}{QUERY}", 1, 1, 10)
+        finally:
+            stop(floor)
+
+        row_id = datasette_db(home, work / "entries.db")
+        port = free_port()
+        datasette = subprocess.Popen(
+            [str(BIN / "datasette"), "serve", str(work / "entries.db"), "--host", "127.0.0.1",
+             "--port", str(port)],
+            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+        )  # fmt: skip
+        try:
+            url = f"http://127.0.0.1:{port}/entries/entries/{row_id}.json"
+            wait_ready(url, datasette)
+            assert "E0466" in httpx.get(url).text
+            results["datasette"] = measure(url)
+        finally:
+            stop(datasette)
+    finally:
+        shutil.rmtree(work, ignore_errors=True)
+
+    ours, bare, ds = results["precert"], results["floor"], results["datasette"]
+    vs_ds = ours["rps"] / ds["rps"]
+    vs_floor = bare["rps"] / ours["rps"]
+    targets = [
+        ("≥ 4× Datasette's requests/s", f"{vs_ds:.1f}×", vs_ds >= 4),
+        ("within 1.3× of the bare-FastAPI floor", f"floor/precert = {vs_floor:.2f}×",
+         vs_floor <= 1.3),
+        ("p99 ≤ 5 ms with one connection", f"{single['p99']:.2f} ms", single["p99"] <= 5),
+        ("server RSS ≤ 150 MB", f"{memory[0]:.0f} MB (peak {memory[1]:.0f} MB)",
+         memory[1] <= 150),
+        ("`/?q=wheelchair` ≤ 50 ms server time",
+         f"p50 {page['server_p50']:.1f} ms, p95 {page['server_p95']:.1f} ms",
+         page["server_p95"] <= 50),
+    ]  # fmt: skip
+    print("## REST API: `GET /v1/determinations?code=E0466` (issue 3)\n")
+    print(f"`python bench/bench_web.py` — wrk {THREADS} threads, {CONNECTIONS} connections, "
+          f"{SECONDS} s on loopback (after a 3 s warm-up), one Uvicorn worker each, precert "
+          f"{__version__} via `precert serve` (uvloop + httptools, no access log).\n")  # fmt: skip
+    print("| server | requests/s | p50 | p99 |")
+    print("|---|---:|---:|---:|")
+    names = {
+        "precert": "precert `GET /v1/determinations?code=E0466` (the real determination)",
+        "floor": "bare FastAPI endpoint returning a precomputed dict (the floor)",
+        "datasette": "Datasette, same entries in SQLite (JSON row endpoint)",
+    }
+    for key in ("precert", "floor", "datasette"):
+        r = results[key]
+        print(f"| {names[key]} | {r['rps']:,.0f} | {r['p50']:.2f} ms | {r['p99']:.2f} ms |")
+    print(f"\nOne connection (wrk 1 thread, 1 connection, 10 s): precert p50 "
+          f"{single['p50']:.2f} ms, p99 {single['p99']:.2f} ms, {single['rps']:,.0f} requests/s; "
+          f"the floor p50 {floor_single['p50']:.2f} ms, p99 {floor_single['p99']:.2f} ms. "
+          f"`/?q=wheelchair` (50 results, rendered by Jinja2): server time p50 "
+          f"{page['server_p50']:.1f} ms, p95 {page['server_p95']:.1f} ms (`Server-Timing`), "
+          f"{page['client_p50']:.1f} ms seen by the client.\n")  # fmt: skip
+    print("| target | measured | met |")
+    print("|---|---|---|")
+    for name, value, met in targets:
+        print(f"| {name} | {value} | {'yes' if met else '**no**'} |")
+    print("\nwrk and the server share the machine's cores (and, when this ran, other "
+          "engineers' jobs), so absolute figures are noisy; the ratios measured in one run "
+          "are the comparison that matters.")  # fmt: skip
+    json.dump(results, sys.stderr)
+    print(file=sys.stderr)
+    return 0
+
+
+if __name__ == "__main__":
+    if len(sys.argv) == 4 and sys.argv[1] == "--floor":
+        serve_floor(int(sys.argv[2]), sys.argv[3])
+        sys.exit(0)
+    sys.exit(main())
