@@ -10,7 +10,7 @@ BIN := $(VENV)/bin
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: help demo serve test lint format bench browser clean
+.PHONY: help demo serve test lint format bench browser wrk clean
 
 help:  ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | sed 's/:.*## /\t/'
@@ -35,6 +35,12 @@ browser:  ## install Debian's chromium for the end-to-end browser tests (needs r
 		$$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq chromium >/dev/null; \
 	fi
 
+wrk:  ## install Debian's wrk for the web benchmark (needs root or sudo)
+	@if ! command -v wrk >/dev/null; then \
+		SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); \
+		$$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq wrk >/dev/null; \
+	fi
+
 lint: $(VENV)/.synced  ## ruff lint and format check, mypy --strict on src
 	$(BIN)/ruff check src tests bench
 	$(BIN)/ruff format --check src tests bench
@@ -47,7 +53,7 @@ format: $(VENV)/.synced  ## apply ruff formatting and fixes
 test: $(VENV)/.synced browser lint  ## the whole suite: lint, types, unit, API, CDS Hooks, batch, browser
 	$(BIN)/pytest -q
 
-bench: $(VENV)/.synced  ## run every benchmark and print the figures for docs/benchmarks.md
+bench: $(VENV)/.synced wrk  ## run every benchmark and print the figures for docs/benchmarks.md
 	$(BIN)/python bench/run_all.py
 
 clean:  ## remove the environment and caches
