@@ -258,6 +258,10 @@ class AnswerTable:
         for key, count in pairs:
             self.counts[self._index[key]] += count
 
+    def rows(self) -> list[tuple[str | None, ...]]:
+        """The whole table as (key, added columns…) tuples."""
+        return [(key, *a.values) for key, a in zip(self.keys, self.answers, strict=True)]
+
     def arrow(self) -> pa.Table:
         """The whole table (key + added columns), for engines that join by themselves."""
         import pyarrow as pa

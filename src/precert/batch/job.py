@@ -6,7 +6,7 @@ import os
 import shutil
 import tempfile
 import time
-from dataclasses import replace
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Protocol
 
@@ -55,6 +55,22 @@ def rejects_path(output: Path) -> Path:
     return output.with_name(output.name + ".rejected.csv")
 
 
+@dataclass(frozen=True, slots=True)
+class Options:
+    """How to run one screening (see `screen`)."""
+
+    code_column: str | None = None
+    date_column: str | None = None
+    engine: str = "duckdb"
+    spark_master: str | None = None
+    spark_config: dict[str, str] | None = None
+    strict: bool = False
+    payer: str | None = None
+    line_of_business: str | None = None
+    report: Path | None = None
+    memory_limit: str = "512MB"
+
+
 def screen(
     input_path: str | Path,
     output_path: str | Path,
@@ -63,6 +79,7 @@ def screen(
     date_column: str | None = None,
     engine: str = "duckdb",
     spark_master: str | None = None,
+    spark_config: dict[str, str] | None = None,
     strict: bool = False,
     payer: str | None = None,
     line_of_business: str | None = None,
@@ -78,6 +95,18 @@ def screen(
     ``pa_warnings`` and ``pa_source`` — the answer `Precert.determine` gives for its code cell.
     """
     started = time.perf_counter()
+    options = Options(
+        code_column,
+        date_column,
+        engine,
+        spark_master,
+        spark_config,
+        strict,
+        payer,
+        line_of_business,
+        Path(report) if report else None,
+        memory_limit,
+    )
     source_path, output = Path(input_path), Path(output_path)
     fmt = output_format(output)
     if engine not in ENGINES:
@@ -92,9 +121,19 @@ def screen(
         from precert.service import default
 
         service = default()
-    service.preload()
+    service.preload()  # every answer from memory: determine does no SQL from here on
     scope = service.scope(payer, line_of_business)
     workdir = Path(tempfile.mkdtemp(prefix=".precert-batch-", dir=output.parent))
+    run = _Run(
+        output,
+        fmt,
+        workdir,
+        options,
+        service,
+        progress,
+        started,
+        (scope.payer, scope.line_of_business),
+    )
     try:
         source = detect(source_path)
         if source.format == XLSX:
@@ -104,47 +143,10 @@ def screen(
         elif source.encoding != "utf-8":
             source = _to_utf8(source, workdir)
         try:
-            return _run(
-                source,
-                output,
-                fmt,
-                workdir,
-                code_column,
-                date_column,
-                engine,
-                spark_master,
-                strict,
-                payer,
-                line_of_business,
-                report,
-                service,
-                progress,
-                memory_limit,
-                started,
-                (scope.payer, scope.line_of_business),
-            )
+            return run(source)
         except NotUtf8:
             # The sample looked like UTF-8 but a later part is not: read it as Windows-1252.
-            source = _to_utf8(replace(source, encoding="cp1252"), workdir)
-            return _run(
-                source,
-                output,
-                fmt,
-                workdir,
-                code_column,
-                date_column,
-                engine,
-                spark_master,
-                strict,
-                payer,
-                line_of_business,
-                report,
-                service,
-                progress,
-                memory_limit,
-                started,
-                (scope.payer, scope.line_of_business),
-            )
+            return run(_to_utf8(replace(source, encoding="cp1252"), workdir))
     finally:
         shutil.rmtree(workdir, ignore_errors=True)
 
@@ -157,94 +159,103 @@ def _to_utf8(source: InputFile, workdir: Path) -> InputFile:
     return to_utf8(source, workdir)
 
 
-def _engine(name: str, workdir: Path, memory_limit: str, spark_master: str | None) -> Engine:
-    if name == "spark":
-        from precert.batch.spark import SparkEngine
+@dataclass(frozen=True, slots=True)
+class _Run:
+    output: Path
+    format: str
+    workdir: Path
+    options: Options
+    service: Precert
+    progress: Progress | None
+    started: float
+    scope: tuple[str, str]
 
-        return SparkEngine(workdir, master=spark_master)
-    return DuckDBEngine(workdir, memory_limit)
+    def engine(self) -> Engine:
+        if self.options.engine == "spark":
+            from precert.batch.spark import SparkEngine
 
-
-def _run(
-    source: InputFile,
-    output: Path,
-    fmt: str,
-    workdir: Path,
-    code_column: str | None,
-    date_column: str | None,
-    engine_name: str,
-    spark_master: str | None,
-    strict: bool,
-    payer: str | None,
-    lob: str | None,
-    report: str | Path | None,
-    service: Precert,
-    progress: Progress | None,
-    memory_limit: str,
-    started: float,
-    scope: tuple[str, str],
-) -> Summary:
-    engine = _engine(engine_name, workdir, memory_limit, spark_master)
-    writer: Output | None = None
-    try:
-        headers = engine.open(source)
-        code = find_code_column(headers, code_column, source.name)
-        date = find_date_column(headers, date_column, source.name) if date_column else None
-        check_no_answer_columns(headers, source.name)
-        table = AnswerTable(service, payer=payer, line_of_business=lob, dated=date is not None)
-        schema, batches = engine.batches(table, code, date, dictionary=fmt == PARQUET)
-        writer = Output(output, fmt, schema, workdir)
-        for batch in batches:
-            writer.write(batch)
-            if progress is not None:
-                progress.update(writer.rows)
-        rejects = engine.rejects()
-        if strict and rejects.count:
-            lines = ", ".join(str(r.line) for r in rejects.first[:10])
-            raise ReaderError(
-                source.name,
-                rejects.first[0].line if rejects.first else None,
-                f"{rejects.count} malformed line(s) (line {lines}"
-                f"{', …' if rejects.count > 10 else ''}); --strict stops here "
-                "and writes nothing",
+            return SparkEngine(
+                self.workdir, master=self.options.spark_master, config=self.options.spark_config
             )
-        writer.commit()
-        writer = None
-        sidecar = rejects_path(output)
-        kept: str | None = None
-        if rejects.count:
-            temp = partial_path(sidecar)
+        return DuckDBEngine(self.workdir, self.options.memory_limit)
+
+    def __call__(self, source: InputFile) -> Summary:
+        options, output = self.options, self.output
+        engine = self.engine()
+        writer: Output | None = None
+        try:
+            headers = engine.open(source)
+            code = find_code_column(headers, options.code_column, source.name)
+            date = (
+                find_date_column(headers, options.date_column, source.name)
+                if options.date_column
+                else None
+            )
+            check_no_answer_columns(headers, source.name)
+            table = AnswerTable(
+                self.service,
+                payer=options.payer,
+                line_of_business=options.line_of_business,
+                dated=date is not None,
+            )
+            schema, batches = engine.batches(table, code, date, dictionary=self.format == PARQUET)
+            writer = Output(output, self.format, schema, self.workdir)
+            for batch in batches:
+                writer.write(batch)
+                if self.progress is not None:
+                    self.progress.update(writer.rows)
+            rejects = engine.rejects()
+            if options.strict and rejects.count:
+                lines = ", ".join(str(r.line) for r in rejects.first[:10])
+                more = ", …" if rejects.count > 10 else ""
+                raise ReaderError(
+                    source.name,
+                    rejects.first[0].line if rejects.first else None,
+                    f"{rejects.count} malformed line(s) (line {lines}{more}); "
+                    "--strict stops here and writes nothing",
+                )
+            writer.commit()
+            writer = None
+            kept = self._keep_rejects(engine, rejects)
+            summary = summarize(
+                table,
+                rejects,
+                input=source.name,
+                output=str(output),
+                engine=engine.name,
+                input_format=(XLSX if source.converted_from == XLSX else source.format)
+                + (" (gzip)" if source.gzip else ""),
+                encoding=_encoding(source),
+                code_column=code,
+                date_column=date,
+                payer=self.scope[0],
+                line_of_business=self.scope[1],
+                rejects_file=kept,
+                seconds=time.perf_counter() - self.started,
+                report=str(options.report) if options.report is not None else None,
+            )
+            if options.report is not None:
+                from precert.batch.report import write_report
+
+                write_report(summary, options.report)
+            return summary
+        finally:
+            if writer is not None:
+                writer.abort()
+            engine.close()
+
+    def _keep_rejects(self, engine: Engine, rejects: Rejects) -> str | None:
+        sidecar = rejects_path(self.output)
+        if not rejects.count:
+            sidecar.unlink(missing_ok=True)  # from an earlier run of this output
+            return None
+        temp = partial_path(sidecar)
+        try:
             engine.write_rejects(temp)
             os.replace(temp, sidecar)
-            kept = str(sidecar)
-        else:
-            sidecar.unlink(missing_ok=True)  # from an earlier run of this output
-        summary = summarize(
-            table,
-            rejects,
-            input=source.name,
-            output=str(output),
-            engine=engine.name,
-            input_format=(XLSX if source.converted_from == XLSX else source.format)
-            + (" (gzip)" if source.gzip else ""),
-            encoding=_encoding(source),
-            code_column=code,
-            date_column=date,
-            payer=scope[0],
-            line_of_business=scope[1],
-            rejects_file=kept,
-            seconds=time.perf_counter() - started,
-            report=str(report) if report is not None else None,
-        )
-        if report is not None:
-            from precert.batch.report import write_report
-
-            write_report(summary, Path(report))
-        return summary
-    finally:
-        if writer is not None:
-            writer.abort()
-        engine.close()
+        finally:
+            temp.unlink(missing_ok=True)
+        return str(sidecar)
 
 
 def _encoding(source: InputFile) -> str:

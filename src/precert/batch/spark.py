@@ -129,6 +129,7 @@ class SparkEngine:
     ) -> tuple[pa.Schema, Iterator[pa.RecordBatch]]:
         """Run the job; then the schema and the batches, in input order."""
         import pyspark.sql.functions as F
+        from pyspark.sql import types as T
 
         frame = self.frame.withColumn(ROW, F.monotonically_increasing_id())
         types = dict(frame.dtypes)
@@ -141,7 +142,11 @@ class SparkEngine:
         good = frame.where(F.col(CORRUPT).isNull()) if self._corrupt else frame
         counts = good.groupBy(KEY).count().collect()
         table.record((str(r[0]), int(r[1])) for r in counts)
-        answers = self.spark.createDataFrame(table.arrow())
+        # A small table: plain rows and a string schema (no pandas needed on the driver).
+        answers = self.spark.createDataFrame(
+            table.rows(),
+            T.StructType([T.StructField(c, T.StringType()) for c in (KEY, *ANSWER_COLUMNS)]),
+        )
         columns = [F.col(f"`{n}`") for n in self.names] + [F.col(c) for c in ANSWER_COLUMNS]
         columns.append(F.col(ROW))
         if self._corrupt:
