@@ -10,7 +10,7 @@ BIN := $(VENV)/bin
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: help demo serve test lint format bench browser wrk clean
+.PHONY: help demo serve test lint format bench browser wrk java clean
 
 help:  ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | sed 's/:.*## /\t/'
@@ -41,6 +41,12 @@ wrk:  ## install Debian's wrk for the web benchmark (needs root or sudo)
 		$$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq wrk >/dev/null; \
 	fi
 
+java:  ## install Debian's Java 17 runtime for the Spark batch tests and benchmark (needs root or sudo)
+	@if ! command -v java >/dev/null; then \
+		SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); \
+		$$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq openjdk-17-jre-headless >/dev/null; \
+	fi
+
 lint: $(VENV)/.synced  ## ruff lint and format check, mypy --strict on src
 	$(BIN)/ruff check src tests bench
 	$(BIN)/ruff format --check src tests bench
@@ -50,10 +56,10 @@ format: $(VENV)/.synced  ## apply ruff formatting and fixes
 	$(BIN)/ruff check --fix src tests bench
 	$(BIN)/ruff format src tests bench
 
-test: $(VENV)/.synced browser lint  ## the whole suite: lint, types, unit, API, CDS Hooks, batch, browser
+test: $(VENV)/.synced browser java lint  ## the whole suite: lint, types, unit, API, CDS Hooks, batch, browser
 	$(BIN)/pytest -q
 
-bench: $(VENV)/.synced wrk  ## run every benchmark and print the figures for docs/benchmarks.md
+bench: $(VENV)/.synced wrk java  ## run every benchmark and print the figures for docs/benchmarks.md
 	$(BIN)/python bench/run_all.py
 
 clean:  ## remove the environment and caches
