@@ -8,6 +8,8 @@ import re
 
 import httpx
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from precert.service import BUNDLED_LIST
 from precert.web.errors import MAX_BODY
@@ -136,3 +138,18 @@ def test_a_form_without_a_file_part(api: Api) -> None:
         "/upload", content=b"--x\r\nbroken", headers={"content-type": "multipart/form-data"}
     )
     assert garbage.status_code in (400, 422)
+
+
+def test_a_single_column_of_codes(api: Api) -> None:
+    codes = published_codes(8)
+    response = upload(api, ("\n".join(codes) + "\n").encode())
+    assert response.status_code == 200
+    assert re.findall(r'<a class="code" href="/codes/(\w+)">', response.text) == codes
+
+
+@given(content=st.binary(max_size=400) | st.text(max_size=400).map(str.encode))
+@settings(max_examples=80, deadline=None, suppress_health_check=list(HealthCheck))
+def test_any_bytes_get_an_answer_or_a_reason(api: Api, content: bytes) -> None:
+    response = upload(api, content)
+    assert response.status_code in (200, 422)
+    assert ("screened-table" in response.text) != ('id="upload-error"' in response.text)
