@@ -68,6 +68,8 @@ def test_words_search(api: Api) -> None:
     assert "codes for “hospital bed”" in html
     none = api.get("/?q=zzzzqqq").text
     assert "Nothing found" in none and "A code looks like E0466" in none
+    punctuation = api.get("/?q=%21%3F%00").text  # "!?\0": no word, so no list of everything
+    assert "Nothing found" in punctuation and not badges(punctuation)
 
 
 def test_filters_by_status_and_category(api: Api) -> None:

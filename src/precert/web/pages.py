@@ -13,6 +13,7 @@ from starlette.responses import HTMLResponse, Response
 
 from precert.codes import parse_code, split_queries
 from precert.models import Determination, Status
+from precert.searching import words as words_of
 from precert.service import Precert, ScopeError
 from precert.web import csvout
 from precert.web.common import cached_categories, list_entries, list_version
@@ -91,6 +92,9 @@ def answer_query(
             return Outcome("codes", answers, word_hint=hint)
         if not (q or status or category):
             return Outcome()
+        if q and not words_of(q) and not (status or category):
+            # Only punctuation: nothing to search for (an empty search would list everything).
+            return Outcome("words")
         results = service.search(
             q, status=status or None, category=category or None, limit=limit + 1, date=when
         )
