@@ -14,7 +14,7 @@ from fhir.resources.R4B import get_fhir_model_class
 from precert.service import Precert
 from precert.web.cds.invariants import problems
 
-CRD = Path(__file__).resolve().parents[4] / "shared" / "conformance" / "crd"
+CRD = Path(__file__).resolve().parents[2] / "fixtures" / "crd"
 EXT_URL = "http://hl7.org/fhir/us/davinci-crd/StructureDefinition/ext-coverage-information"
 SIGN = "/cds-services/precert-order-sign"
 # The Inferno CRD client suite's order-sign body: one DeviceRequest coded in Blue Button's

@@ -22,7 +22,7 @@ from jwt.algorithms import ECAlgorithm, RSAAlgorithm
 
 from precert.web.cds import CdsConfig
 
-CRD = Path(__file__).resolve().parents[4] / "shared" / "conformance" / "crd"
+CRD = Path(__file__).resolve().parents[2] / "fixtures" / "crd"
 BODY = (CRD / "inferno_crd_client_suite_v220__order_sign_request_bodies__0.json").read_bytes()
 AUDIENCE = "https://precert.example.org/cds-services"
 SERVICE_URL = AUDIENCE + "/precert-order-sign"

@@ -11,7 +11,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-CRD = Path(__file__).resolve().parents[4] / "shared" / "conformance" / "crd"
+CRD = Path(__file__).resolve().parents[2] / "fixtures" / "crd"
 SIGN = "/cds-services/precert-order-sign"
 REAL = json.loads(
     (CRD / "inferno_crd_client_suite_v220__order_sign_request_bodies__0.json").read_text()

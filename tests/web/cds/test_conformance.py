@@ -1,4 +1,4 @@
-"""Every real hook request in ../shared/conformance/crd (Inferno, CRD IG, HL7 RI), checked."""
+"""Every real hook request in tests/fixtures/crd (Inferno, CRD IG, HL7 RI), checked."""
 
 from __future__ import annotations
 
@@ -16,7 +16,7 @@ from precert.service import Precert
 from precert.web.cds.coverage import MAPPING
 from precert.web.cds.invariants import problems
 
-CRD = Path(__file__).resolve().parents[4] / "shared" / "conformance" / "crd"
+CRD = Path(__file__).resolve().parents[2] / "fixtures" / "crd"
 EXT_URL = "http://hl7.org/fhir/us/davinci-crd/StructureDefinition/ext-coverage-information"
 SERVICE_OF = {
     "order-sign": "precert-order-sign",
@@ -163,7 +163,7 @@ REQUESTS = hook_requests()
 
 def test_the_folder_holds_the_expected_requests() -> None:
     """34 hook requests: 33 for the six CRD hooks, all offered here, and Inferno's made-up one."""
-    assert CRD.is_dir(), f"the shared conformance folder is missing: {CRD}"
+    assert CRD.is_dir(), f"the conformance fixtures are missing: {CRD}"
     names = [name for name, _ in REQUESTS]
     assert len(names) == 34
     not_crd = sorted(n for n, d in REQUESTS if d["hook"] in NOT_CRD)

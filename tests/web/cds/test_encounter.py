@@ -13,7 +13,7 @@ from fhir.resources.R4B import get_fhir_model_class
 
 from precert.web.cds.invariants import problems
 
-CRD = Path(__file__).resolve().parents[4] / "shared" / "conformance" / "crd"
+CRD = Path(__file__).resolve().parents[2] / "fixtures" / "crd"
 EXT_URL = "http://hl7.org/fhir/us/davinci-crd/StructureDefinition/ext-coverage-information"
 HOOKS = ("encounter-start", "encounter-discharge")
 # Inferno's CRD client suite bodies: the encounter hooks for patient pat015's encounter

@@ -15,7 +15,7 @@ import httpx
 
 from precert.service import DB_NAME
 
-CRD = Path(__file__).resolve().parents[4] / "shared" / "conformance" / "crd"
+CRD = Path(__file__).resolve().parents[2] / "fixtures" / "crd"
 BODY = CRD / "inferno_crd_client_suite_v220__order_sign_request_bodies__0.json"
 
 

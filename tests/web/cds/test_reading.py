@@ -21,7 +21,7 @@ from precert.web.cds.fhir import (
 )
 from precert.web.cds.invariants import problems
 
-CRD = Path(__file__).resolve().parents[4] / "shared" / "conformance" / "crd"
+CRD = Path(__file__).resolve().parents[2] / "fixtures" / "crd"
 EXT_URL = "http://hl7.org/fhir/us/davinci-crd/StructureDefinition/ext-coverage-information"
 
 

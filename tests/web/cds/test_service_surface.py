@@ -12,7 +12,7 @@ import pytest
 
 from precert.web.cds import CdsConfig
 
-CRD = Path(__file__).resolve().parents[4] / "shared" / "conformance" / "crd"
+CRD = Path(__file__).resolve().parents[2] / "fixtures" / "crd"
 SIGN_BODY = CRD / "inferno_crd_client_suite_v220__order_sign_request_bodies__0.json"
 CRDVER = re.compile(r"^[1-9]\d*\.[1-9]\d*$")  # CRD's crdver-1 invariant
 
