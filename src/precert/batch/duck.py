@@ -52,6 +52,7 @@ def connect(workdir: Path, memory_limit: str, threads: int | None = None) -> Any
     if threads:
         config["threads"] = threads
     con = duckdb.connect(config=config)
+    con.execute("SET enable_progress_bar = false")  # ours goes to stderr, on a terminal only
     with contextlib.suppress(duckdb.Error):
         con.execute("SET TimeZone = 'UTC'")  # dates of timestamps with a zone: UTC, as Spark
     return con

@@ -64,7 +64,6 @@ class SparkEngine:
             .config("spark.sql.session.timeZone", "UTC")
             .config("spark.sql.ansi.enabled", "false")
             .config("spark.sql.parquet.outputTimestampType", "TIMESTAMP_MICROS")
-            .config("spark.sql.execution.arrow.pyspark.enabled", "true")
             .config("spark.local.dir", str(self.workdir / "spark-local"))
         )
         if self.master.startswith("local"):

@@ -8,7 +8,7 @@ from contextlib import nullcontext
 from pathlib import Path
 from typing import Any
 
-from precert.cli import EXIT_NOT_A_CODE, EXIT_OK, command
+from precert.cli import EXIT_INPUT, EXIT_NOT_A_CODE, EXIT_OK, command
 
 
 def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
@@ -90,21 +90,27 @@ def run_batch(args: argparse.Namespace) -> int:
     for notice in service.notices:
         print(f"precert: {notice}", file=sys.stderr)
     bar: Any = RichProgress(f"Screening {args.input.name}") if wanted() else None
-    with bar if bar is not None else nullcontext():
-        summary = screen(
-            args.input,
-            args.output,
-            code_column=args.code_column,
-            date_column=args.date_column,
-            engine=args.engine,
-            spark_master=args.spark_master,
-            strict=args.strict,
-            payer=args.payer,
-            line_of_business=args.lob,
-            report=args.report,
-            service=service,
-            progress=bar,
+    try:
+        with bar if bar is not None else nullcontext():
+            summary = screen(
+                args.input,
+                args.output,
+                code_column=args.code_column,
+                date_column=args.date_column,
+                engine=args.engine,
+                spark_master=args.spark_master,
+                strict=args.strict,
+                payer=args.payer,
+                line_of_business=args.lob,
+                report=args.report,
+                service=service,
+                progress=bar,
+            )
+    except OSError as exc:  # the output folder is full or not writable, the input vanished, …
+        print(
+            f"precert: error: {exc.strerror or exc}: {exc.filename or args.output}", file=sys.stderr
         )
+        return EXIT_INPUT
     if args.json:
         from precert.cli.output import print_json
 
