@@ -204,3 +204,16 @@ def test_an_interrupted_run_leaves_no_half_written_output(
     assert progress.calls == 2
     assert not out.exists() and out_before.read_bytes() == b"old"
     assert leftovers(tmp_path) == []
+
+
+def test_a_column_of_free_text_is_refused_before_memory_runs_out(
+    service: Precert, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import precert.batch.answers
+
+    monkeypatch.setattr(precert.batch.answers, "MAX_KEYS", 50)
+    source = tmp_path / "ids.csv"
+    source.write_text("id,code\n" + "".join(f"{i},ORDER-{i}\n" for i in range(200)))
+    with pytest.raises(ReaderError, match="more than 50 distinct values"):
+        screen(source, tmp_path / "ids.parquet", service=service)
+    assert not (tmp_path / "ids.parquet").exists() and leftovers(tmp_path) == []

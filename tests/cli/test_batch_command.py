@@ -10,6 +10,7 @@ import sys
 from pathlib import Path
 
 import pyarrow.parquet as pq
+import pytest
 
 PRECERT = Path(sys.executable).with_name("precert")
 ORDERS = (
@@ -132,3 +133,50 @@ def test_cli_module_imports_nothing_heavy() -> None:
         [sys.executable, "-c", code], capture_output=True, text=True, check=True
     )
     assert result.stdout.strip() == "[]"
+
+
+def test_progress_shows_on_a_terminal_only(home: Path, tmp_path: Path) -> None:
+    import pty
+
+    source = tmp_path / "o.csv"
+    source.write_text("id,hcpcs\n" + "".join(f"{i},E0466\n" for i in range(50_000)))
+    primary, secondary = pty.openpty()
+    env = {**os.environ, "PRECERT_HOME": str(home), "COLUMNS": "120"}
+    with subprocess.Popen(
+        [str(PRECERT), "batch", str(source), "-o", str(tmp_path / "o.csv.out.csv")],
+        stdout=subprocess.PIPE,
+        stderr=secondary,
+        env=env,
+    ) as child:
+        os.close(secondary)
+        seen = b""
+        while True:
+            try:
+                chunk = os.read(primary, 65536)
+            except OSError:  # the child closed the terminal
+                break
+            if not chunk:
+                break
+            seen += chunk
+        stdout = child.stdout.read() if child.stdout else b""
+    os.close(primary)
+    assert child.returncode == 0
+    assert b"Screening o.csv" in seen and b"rows" in seen
+    assert b"Screening" not in stdout and b"Screened 50,000 rows" in stdout
+
+
+def test_missing_extras_are_named(
+    home: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    import importlib.util
+
+    from precert.cli import main
+
+    real = importlib.util.find_spec
+    monkeypatch.setattr(
+        importlib.util, "find_spec", lambda name, *a: None if name == "pyspark" else real(name, *a)
+    )
+    source = tmp_path / "o.csv"
+    source.write_text("id,hcpcs\n1,E0466\n")
+    assert main(["batch", str(source), "-o", str(tmp_path / "o.parquet"), "--engine", "spark"]) == 2
+    assert "pip install 'precert[batch,spark]'" in capsys.readouterr().err

@@ -53,6 +53,21 @@ _US = re.compile(r"(\d{1,2})/(\d{1,2})/(\d{4})")
 _COMPACT = re.compile(r"(\d{4})(\d{2})(\d{2})")
 
 
+# Distinct code cells (with their dates) kept in memory; far more means a wrong column.
+MAX_KEYS = 1_000_000
+
+
+class TooManyKeys(ValueError):
+    """The code column holds more distinct values than any list of codes could explain."""
+
+    def __init__(self, limit: int) -> None:
+        super().__init__(
+            f"the code column holds more than {limit:,} distinct values (with "
+            "their dates of service); is it the right column? Name it with "
+            "--code-column, or split the file (e.g. by date range)"
+        )
+
+
 @dataclass(frozen=True, slots=True)
 class Answer:
     """The added columns for one distinct cell, and what the summary needs about it."""
@@ -147,6 +162,7 @@ class AnswerTable:
         self.answers: list[Answer] = []
         self.counts: list[int] = []
         self._index: dict[str, int] = {}
+        self._texts: dict[str, str] = {}
         self._lock = threading.Lock()
         self._arrays: _Arrays | None = None
 
@@ -159,9 +175,18 @@ class AnswerTable:
             for key in keys:
                 if key in self._index:
                     continue
+                if len(self.keys) >= MAX_KEYS:
+                    raise TooManyKeys(MAX_KEYS)
+                answer = self._determine(key)
+                # Many keys share notes, sources and contacts: keep one copy of each text.
+                shared = tuple(
+                    None if v is None else self._texts.setdefault(v, v) for v in answer.values
+                )
                 self._index[key] = len(self.keys)
                 self.keys.append(key)
-                self.answers.append(self._determine(key))
+                self.answers.append(
+                    Answer(shared, answer.status, answer.code, answer.reason, answer.description)
+                )
                 self.counts.append(0)
                 self._arrays = None
 

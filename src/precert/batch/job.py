@@ -10,7 +10,7 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Protocol
 
-from precert.batch.answers import AnswerTable
+from precert.batch.answers import AnswerTable, TooManyKeys
 from precert.batch.columns import check_no_answer_columns, find_code_column, find_date_column
 from precert.batch.duck import DuckDBEngine, NotUtf8, Rejects
 from precert.batch.inputs import CSV, JSONL, PARQUET, XLSX, InputFile, detect, output_format
@@ -144,6 +144,8 @@ def screen(
             source = _to_utf8(source, workdir)
         try:
             return run(source)
+        except TooManyKeys as exc:
+            raise ReaderError(source.name, None, str(exc)) from None
         except NotUtf8:
             # The sample looked like UTF-8 but a later part is not: read it as Windows-1252.
             return run(_to_utf8(replace(source, encoding="cp1252"), workdir))

@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import argparse
+import importlib.util
 import sys
 from contextlib import nullcontext
 from pathlib import Path
 from typing import Any
 
-from precert.cli import EXIT_INPUT, EXIT_NOT_A_CODE, EXIT_OK, command
+from precert.cli import EXIT_INPUT, EXIT_NOT_A_CODE, EXIT_OK, EXIT_USAGE, command
 
 
 def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
@@ -85,6 +86,19 @@ def run_batch(args: argparse.Namespace) -> int:
 
     if args.spark_master and args.engine != "spark":
         raise ValueError("--spark-master needs --engine spark")
+    missing = [
+        m
+        for m in ("duckdb", "pyarrow") + (("pyspark",) if args.engine == "spark" else ())
+        if importlib.util.find_spec(m) is None
+    ]
+    if missing:
+        extra = "batch,spark" if args.engine == "spark" else "batch"
+        print(
+            f"precert batch: needs {', '.join(missing)}; install them with "
+            f"pip install 'precert[{extra}]'",
+            file=sys.stderr,
+        )
+        return EXIT_USAGE
     service = default()
     _ = service.store
     for notice in service.notices:
