@@ -217,3 +217,18 @@ def test_a_column_of_free_text_is_refused_before_memory_runs_out(
     with pytest.raises(ReaderError, match="more than 50 distinct values"):
         screen(source, tmp_path / "ids.parquet", service=service)
     assert not (tmp_path / "ids.parquet").exists() and leftovers(tmp_path) == []
+
+
+def test_malformed_json_lines_are_a_clear_error_without_contents(
+    service: Precert, tmp_path: Path
+) -> None:
+    source = tmp_path / "bad.jsonl"
+    source.write_text(
+        '{"id": 1, "hcpcs": "E0466", "member": "SECRET1"}\n'
+        '{"id": 2, "hcpcs": "K0856" "member": "SECRET2"}\n',
+        encoding="utf-8",
+    )
+    with pytest.raises(ReaderError) as caught:
+        screen(source, tmp_path / "j.parquet", service=service)
+    assert "Malformed JSON" in str(caught.value) and "SECRET" not in str(caught.value)
+    assert not (tmp_path / "j.parquet").exists() and leftovers(tmp_path) == []
