@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import datetime as dt
+import shutil
 from collections.abc import Iterator
+from pathlib import Path
 from typing import Any
 
 import duckdb
@@ -15,7 +17,7 @@ from precert.batch import answer_for
 from precert.batch.answers import parse_date
 from precert.batch.inputs import delimiter, header_names
 from precert.batch.sql import code_key
-from precert.service import Precert
+from precert.service import DB_NAME, Precert
 
 CODE_LIKE = st.builds(
     lambda pre, code, sep, mod, post: f"{pre}{code}{sep}{mod}{post}",
@@ -42,23 +44,18 @@ CODE_LIKE = st.builds(
 
 
 @pytest.fixture(scope="module")
-def shared() -> Iterator[tuple[Precert, Any]]:
-    """One service and one DuckDB connection for the whole module (Hypothesis runs many)."""
-    import shutil
-    import tempfile
-
-    from precert.service import DB_NAME
-
-    home = tempfile.mkdtemp()
+def shared(
+    built_db: Path, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[tuple[Precert, Any]]:
+    """One service and one DuckDB connection for the module (Hypothesis runs many examples)."""
+    home = tmp_path_factory.mktemp("sql-home")
+    shutil.copy(built_db, home / DB_NAME)
     service = Precert(home)
-    _ = service.store
     service.preload()
     con = duckdb.connect()
     yield service, con
     con.close()
     service.close()
-    shutil.rmtree(home, ignore_errors=True)
-    assert DB_NAME
 
 
 @settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
