@@ -237,3 +237,21 @@ def test_the_real_cms_workbook_screens_by_its_hcpc_column(service: Precert, tmp_
     assert out.column("HCPC").to_pylist()[:2] == [str(v[0]) for v in sheet[1:3]]
     check_answers(service, out.slice(0, 3000).to_pylist(), code="HCPC")
     assert summary.statuses["required"] > 100 and summary.no_code["not_a_code"] > 0
+
+
+def test_json_lines_keep_date_like_text_as_text(service: Precert, tmp_path: Path) -> None:
+    source = tmp_path / "d.jsonl"
+    source.write_text(
+        '{"id": 1, "dos": "2025-03-01", "hcpcs": "0001U", "n": 2}\n'
+        '{"id": 2, "dos": "03/04/2025", "hcpcs": "E0466", "n": 3}\n'
+    )
+    screen(source, tmp_path / "d.parquet", service=service, date_column="dos")
+    table = pq.read_table(tmp_path / "d.parquet")
+    assert table.schema.field("dos").type == pa.string() and table.schema.field("n").type == (
+        pa.int64()
+    )
+    rows = table.to_pylist()
+    assert [r["dos"] for r in rows] == ["2025-03-01", "03/04/2025"]
+    assert tuple(rows[1][c] for c in ANSWER_COLUMNS) == expected(
+        service, "E0466", dt.date(2025, 3, 4)
+    )

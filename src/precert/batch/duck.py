@@ -72,8 +72,9 @@ def source_sql(source: InputFile) -> str:
         )
     if source.format == JSONL:
         return (
-            f"read_json({path}, format = 'newline_delimited', "
-            f"compression = {literal('gzip' if source.gzip else 'none')})"
+            # Text that looks like a date stays text, exactly as written (as Spark reads it).
+            f"read_json({path}, format = 'newline_delimited', dateformat = 'NONE', "
+            f"timestampformat = 'NONE', compression = {literal('gzip' if source.gzip else 'none')})"
         )
     return f"read_parquet({path})"
 
