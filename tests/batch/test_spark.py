@@ -49,7 +49,15 @@ def test_spark_output_is_identical_to_duckdb(service: Precert, gen: Any, tmp_pat
         [[r[0], f"2025-0{1 + i % 9}-1{i % 10}", r[2]] for i, r in enumerate(rows[:500])],
         header=["id", "dos", "hcpcs"],
     )
+    jsonl_in = tmp_path / "orders.jsonl"
+    jsonl_in.write_text(
+        "".join(
+            json.dumps({"z_id": r[0], "hcpcs": r[2], "qty": int(r[3])}) + "\n" for r in rows[:800]
+        ),
+        encoding="utf-8",
+    )
     cases = [
+        (jsonl_in, ".csv", {}),
         (source, ".parquet", {}),
         (source, ".csv", {}),
         (source, ".jsonl", {}),
@@ -61,6 +69,8 @@ def test_spark_output_is_identical_to_duckdb(service: Precert, gen: Any, tmp_pat
         spark = run("spark", path, tmp_path / f"spark{n}{suffix}", service, **kw)
         assert spark.engine == "spark" and spark.rows == duck.rows
         assert spark.statuses == duck.statuses and spark.top_required == duck.top_required
+        if path == jsonl_in:  # the file's key order, not Spark's sorted one
+            assert (tmp_path / f"spark{n}{suffix}").read_text().startswith("z_id,hcpcs,qty,")
         if suffix == ".parquet":
             got = pq.read_table(tmp_path / f"spark{n}{suffix}")
             want = pq.read_table(tmp_path / f"duck{n}{suffix}")
@@ -68,7 +78,7 @@ def test_spark_output_is_identical_to_duckdb(service: Precert, gen: Any, tmp_pat
         else:  # the text outputs are byte for byte the same
             got_text = (tmp_path / f"spark{n}{suffix}").read_bytes()
             assert got_text == (tmp_path / f"duck{n}{suffix}").read_bytes(), (path.name, suffix)
-    first = json.loads((tmp_path / "spark2.jsonl").read_text().splitlines()[1])
+    first = json.loads((tmp_path / "spark3.jsonl").read_text().splitlines()[1])
     assert first["order_id"] == rows[1][0] and first["pa_code"] == "K0856"
 
 
@@ -89,3 +99,15 @@ def test_spark_reports_malformed_lines_like_duckdb(service: Precert, tmp_path: P
     assert pq.read_table(tmp_path / "s.parquet").equals(pq.read_table(tmp_path / "d.parquet"))
     kept = (tmp_path / "s.parquet.rejected.csv").read_text()
     assert "499,E0100,too,many" in kept
+
+
+def test_spark_reads_windows_1252_found_late_like_duckdb(service: Precert, tmp_path: Path) -> None:
+    lines = ["id,hcpcs,note"] + [f"{i},E0466,plain" for i in range(80_000)]
+    source = tmp_path / "late.csv"
+    source.write_bytes(("\n".join(lines) + "\n80000,A4239,na\u00efve\n").encode("cp1252"))
+    spark = run("spark", source, tmp_path / "s.parquet", service)
+    duck = run("duckdb", source, tmp_path / "d.parquet", service)
+    assert spark.encoding == duck.encoding == "cp1252 (converted to utf-8)"
+    got = pq.read_table(tmp_path / "s.parquet")
+    assert got.column("note")[-1].as_py() == "na\u00efve"
+    assert got.equals(pq.read_table(tmp_path / "d.parquet"))

@@ -13,7 +13,16 @@ from typing import TYPE_CHECKING, Any, Protocol
 from precert.batch.answers import AnswerTable, TooManyKeys
 from precert.batch.columns import check_no_answer_columns, find_code_column, find_date_column
 from precert.batch.duck import DuckDBEngine, NotUtf8, Rejects
-from precert.batch.inputs import CSV, JSONL, PARQUET, XLSX, InputFile, detect, output_format
+from precert.batch.inputs import (
+    CSV,
+    JSONL,
+    PARQUET,
+    XLSX,
+    InputFile,
+    detect,
+    is_utf8,
+    output_format,
+)
 from precert.batch.summary import Summary, summarize
 from precert.batch.writers import Output, partial_path
 from precert.readers import ReaderError
@@ -142,6 +151,9 @@ def screen(
             source = to_parquet(source, workdir)
         elif source.encoding != "utf-8":
             source = _to_utf8(source, workdir)
+        elif engine == "spark" and source.format in (CSV, JSONL) and not is_utf8(source):
+            # Spark would read stray bytes as U+FFFD silently; DuckDB reports them instead.
+            source = _to_utf8(replace(source, encoding="cp1252"), workdir)
         try:
             return run(source)
         except TooManyKeys as exc:

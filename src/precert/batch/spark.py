@@ -86,7 +86,7 @@ class SparkEngine:
         path = str(self._spark_path(source))
         reader = self.spark.read
         if source.format == CSV:
-            delimiter, names = _sniff(source, self.workdir)
+            delimiter, names = source.delimiter, _duck_columns(source, self.workdir)
             schema = T.StructType(
                 [T.StructField(n, T.StringType()) for n in names]
                 + [T.StructField(CORRUPT, T.StringType())]
@@ -107,7 +107,12 @@ class SparkEngine:
             )
             self._corrupt = True
         elif source.format == JSONL:
-            self.frame = reader.json(path, mode="PERMISSIVE", columnNameOfCorruptRecord=CORRUPT)
+            frame = reader.json(path, mode="PERMISSIVE", columnNameOfCorruptRecord=CORRUPT)
+            # Spark sorts the keys it infers; put the columns back in the file's order.
+            order = _duck_columns(source, self.workdir)
+            names = [n for n in order if n in frame.columns]
+            names += [c for c in frame.columns if c not in names]
+            self.frame = frame.select(*[f"`{n}`" for n in names])
             self._corrupt = CORRUPT in self.frame.columns
         else:
             self.frame = reader.parquet(path)
@@ -223,21 +228,18 @@ class SparkEngine:
             self.spark = None
 
 
-def _sniff(source: InputFile, workdir: Path) -> tuple[str, list[str]]:
-    """Delimiter and header as DuckDB reads them, so both engines see the same columns."""
+def _duck_columns(source: InputFile, workdir: Path) -> list[str]:
+    """The columns as DuckDB reads them, so both engines see the same names in the same order."""
     con = connect(workdir, "256MB", 1)
     try:
-        names = [
-            str(r[0])
-            for r in con.execute(f"DESCRIBE SELECT * FROM {source_sql(source)}").fetchall()
-        ]
+        described = con.execute(f"DESCRIBE SELECT * FROM {source_sql(source)}").fetchall()
     except Exception as exc:  # duckdb.Error
         raise ReaderError(
-            source.name, None, f"cannot read this CSV file: {str(exc).splitlines()[0]}"
+            source.name, None, f"cannot read this file: {str(exc).splitlines()[0]}"
         ) from None
     finally:
         con.close()
-    return source.delimiter, names
+    return [str(r[0]) for r in described]
 
 
 def _code_key(column: Any, spark_type: str) -> Any:
