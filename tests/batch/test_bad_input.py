@@ -176,6 +176,9 @@ def test_usage_errors(service: Precert, tmp_path: Path) -> None:
         screen(source, tmp_path / "out.xlsx", service=service)
     with pytest.raises(ValueError, match="overwrite the input"):
         screen(source, source, service=service)
+    with pytest.raises(ValueError, match="report folder"):
+        screen(source, tmp_path / "o.csv", service=service, report=tmp_path / "no" / "r.html")
+    assert not (tmp_path / "o.csv").exists()
     with pytest.raises(ReaderError, match="no such file"):
         screen(tmp_path / "missing.csv", tmp_path / "o.csv", service=service)
 

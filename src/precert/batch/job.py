@@ -126,6 +126,8 @@ def screen(
         raise ValueError("the output would overwrite the input; give another -o name")
     if not output.parent.is_dir():
         raise ValueError(f"the output folder {output.parent} does not exist")
+    if options.report is not None and not options.report.parent.is_dir():
+        raise ValueError(f"the report folder {options.report.parent} does not exist")
     if service is None:
         from precert.service import default
 
