@@ -60,6 +60,15 @@ class Contact:
     url: str | None = None
     option: str | None = None
 
+    def describe(self) -> str:
+        """One line: name, phone (and option), fax."""
+        parts = [self.name]
+        if self.phone:
+            parts.append(f"phone {self.phone}" + (f" option {self.option}" if self.option else ""))
+        if self.fax:
+            parts.append(f"fax {self.fax}")
+        return ", ".join(parts)
+
     def to_dict(self) -> dict[str, Any]:
         """JSON shape of `submit_to`; absent values are omitted."""
         out: dict[str, Any] = {"name": self.name}

@@ -9,7 +9,6 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-from precert.cli.output import submit_text
 from precert.codes import CODE_HELP
 from precert.models import Determination, Status
 
@@ -120,7 +119,7 @@ def answer_for(answers: Sequence[Determination], blank: bool) -> Answer:
         a.code,
         " ".join(a.modifiers) or None,
         a.status.value,
-        submit_text(a) if a.submit_to is not None else None,
+        a.submit_to.describe() if a.submit_to is not None else None,
         _join(a.notes, " | "),
         _join(a.warnings, " | "),
         _join([s.cite() for s in a.sources], "; "),

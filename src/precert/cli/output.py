@@ -29,18 +29,8 @@ def print_json(payload: Any) -> None:
 
 
 def submit_text(answer: Determination) -> str:
-    """Where to send the request, in one line."""
-    contact = answer.submit_to
-    if contact is None:
-        return "-"
-    parts = [contact.name]
-    if contact.phone:
-        parts.append(
-            f"phone {contact.phone}" + (f" option {contact.option}" if contact.option else "")
-        )
-    if contact.fax:
-        parts.append(f"fax {contact.fax}")
-    return ", ".join(parts)
+    """Where to send the request, in one line ("-" when nowhere)."""
+    return answer.submit_to.describe() if answer.submit_to is not None else "-"
 
 
 def _details(answer: Determination) -> list[tuple[str, str]]:
