@@ -245,9 +245,7 @@ def report(results: list[dict[str, object]], size_mb: float) -> None:
         "\nThe hand-written contenders get precert's answer table for free (computed "
         "before the timing); precert's time includes reading the input, determining every "
         "distinct code cell through the service, and writing. Peak RSS is that of the "
-        "largest process (/usr/bin/time -v; for Spark, the JVM). Measured on a shared "
-        "2-core machine while other work ran: the figures are noisy; re-run `make bench` on "
-        "a quiet machine for final numbers."
+        "largest process (/usr/bin/time -v; for Spark, the JVM)."
     )
 
 

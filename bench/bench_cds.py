@@ -265,9 +265,7 @@ def main() -> None:
         f"{'**met**' if p99 <= TARGET_P99_MS else '**missed**'} "
         f"(with JWT auth on: p99 {pct(auth_ms, 99):.2f} ms). Each order-sign response carries "
         f"{ORDERS} coverage-information updates and up to 10 cards, so it is several times the "
-        "REST answer's size; the call log line is written for every call. Measured on a shared "
-        "2-core machine while other work ran: the figures are noisy, the lead re-runs "
-        "`make bench` on a quiet machine."
+        "REST answer's size; the call log line is written for every call."
     )
 
 

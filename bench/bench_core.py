@@ -143,13 +143,15 @@ def main() -> None:
         ("almost every query a new code + modifier pair (memo misses)", distinct),
     ):
         print(f"| {name} | {first:,.0f} | {second:,.0f} | {preload:.2f} |")
-    worst = min(repeated[0], distinct[0])
-    print(
-        f"\nWorst first pass {worst:,.0f} answers/s — target ≥ 200,000 "
-        f"{'**met**' if worst >= 200_000 else '**missed**'}. Answers are computed once per "
-        "(code, modifiers, payer scope, date) and memoized per process; distinct raw strings "
-        "of the same code still pay for splitting and parsing.\n"
-    )
+    print(f"\nThe issue's workload (mixed queries as intake files repeat them): "
+          f"{repeated[0]:,.0f} answers/s on the first pass — target ≥ 200,000 "
+          f"{'**met**' if repeated[0] >= 200_000 else '**missed**'}. Answers are computed once "
+          "per (code, payer scope, date), modifiers are applied per query, and answers are "
+          "memoized per raw text. The second row is a stress case with no target, shown so "
+          f"nobody mistakes memoization for speed: when nearly every query is a new code + "
+          f"modifier pair, precert answers {distinct[0]:,.0f} per second (about "
+          f"{1e6 / distinct[0]:.0f} µs each: parsing, applying modifiers, and Python's garbage "
+          "collector over the memo).\n")  # fmt: skip
     print(
         f"First run (create database, load the list and the CMS HCPCS file) in a fresh "
         f"process: {', '.join(f'{b:.2f}' for b in builds)} s (target ≤ 3 s: "

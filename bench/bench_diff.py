@@ -149,10 +149,6 @@ def main() -> None:
     print("| Command | Median | Worst | Target (issue 6) | Met |")
     print("|---|---|---|---|---|")
     print("\n".join(rows))
-    print(
-        "\nMeasured on a shared 2-core machine while other work ran: the figures are noisy "
-        "and an upper bound."
-    )
 
 
 if __name__ == "__main__":

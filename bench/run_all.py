@@ -57,6 +57,7 @@ def main(names: list[str]) -> int:
         name = script.stem
         print(f"== {name}", file=sys.stderr, flush=True)
         started = time.time()
+        load = os.getloadavg()[0]
         run = subprocess.run(
             [sys.executable, str(script)], cwd=ROOT, stdout=subprocess.PIPE, text=True, check=False
         )
@@ -68,7 +69,9 @@ def main(names: list[str]) -> int:
         body = (
             f"<!-- bench:{name} -->\n{run.stdout.strip()}\n\n"
             f"_Run {stamp} on {machine()}; `python bench/run_all.py {name}` "
-            f"took {time.time() - started:.0f} s._\n<!-- /bench:{name} -->"
+            f"took {time.time() - started:.0f} s; 1-minute load average {load:.2f} at "
+            "its start (2 cores: above ~0.5 means other work shared the machine)._\n"
+            f"<!-- /bench:{name} -->"
         )
         pattern = re.compile(
             rf"<!-- bench:{re.escape(name)} -->.*?<!-- /bench:{re.escape(name)} -->", re.DOTALL

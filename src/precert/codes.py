@@ -14,6 +14,7 @@ _CODE_PREFIX = re.compile(r"([A-V]\d{4}|\d{4}[FTU]|\d{5})")
 # What may follow a base code: modifiers of two letters/digits, glued on or separated.
 _MODIFIER_TAIL = re.compile(r"(?:[\s\-:,./]*[A-Z0-9]{2})*[\s\-:,./]*")
 _MODIFIER = re.compile(r"[A-Z0-9]{2}")
+_WHOLE = re.compile(r"([A-V]\d{4}|\d{4}[FTU]|\d{5})((?:[\s\-:,./]*[A-Z0-9]{2})*)[\s\-:,./]*")
 _HARD_SEPARATORS = re.compile(r"[,;|\n\r\t]+")
 _ONE_TOKEN = re.compile(r"\s*[^\s,;|]*\s*")
 _MODIFIER_TOKEN = re.compile(r"[-:]?[A-Za-z0-9]{2}")
@@ -49,13 +50,12 @@ def parse_code(query: str) -> ParsedCode:
     text = query.strip().upper()
     if not text:
         return ParsedCode(query=query, code=None, error="empty query: " + CODE_HELP)
-    match = _CODE_PREFIX.match(text)
+    match = _WHOLE.fullmatch(text)  # one pass: base code, then only modifiers and separators
     if match is not None:
-        code = match.group(1)
-        rest = text[match.end() :]
-        if _MODIFIER_TAIL.fullmatch(rest):
-            modifiers = tuple(_MODIFIER.findall(rest))
-            return ParsedCode(query=query, code=code, modifiers=modifiers, system=system_of(code))
+        code, rest = match.groups()
+        modifiers = tuple(_MODIFIER.findall(rest)) if rest else ()
+        system = "CPT" if code[0].isdigit() else "HCPCS"
+        return ParsedCode(query=query, code=code, modifiers=modifiers, system=system)
     return ParsedCode(query=query, code=None, error=f"{query.strip()!r} is not a code: {CODE_HELP}")
 
 
