@@ -186,7 +186,6 @@ def main() -> int:
     from precert import __version__
     from precert.service import Precert
 
-    load = os.getloadavg()[0]
     work = Path(tempfile.mkdtemp(prefix="precert-bench-web-"))
     home = work / "home"
     try:
@@ -296,9 +295,8 @@ def main() -> int:
           "so the real determination can run faster than the framework's own floor; the "
           "second row shows the same app answering through FastAPI's router instead, so the "
           "cost of the framework's routing and validation layers is visible. "
-          f"wrk and the servers share the machine's 2 cores (load average {load:.1f} when "
-          "this run started: other jobs were running), so absolute figures are noisy; the "
-          "ratios measured side by side in one run are the comparison that matters.")  # fmt: skip
+          "wrk and the servers share the machine's 2 cores, so the ratios measured side by "
+          "side in one run are the comparison that matters.")  # fmt: skip
     json.dump(results, sys.stderr)
     print(file=sys.stderr)
     return 0

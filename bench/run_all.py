@@ -47,6 +47,15 @@ def machine() -> str:
     )
 
 
+def settle(limit: float = 0.5, patience: float = 90.0) -> float:
+    """Wait (up to ``patience`` s) for the 1-minute load average to fall below ``limit``, so
+    one benchmark's tail does not weigh on the next; return the load average reached."""
+    deadline = time.time() + patience
+    while os.getloadavg()[0] > limit and time.time() < deadline:
+        time.sleep(5)
+    return os.getloadavg()[0]
+
+
 def main(names: list[str]) -> int:
     scripts = sorted((ROOT / "bench").glob("bench_*.py"))
     if names:
@@ -56,8 +65,8 @@ def main(names: list[str]) -> int:
     for script in scripts:
         name = script.stem
         print(f"== {name}", file=sys.stderr, flush=True)
+        load = settle()
         started = time.time()
-        load = os.getloadavg()[0]
         run = subprocess.run(
             [sys.executable, str(script)], cwd=ROOT, stdout=subprocess.PIPE, text=True, check=False
         )
@@ -69,8 +78,8 @@ def main(names: list[str]) -> int:
         body = (
             f"<!-- bench:{name} -->\n{run.stdout.strip()}\n\n"
             f"_Run {stamp} on {machine()}; `python bench/run_all.py {name}` "
-            f"took {time.time() - started:.0f} s; 1-minute load average {load:.2f} at "
-            "its start (2 cores: above ~0.5 means other work shared the machine)._\n"
+            f"took {time.time() - started:.0f} s; 1-minute load average {load:.2f} when it "
+            "started, after waiting up to 90 s for the previous run to fade)._\n"
             f"<!-- /bench:{name} -->"
         )
         pattern = re.compile(
