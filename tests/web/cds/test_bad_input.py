@@ -47,6 +47,45 @@ def test_not_json(cds: Any, content: bytes, message: str) -> None:
     assert message in response.json()["detail"]
 
 
+def _real_with(raw: str) -> bytes:
+    """The real request with a quantity written as ``raw`` (JSON text)."""
+    return (
+        json.dumps(real())
+        .replace('"draftOrders": {', f'"odd": {raw}, "draftOrders": {{', 1)
+        .encode()
+    )
+
+
+@pytest.mark.parametrize(
+    ("content", "message"),
+    [
+        (_real_with("NaN"), "NaN is not a JSON value"),
+        (_real_with("-Infinity"), "-Infinity is not a JSON value"),
+        (_real_with("1e400"), "out of range"),
+        (_real_with('"\\ud800"'), "surrogates not allowed"),
+        (b'{"hook": ' + b"[" * 100_000 + b"]" * 100_000 + b"}", "nested too deeply"),
+    ],
+)
+def test_json_that_could_not_be_echoed_back_is_a_400(
+    cds: Any, content: bytes, message: str
+) -> None:
+    """Values Python's json reads but cannot write out again are refused up front, not a 500."""
+    response = cds.post(SIGN, content=content)
+    assert response.status_code == 400
+    assert message in response.json()["detail"]
+    feedback = cds.post(SIGN + "/feedback", content=content)
+    assert feedback.status_code == 400
+
+
+def test_an_escaped_surrogate_pair_is_read(cds: Any) -> None:
+    """Emoji from ASCII-only JSON encoders (a valid surrogate pair) are not refused."""
+    data = real()
+    data["context"]["draftOrders"]["entry"][0]["resource"]["note"] = [{"text": "ok \U0001f600"}]
+    response = cds.post(SIGN, content=json.dumps(data, ensure_ascii=True).encode())
+    assert response.status_code == 200
+    assert "\U0001f600" in response.text
+
+
 def _set(path: list[Any], value: Any) -> Any:
     def change(data: dict[str, Any]) -> None:
         node = data

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import math
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
@@ -39,6 +41,37 @@ _WITHDRAWN = frozenset({"revoked", "entered-in-error"})
 
 class HookError(ValueError):
     """The request cannot be answered as sent (HTTP 400 with this message)."""
+
+
+# A lone UTF-16 surrogate escape (``"\ud800"``) decodes to a str that cannot be encoded
+# back to UTF-8; pairs (emoji from ASCII-only encoders) are fine. Checked only when present.
+_SURROGATE_ESCAPE = re.compile(rb"\\u[dD][89a-fA-F]")
+
+
+def _finite(text: str) -> float:
+    value = float(text)
+    if not math.isfinite(value):
+        raise ValueError(f"number {text[:20]} is out of range")
+    return value
+
+
+def _no_constant(name: str) -> Any:
+    raise ValueError(f"{name} is not a JSON value")
+
+
+def load_json(body: bytes) -> Any:
+    """Parse a request body as strict JSON (no NaN / Infinity, no number too large for a
+    float, no lone surrogate, not nested beyond Python's recursion limit): the answer echoes
+    resources back, and such values could not be written out again."""
+    try:
+        data = json.loads(body, parse_float=_finite, parse_constant=_no_constant)
+        if _SURROGATE_ESCAPE.search(body):
+            json.dumps(data, ensure_ascii=False).encode()
+    except RecursionError:
+        raise HookError("the request body is nested too deeply to read") from None
+    except (ValueError, UnicodeError) as exc:
+        raise HookError(f"the request body is not JSON: {exc}") from None
+    return data
 
 
 @dataclass(frozen=True, slots=True)
@@ -85,10 +118,7 @@ def _strings(context: Mapping[str, Any], name: str, hook: str) -> list[str]:
 
 def parse_request(body: bytes, service: Service) -> HookRequest:
     """Check a hook request body for ``service``; raise HookError saying what is wrong."""
-    try:
-        data = json.loads(body)
-    except (ValueError, UnicodeDecodeError) as exc:
-        raise HookError(f"the request body is not JSON: {exc}") from None
+    data = load_json(body)
     if not isinstance(data, dict):
         raise HookError("the request body must be a JSON object")
     hook = data.get("hook")

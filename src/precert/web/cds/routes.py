@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import datetime as dt
-import json
 import time
 from typing import Any
 
@@ -16,7 +15,7 @@ from precert.web.cds.calllog import ensure_log_handler, log_call, log_feedback
 from precert.web.cds.config import CdsConfig, get_config
 from precert.web.cds.cors import PREFIX, CdsCors
 from precert.web.cds.discovery import SERVICES, Service, discovery
-from precert.web.cds.hooks import HookError, answer, parse_request
+from precert.web.cds.hooks import HookError, answer, load_json, parse_request
 from precert.web.deps import get_service
 
 router = APIRouter(prefix=PREFIX, tags=["CDS Hooks"])
@@ -142,10 +141,7 @@ async def feedback(service_id: str, request: Request) -> Response:
 
 
 def _feedback_outcomes(body: bytes) -> list[str]:
-    try:
-        data = json.loads(body)
-    except (ValueError, UnicodeDecodeError) as exc:
-        raise HookError(f"the request body is not JSON: {exc}") from None
+    data = load_json(body)
     items = data.get("feedback") if isinstance(data, dict) else None
     if not isinstance(items, list) or not items:
         raise HookError("'feedback' must be a non-empty array")
