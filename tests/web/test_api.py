@@ -145,6 +145,24 @@ def test_post_not_json(api: Api) -> None:
     assert response.json()["detail"][0]["type"] == "json_invalid"
 
 
+@pytest.mark.parametrize(
+    ("content", "shown"),
+    [
+        (b'{"codes": ["E0466"], "date": NaN}', "nan"),
+        (b'{"codes": ["E0466"], "date": -Infinity}', "-inf"),
+        (b'{"codes": ["E0466"], "date": 1e400}', "inf"),
+        (b'{"codes": ["\\ud800"]}', "\\ud800"),
+    ],
+)
+def test_422_echoes_values_json_cannot_carry(api: Api, content: bytes, shown: str) -> None:
+    """Python's JSON reader accepts NaN and lone surrogates; the 422 still names the field."""
+    response = api.post(
+        "/v1/determinations", content=content, headers={"content-type": "application/json"}
+    )
+    assert response.status_code == 422
+    assert response.json()["detail"][0]["input"] == shown
+
+
 def test_body_over_the_limit_is_413(api: Api) -> None:
     declared = api.post(
         "/v1/determinations",

@@ -3,10 +3,13 @@
 from __future__ import annotations
 
 import logging
+import math
 from typing import Any
 
 from fastapi import FastAPI, Request
+from fastapi.encoders import jsonable_encoder
 from fastapi.exception_handlers import http_exception_handler
+from fastapi.exceptions import RequestValidationError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.responses import JSONResponse, Response
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
@@ -128,6 +131,27 @@ async def _http_error(request: Request, exc: Exception) -> Response:
     return await http_exception_handler(request, exc)
 
 
+def _json_safe(value: Any) -> Any:
+    """``value`` with what JSON cannot carry spelled out: NaN and infinities as text, lone
+    surrogates as escapes (Python's JSON reader accepts both in a request body)."""
+    if isinstance(value, float) and not math.isfinite(value):
+        return str(value)
+    if isinstance(value, str):
+        return value.encode("utf-8", "backslashreplace").decode("utf-8")
+    if isinstance(value, dict):
+        return {_json_safe(k): _json_safe(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_json_safe(item) for item in value]
+    return value
+
+
+async def _invalid_request(request: Request, exc: Exception) -> Response:
+    # FastAPI's own 422, except that the echoed `input` may hold values it cannot serialize.
+    assert isinstance(exc, RequestValidationError)
+    detail = _json_safe(jsonable_encoder(exc.errors()))
+    return JSONResponse({"detail": detail}, status_code=422)
+
+
 async def _body_too_large(request: Request, exc: Exception) -> Response:
     limit = exc.limit if isinstance(exc, BodyTooLarge) else MAX_BODY
     return too_large_response(request.url.path, limit)
@@ -155,5 +179,6 @@ def install(app: FastAPI, *, max_body: int = MAX_BODY) -> None:
     """Add the body limit and the error handlers to ``app``."""
     app.add_middleware(BodyLimit, limit=max_body)
     app.add_exception_handler(StarletteHTTPException, _http_error)
+    app.add_exception_handler(RequestValidationError, _invalid_request)
     app.add_exception_handler(BodyTooLarge, _body_too_large)
     app.add_exception_handler(Exception, _unexpected)
