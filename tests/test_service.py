@@ -174,6 +174,17 @@ def test_search_filters_and_typo_correction(service: Precert) -> None:
     assert service.search("zzzzqqq").hits == ()
 
 
+def test_search_without_words_finds_nothing_and_full_width_words_are_words(
+    service: Precert,
+) -> None:
+    # Punctuation only has no word to look for: no list of every code as if it matched.
+    for text in ("*", '"', "!?", "—"):
+        assert service.search(text).hits == (), text
+    # Full-width letters (typed with an East Asian input method) are the same word.
+    wide = service.search("ｗｈｅｅｌｃｈａｉｒ ｃｕｓｈｉｏｎ", limit=200).hits
+    assert wide and wide == service.search("wheelchair cushion", limit=200).hits
+
+
 def _dump(home: Path) -> list[str]:
     with sqlite3.connect(home / DB_NAME) as db:
         return list(db.iterdump())

@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 import re
+import unicodedata
 
 _WORD = re.compile(r"[A-Za-z0-9]+")
 
 
 def words(text: str) -> list[str]:
     """The searchable words of a query, lower case."""
+    if not text.isascii():
+        text = unicodedata.normalize("NFKC", text)  # full-width "ｂｅｄ" is the word "bed"
     return [w.lower() for w in _WORD.findall(text)]
 
 

@@ -437,6 +437,8 @@ class Precert:
                 hits = store.search(" AND ".join(groups), 2000) if corrections else []
             ranked = store.entry_ids([i for i, _ in hits])
             order = [ranked[i] for i, _ in hits if i in ranked]
+        elif text.strip():
+            order = []  # only punctuation: no word to look for, so nothing (not everything)
         else:
             order = store.entries(versions=sorted(scope.keys))
         keys = set(scope.keys)
