@@ -61,6 +61,10 @@ def test_check_rich_table_and_stdin(home: Path) -> None:
     assert rich.returncode == 0 and "┃" in rich.stdout and "Required" in rich.stdout
     piped = run(home, "check", "--json", "-", stdin="E0466\nL5856-LT\n\n")
     assert [a["code"] for a in json.loads(piped.stdout)["determinations"]] == ["E0466", "L5856"]
+    # A list saved by Notepad starts with a byte-order mark; the first code still counts.
+    bom = run(home, "check", "--json", "-", stdin="\ufeffE0466\r\nK0856-RR\r\n")
+    assert bom.returncode == 0, bom.stdout
+    assert [a["code"] for a in json.loads(bom.stdout)["determinations"]] == ["E0466", "K0856"]
 
 
 def test_check_on_a_date_uses_the_version_in_force(home: Path, tmp_path: Path) -> None:
@@ -112,6 +116,8 @@ def test_import_errors_name_file_and_line_and_exit_3(home: Path, tmp_path: Path)
         ("check", "--date", "tomorrow", "E0466"),
         ("frobnicate",),
         ("search", "--status", "maybe", "x"),
+        ("search", "--limit", "0", "bed"),
+        ("search", "--limit", "-5", "bed"),
     ],
 )
 def test_usage_errors_exit_2(home: Path, args: tuple[str, ...]) -> None:

@@ -24,6 +24,17 @@ def iso_date(text: str) -> dt.date:
         raise argparse.ArgumentTypeError(f"expected a date YYYY-MM-DD, got {text!r}") from None
 
 
+def positive_int(text: str) -> int:
+    """argparse type for counts of at least 1."""
+    try:
+        value = int(text)
+    except ValueError:
+        value = 0
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"expected a whole number of at least 1, got {text!r}")
+    return value
+
+
 def _common(parser: argparse.ArgumentParser, *, date: bool = True, json: bool = True) -> None:
     parser.add_argument("--payer", help="payer to ask (default: the only one loaded)")
     parser.add_argument(
@@ -86,7 +97,9 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
     )
     p.add_argument("--status", choices=STATUSES, help="only answers with this status")
     p.add_argument("--category", help="only this (clean) category, e.g. Wheelchairs")
-    p.add_argument("--limit", type=int, default=20, help="most results to show (default 20)")
+    p.add_argument(
+        "--limit", type=positive_int, default=20, help="most results to show (default 20)"
+    )
     _common(p)
     p.set_defaults(handler=run_search)
 
@@ -173,7 +186,9 @@ def run_check(args: argparse.Namespace) -> int:
         if sys.stdin.isatty():
             print("precert check: give codes, e.g. precert check E0466 K0856-RR", file=sys.stderr)
             return EXIT_USAGE
-        queries = [line for line in sys.stdin.read().splitlines() if line.strip()]
+        # A file saved by Windows tools starts with a byte-order mark: not part of the code.
+        text = sys.stdin.read().removeprefix("\ufeff")
+        queries = [line for line in text.splitlines() if line.strip()]
     answers = _service().determine(
         queries, payer=args.payer, line_of_business=args.lob, date=args.date
     )
