@@ -327,3 +327,24 @@ def test_fast_path_answers_exactly_like_the_route(service: Precert) -> None:
         assert a.headers["content-type"] == b.headers["content-type"]
     fast.close()
     slow.close()
+
+
+@pytest.mark.parametrize(
+    "path",
+    [
+        "/healthz",
+        "/v1/determinations?code=E0466",
+        "/v1/lists/cigna-commercial-dme/entries?format=csv",
+        "/",
+        "/codes/E0466",
+        "/feeds/changes.xml",
+    ],
+)
+def test_head_answers_like_get_without_a_body(api: Api, path: str) -> None:
+    """HTTP requires HEAD wherever GET works (monitors use `HEAD /healthz`)."""
+    get = api.get(path)
+    head = api.request("HEAD", path)
+    assert head.status_code == get.status_code == 200
+    assert head.headers["content-type"] == get.headers["content-type"]
+    assert head.content == b""
+    assert api.request("HEAD", "/no/such/page").status_code == 404

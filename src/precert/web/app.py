@@ -21,6 +21,7 @@ ROUTER_MODULES: tuple[str, ...] = (
     "precert.web.docs",
     "precert.web.cds",
     "precert.web.changes",
+    "precert.web.head",
 )
 
 DESCRIPTION = """Prior-authorization answers from published payer lists.
