@@ -128,6 +128,21 @@ def import_published(
     """
     check_list_id(list_id)
     published = published or read_list(path)
+    known = store.list_row(list_id)
+    if known is not None:
+        _, known_payer, known_lob, known_program, platform = known
+        for given, have, what in (
+            (payer, known_payer, "payer"),
+            (line_of_business, known_lob, "line of business"),
+        ):
+            if given is not None and given.lower() != have.lower():
+                raise ValueError(f"list {list_id} belongs to {what} {have!r}, not {given!r}")
+    elif not published.titled and (payer is None or line_of_business is None):
+        # Without title rows the only name is the file's: never guess whom a list binds.
+        raise ValueError(
+            f"{published.name} has no title rows naming the payer and line of business; "
+            f"for a new list give them: --payer NAME --lob NAME"
+        )
     existing = store.find_version_by_sha(list_id, published.sha256)
     if existing is not None:
         codes = len({r.fields["code"] for t in published.tables for r in t.rows})
@@ -139,16 +154,8 @@ def import_published(
             False,
             f"{published.name} is already {list_id} {existing}; nothing to do",
         )
-    known = store.list_row(list_id)
     read_payer, read_lob, read_program = identity(published)
     if known is not None:
-        _, known_payer, known_lob, known_program, platform = known
-        for given, have, what in (
-            (payer, known_payer, "payer"),
-            (line_of_business, known_lob, "line of business"),
-        ):
-            if given is not None and given.lower() != have.lower():
-                raise ValueError(f"list {list_id} belongs to {what} {have!r}, not {given!r}")
         payer, line_of_business, program = known_payer, known_lob, known_program
     else:
         payer = payer or read_payer

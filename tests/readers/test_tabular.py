@@ -252,3 +252,28 @@ def test_a_bad_export_imports_nothing(
     assert main(["import", str(path), "--effective", "2027-01-01"]) == 3
     assert "bad.csv:11" in capsys.readouterr().err
     assert service.store.dump() == before
+
+
+def test_a_new_list_from_an_export_without_title_rows_needs_payer_and_lob(
+    service: Precert, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # Rows from the header on, as a spreadsheet export often is: nothing names the payer.
+    rows = [r for r in document_rows() if len(r) > 1][:40]
+    path = write_csv(tmp_path / "cigna update.csv", rows)
+    before = service.store.dump()
+    assert main(["import", str(path), "--list", "acme-dme"]) == 2
+    assert "--payer" in capsys.readouterr().err
+    assert service.store.dump() == before  # no list bound to a payer guessed from a file name
+    made = service.import_list(path, list_id="acme-dme", payer="Acme", line_of_business="Medicaid")
+    assert made.created
+    acme = [v for v in service.lists() if v.list_id == "acme-dme"]
+    assert [(v.payer, v.line_of_business) for v in acme] == [("Acme", "Medicaid")]
+    # Re-importing the same file with another line of business is refused, not a silent no-op.
+    with pytest.raises(ValueError, match="belongs to line of business 'Medicaid'"):
+        service.import_list(path, list_id="acme-dme", line_of_business="Medicare")
+    # A known list needs neither; an export with its title rows names the payer itself.
+    assert not service.import_list(path, list_id="acme-dme").created
+    titled = write_csv(tmp_path / "titled.csv", document_rows())
+    assert service.import_list(titled, list_id="cigna-copy").created
+    copy = [v for v in service.lists() if v.list_id == "cigna-copy"]
+    assert [(v.payer, v.line_of_business) for v in copy] == [("Cigna", "Commercial")]

@@ -69,6 +69,8 @@ class PublishedList:
     tables: list[Table]
     footer: str
     pages: int
+    # False for an export whose title rows (payer, line of business, list) were left out.
+    titled: bool = True
 
     @property
     def issuer(self) -> str:

@@ -100,9 +100,12 @@ def parse_rows(
     """
     lines: list[str] = []
     origin: list[tuple[str, int] | None] = []  # (part, line in that part) of each text line
+    titled: bool | None = None  # does the first part start with a title row of its own?
     for index, (where, rows) in enumerate(parts):
         default = titles[index] if titles else Path(name).stem
         for line, text in _layout(rows, default):
+            if titled is None and text:
+                titled = line is not None  # `_layout` gives a made-up title no line
             lines.append(text)
             origin.append(None if line is None else (where, line))
     try:
@@ -114,7 +117,9 @@ def parse_rows(
     for table in published.tables:
         mapped = [replace(r, line=_locate(origin, r.line, name)[1] or r.line) for r in table.rows]
         tables.append(Table(table.number, table.titles, table.columns, table.fields, mapped))
-    return PublishedList(name, sha256, tables, published.footer, published.pages)
+    return PublishedList(
+        name, sha256, tables, published.footer, published.pages, titled=titled is not False
+    )
 
 
 def _layout(rows: Iterable[SourceRow], default_title: str) -> Iterable[tuple[int | None, str]]:
