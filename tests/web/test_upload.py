@@ -79,6 +79,24 @@ def test_download_keeps_every_line_and_appends_the_answers(api: Api) -> None:
     assert "purchase only" in rows[-1]["precert_warnings"]
 
 
+@pytest.mark.parametrize(
+    ("filename", "download"),
+    [("訂單.csv", "__-screened.csv"), ("commandes été.csv", "commandes__t_-screened.csv")],
+)
+def test_download_name_of_a_file_named_in_any_script(
+    api: Api, filename: str, download: str
+) -> None:
+    """A file name outside ASCII still downloads (an HTTP header cannot carry it as is)."""
+    response = api.post(
+        "/upload",
+        files={"file": (filename, b"code\nE0466\n", "text/csv")},
+        data={"action": "csv"},
+    )
+    assert response.status_code == 200
+    assert response.headers["content-disposition"] == f'attachment; filename="{download}"'
+    assert "E0466" in response.text
+
+
 def test_semicolons_no_header_and_windows_1252(api: Api) -> None:
     codes = published_codes(10)
     text = orders_csv(codes, delimiter=";", header=False).replace(";1;", ";1;Fauteuil électrique")

@@ -257,7 +257,8 @@ async def upload(request: Request) -> Response:
         return render(request, "upload.html", context, status_code=422)
     if action == "csv":
         stem = filename.rsplit(".", 1)[0] or "orders"
-        safe = "".join(c if c.isalnum() or c in "-_" else "_" for c in stem)[:80]
+        # ASCII only: an HTTP header is Latin-1, and "訂單".isalnum() is true.
+        safe = "".join(c if c.isascii() and (c.isalnum() or c in "-_") else "_" for c in stem)[:80]
         return csvout.csv_response(screened_csv(screened), f"{safe}-screened.csv")
     counts: dict[str, int] = {}
     for line in screened.rows:
