@@ -47,6 +47,19 @@ def test_malformed_lines_are_reported_with_line_numbers_and_kept(
     assert not rejects_path(out).exists()
 
 
+def test_a_line_with_several_extra_cells_is_one_malformed_line(
+    service: Precert, tmp_path: Path
+) -> None:
+    source = tmp_path / "ragged.csv"
+    source.write_text(GOOD + "3,E0100,c,X,Y,Z\n4,A4239,d\n", encoding="utf-8")
+    out = tmp_path / "out.csv"
+    summary = screen(source, out, service=service)
+    assert summary.rejected == 1
+    assert [(r.line, r.error) for r in summary.rejected_lines] == [(4, "too many columns")]
+    kept = list(csv.DictReader(rejects_path(out).open(encoding="utf-8")))
+    assert [(k["line"], k["original_line"]) for k in kept] == [("4", "3,E0100,c,X,Y,Z")]
+
+
 def test_strict_makes_malformed_lines_fatal_and_writes_nothing(
     service: Precert, tmp_path: Path
 ) -> None:
@@ -135,6 +148,35 @@ def test_empty_input_gives_valid_empty_output(
         assert out.read_text().startswith("id,hcpcs,note,pa_code,")
     else:
         assert out.read_text() == ""
+
+
+@pytest.mark.parametrize("text", ["", "\n\n", "\ufeff  \r\n"])
+def test_a_file_without_even_a_header_is_a_clear_error(
+    service: Precert, tmp_path: Path, text: str
+) -> None:
+    source = tmp_path / "nothing.csv"
+    source.write_text(text, encoding="utf-8")
+    with pytest.raises(ReaderError, match="the file is empty: expected a header line") as caught:
+        screen(source, tmp_path / "out.csv", service=service)
+    assert "Binder" not in str(caught.value)  # DuckDB's own wording never reaches the user
+    assert leftovers(tmp_path) == [] and not (tmp_path / "out.csv").exists()
+
+
+def test_blank_lines_before_the_header_are_skipped(service: Precert, tmp_path: Path) -> None:
+    source = tmp_path / "lead.csv"
+    out = tmp_path / "out.csv"
+    for newline in ("\n", "\r\n"):
+        lines = ["", " ", *GOOD.splitlines(), "3,E0100,c,EXTRA", ""]
+        source.write_bytes(newline.join(lines).encode())
+        summary = screen(source, out, service=service)
+        rows = list(csv.DictReader(out.open(encoding="utf-8")))
+        assert [(r["id"], r["pa_code"]) for r in rows] == [("1", "E0466"), ("2", "K0856")]
+        assert summary.rows == 2 and summary.statuses.get("invalid", 0) == 0
+        assert [r.line for r in summary.rejected_lines] == [6]  # lines of the file as it is
+    # Mixed line breaks before the header would make DuckDB read nothing: a clear error.
+    source.write_bytes(("\n\r\n" + GOOD).encode())
+    with pytest.raises(ReaderError, match="blank lines before the header"):
+        screen(source, out, service=service)
 
 
 def test_unknown_code_column_lists_the_headers(service: Precert, tmp_path: Path) -> None:

@@ -68,6 +68,7 @@ def source_sql(source: InputFile) -> str:
         return (
             f"read_csv({path}, auto_detect = false, header = true, columns = {{{columns}}}, "
             f"delim = {literal(source.delimiter)}, quote = '\"', escape = '\"', "
+            f"skip = {int(source.skip)}, "
             f"store_rejects = true, compression = {literal('gzip' if source.gzip else 'none')})"
         )
     if source.format == JSONL:
@@ -159,10 +160,15 @@ class DuckDBEngine:
         """Lines of a CSV input that could not be read (after the batches are consumed)."""
         if not self._rejects:
             return Rejects(0, ())
-        count = int(self.con.execute("SELECT count(*) FROM reject_errors").fetchone()[0])
+        # DuckDB logs one error per extra or missing cell: count and show each line once.
+        count = int(
+            self.con.execute(
+                "SELECT count(*) FROM (SELECT line FROM reject_errors GROUP BY line)"
+            ).fetchone()[0]
+        )
         rows = self.con.execute(
-            "SELECT line, CAST(error_type AS VARCHAR) FROM reject_errors "
-            f"ORDER BY line LIMIT {REJECT_SAMPLE}"
+            "SELECT line, min(CAST(error_type AS VARCHAR)) FROM reject_errors "
+            f"GROUP BY line ORDER BY line LIMIT {REJECT_SAMPLE}"
         ).fetchall()
         return Rejects(
             count,
@@ -172,8 +178,8 @@ class DuckDBEngine:
     def write_rejects(self, path: Path) -> None:
         """The rejected lines, as they were, with their line numbers (a CSV for the user)."""
         self.con.execute(
-            "COPY (SELECT line, lower(CAST(error_type AS VARCHAR)) AS error, "
-            "csv_line AS original_line FROM reject_errors ORDER BY line) "
+            "COPY (SELECT line, lower(min(CAST(error_type AS VARCHAR))) AS error, "
+            "min(csv_line) AS original_line FROM reject_errors GROUP BY line ORDER BY line) "
             f"TO {literal(str(path))} (FORMAT csv, HEADER)"
         )
 

@@ -49,6 +49,7 @@ class InputFile:
     converted_from: str | None = None  # the user's encoding or format before conversion
     delimiter: str = ","
     header: tuple[str, ...] = ()  # column names of a delimited text, unique
+    skip: int = 0  # blank lines before the header line of a delimited text
 
     @property
     def name(self) -> str:
@@ -88,13 +89,38 @@ def detect(path: Path) -> InputFile:
             f"the name says {by_name.upper()} but the content is not a {by_name.upper()} file",
         )
     encoding = detect_encoding(path, sample)
-    text = sample.decode(encoding, errors="replace").lstrip("\ufeff \t\r\n")
+    decoded = sample.decode(encoding, errors="replace").lstrip("\ufeff")
+    text = decoded.lstrip(" \t\r\n")
+    if not text:
+        raise ReaderError(
+            path, None, "the file is empty: expected a header line naming the columns (e.g. hcpcs)"
+        )
     fmt = JSONL if by_name == JSONL or (by_name is None and text.startswith("{")) else CSV
     if fmt == JSONL:
         return InputFile(path, fmt, gzip=compressed, encoding=encoding)
     sep = delimiter(text)
+    # The header is the first line with text: blank lines before it are skipped, not read
+    # as the header (which would make the real header a row of data).
+    skip = decoded[: len(decoded) - len(text)].count("\n")
+    if (
+        skip
+        and len({line.endswith("\r") for line in decoded.split("\n", skip + 1)[: skip + 1]}) > 1
+    ):
+        # DuckDB then reads no rows at all, silently: refuse instead of losing them.
+        raise ReaderError(
+            path,
+            skip + 1,
+            "the blank lines before the header end differently (CR LF / LF) from the header "
+            "line; remove them and try again",
+        )
     return InputFile(
-        path, fmt, gzip=compressed, encoding=encoding, delimiter=sep, header=header_names(text, sep)
+        path,
+        fmt,
+        gzip=compressed,
+        encoding=encoding,
+        delimiter=sep,
+        header=header_names(text, sep),
+        skip=skip,
     )
 
 
