@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import asyncio
 import csv
 import io
 import re
 
 import httpx
 import pytest
+from fastapi import FastAPI
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -171,3 +173,30 @@ def test_any_bytes_get_an_answer_or_a_reason(api: Api, content: bytes) -> None:
     response = upload(api, content)
     assert response.status_code in (200, 422)
     assert ("screened-table" in response.text) != ('id="upload-error"' in response.text)
+
+
+def test_a_big_upload_does_not_hold_up_other_requests(web_app: FastAPI) -> None:
+    """Screening runs off the event loop: /healthz answers while a 2.7 MB upload is screened."""
+    content = orders_csv(published_codes(50) * 3000).encode()
+    assert 2_000_000 < len(content) < MAX_UPLOAD
+    finished: list[str] = []
+
+    async def run() -> None:
+        transport = httpx.ASGITransport(app=web_app)
+        async with httpx.AsyncClient(transport=transport, base_url="http://precert.test") as c:
+
+            async def post() -> None:
+                files = {"file": ("orders.csv", content, "text/csv")}
+                response = await c.post("/upload", files=files, data={"action": "csv"})
+                assert response.status_code == 200
+                finished.append("upload")
+
+            async def health() -> None:
+                await asyncio.sleep(0.2)  # the upload is being screened by now
+                assert (await c.get("/healthz")).status_code == 200
+                finished.append("healthz")
+
+            await asyncio.gather(post(), health())
+
+    asyncio.run(run())
+    assert finished == ["healthz", "upload"]
