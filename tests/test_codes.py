@@ -48,6 +48,27 @@ def test_non_codes_are_invalid_with_a_message_saying_what_a_code_looks_like(type
     assert parsed.error is not None and "E0466" in parsed.error
 
 
+@pytest.mark.parametrize(
+    ("typed", "queries", "code", "mods"),
+    [
+        ("K0856 - RR", ["K0856 - RR"], "K0856", ("RR",)),  # a spaced dash joins, not a query
+        ("K0856 : LT", ["K0856 : LT"], "K0856", ("LT",)),
+        ("K0856–RR", ["K0856–RR"], "K0856", ("RR",)),  # en dash, as Word and PDFs paste it
+        ("K0856 — RR", ["K0856 — RR"], "K0856", ("RR",)),  # em dash, spaced
+        ("K0856‑RR", ["K0856‑RR"], "K0856", ("RR",)),  # non-breaking hyphen
+        ("Ｋ０８５６－ＲＲ", ["Ｋ０８５６－ＲＲ"], "K0856", ("RR",)),  # full-width
+        ("﻿E0466", ["﻿E0466"], "E0466", ()),  # byte-order mark of a Windows file
+        ("E0466​", ["E0466​"], "E0466", ()),  # zero-width space from a web page
+    ],
+)
+def test_look_alike_dashes_and_characters_parse_as_typed_meant(
+    typed: str, queries: list[str], code: str, mods: tuple[str, ...]
+) -> None:
+    assert split_queries(typed) == queries
+    parsed = parse_code(typed)
+    assert (parsed.code, parsed.modifiers, parsed.query) == (code, mods, typed)
+
+
 def test_hcpcs_level_ii_is_told_from_cpt() -> None:
     assert system_of("E0466") == "HCPCS"
     assert system_of("99213") == "CPT"

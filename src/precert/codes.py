@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+import unicodedata
 from functools import lru_cache
 
 from precert.models import ParsedCode
@@ -18,12 +19,26 @@ _WHOLE = re.compile(r"([A-V]\d{4}|\d{4}[FTU]|\d{5})((?:[\s\-:,./]*[A-Z0-9]{2})*)
 _HARD_SEPARATORS = re.compile(r"[,;|\n\r\t]+")
 _ONE_TOKEN = re.compile(r"\s*[^\s,;|]*\s*")
 _MODIFIER_TOKEN = re.compile(r"[-:]?[A-Za-z0-9]{2}")
+_SEPARATOR_TOKEN = re.compile(r"[\-:./]+")  # "K0856 - RR": the dash joins, it is no query
+# Look-alikes pasted from documents and typed with other keyboards: Unicode dashes, a
+# byte-order mark, zero-width spaces (full-width letters and digits are NFKC's job).
+_FOLD = str.maketrans(
+    {
+        **dict.fromkeys("\u2010\u2011\u2012\u2013\u2014\u2015\u2212\ufe58\ufe63", "-"),
+        **dict.fromkeys("\ufeff\u200b", ""),
+    }
+)
 
 CODE_HELP = (
     "expected a HCPCS Level II code (one letter A-V and four digits, e.g. E0466) "
     "or a CPT code (five digits, or four digits and F/T/U, e.g. 99213), "
     "optionally followed by two-character modifiers (e.g. K0856-RR, L5856 LT)"
 )
+
+
+def _fold(text: str) -> str:
+    """Text with look-alike characters as the ASCII a code is written in (ASCII unchanged)."""
+    return text if text.isascii() else unicodedata.normalize("NFKC", text.translate(_FOLD))
 
 
 def system_of(code: str) -> str | None:
@@ -47,7 +62,7 @@ def parse_code(query: str) -> ParsedCode:
     Never raises: input that is not a code comes back with ``code=None`` and an ``error``
     saying what a code looks like.
     """
-    text = query.strip().upper()
+    text = _fold(query).strip().upper()
     if not text:
         return ParsedCode(query=query, code=None, error="empty query: " + CODE_HELP)
     match = _WHOLE.fullmatch(text)  # one pass: base code, then only modifiers and separators
@@ -81,13 +96,13 @@ def split_queries(text: str) -> list[str]:
         group: list[str] = []
         group_is_code = False
         for token in item.split():
-            if _starts_code(token):
+            folded = _fold(token)
+            joins = _MODIFIER_TOKEN.fullmatch(folded) or _SEPARATOR_TOKEN.fullmatch(folded)
+            if _starts_code(folded):
                 if group:
                     queries.append(" ".join(group))
                 group, group_is_code = [token], True
-            elif (group_is_code and _MODIFIER_TOKEN.fullmatch(token)) or (
-                group and not group_is_code
-            ):
+            elif (group_is_code and joins) or (group and not group_is_code):
                 group.append(token)
             else:
                 if group:
