@@ -165,6 +165,10 @@ def test_unknown_service_is_404(cds: Any) -> None:
         (lambda o: o.update(codeCodeableConcept={"coding": "E0466"}), "not a CodeableConcept"),
         (lambda o: o.update(codeCodeableConcept={"text": "oxygen"}), "only the text 'oxygen'"),
         (
+            lambda o: o["codeCodeableConcept"]["coding"][0].update(code="E0250, E0466"),
+            "code 'E0250, E0466' holds several codes",
+        ),
+        (
             lambda o: (
                 o.pop("codeCodeableConcept"),
                 o.update(codeReference={"reference": "Device/x"}),

@@ -8,6 +8,8 @@ from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
+from precert.codes import split_queries
+
 JSON = dict[str, Any]
 
 HCPCS_URI = "https://www.cms.gov/Medicare/Coding/HCPCSReleaseCodeSets"
@@ -197,6 +199,10 @@ def _concept_codes(concept: object, where: str) -> OrderCodes:
     if not found:
         # CRD lets a request carry its possible billing codes beside a clinical code.
         found, _ = _split(_billing_options(concept))
+    several = [c.code for c in found if len(split_queries(c.code)) > 1]
+    if several:
+        # "E0250 E0466" in one coding: answering only the first would hide the other's answer.
+        return OrderCodes(problem=f"{where} code {several[0]!r} holds several codes, not one")
     if not found and not other:
         text = concept.get("text") if isinstance(concept, dict) else None
         said = f" (only the text {text!r})" if isinstance(text, str) and text else ""
