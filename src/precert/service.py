@@ -147,7 +147,13 @@ class Precert:
         """(Re)build the database from the bundled list and CMS file; atomic via rename."""
         from precert.readers.hcpcs import read_hcpcs
 
-        self.home.mkdir(parents=True, exist_ok=True)
+        try:
+            self.home.mkdir(parents=True, exist_ok=True)
+        except OSError as exc:
+            raise StoreError(
+                f"cannot create the data folder {self.home} ({exc.strerror or exc}); "
+                "set PRECERT_HOME to a folder precert may write to"
+            ) from exc
         temporary = self.path.with_name(f".{DB_NAME}.{os.getpid()}.tmp")
         temporary.unlink(missing_ok=True)
         store = Store.open(temporary)

@@ -132,6 +132,17 @@ def test_every_command_help_has_an_example(home: Path) -> None:
     assert "exit codes" in run(home, "--help").stdout
 
 
+def test_a_data_folder_that_cannot_be_created_is_exit_4_without_traceback(
+    tmp_path: Path,
+) -> None:
+    blocker = tmp_path / "a-file"
+    blocker.write_text("not a folder")
+    result = run(blocker, "check", "E0466")
+    assert result.returncode == 4, result.stderr
+    assert "Traceback" not in result.stderr
+    assert "cannot create the data folder" in result.stderr and "PRECERT_HOME" in result.stderr
+
+
 def test_unknown_payer_is_a_clear_error_exit_4(home: Path) -> None:
     result = run(home, "check", "--payer", "Nobody", "E0466")
     assert result.returncode == 4 and "no list loaded" in result.stderr
