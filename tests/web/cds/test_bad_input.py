@@ -120,6 +120,10 @@ def _set(path: list[Any], value: Any) -> Any:
             "'2.0' is not supported",
         ),
         (
+            _set(["extension"], {"davinci-crd.requestedVersion": 2.2}),
+            'davinci-crd.requestedVersion must be a string, e.g. "2.2"',
+        ),
+        (
             _set(["extension"], {"davinci-crd.configuration": {"max-cards": "five"}}),
             "'max-cards' must be a whole number",
         ),

@@ -164,6 +164,9 @@ def _configuration(extension: object) -> tuple[bool, int]:
     if not isinstance(extension, dict):
         raise HookError("'extension' must be a JSON object")
     version = extension.get(REQUESTED_VERSION)
+    if version is not None and not isinstance(version, str):
+        # A JSON number 2.2 would otherwise read "2.2 is not supported ... implements CRD 2.2".
+        raise HookError(f'{REQUESTED_VERSION} must be a string, e.g. "{CRD_VERSIONS[0]}"')
     if version is not None and version not in CRD_VERSIONS:
         raise HookError(
             f"{REQUESTED_VERSION} {version!r} is not supported; this service implements "
