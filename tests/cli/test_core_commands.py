@@ -118,6 +118,7 @@ def test_import_errors_name_file_and_line_and_exit_3(home: Path, tmp_path: Path)
         ("search", "--status", "maybe", "x"),
         ("search", "--limit", "0", "bed"),
         ("search", "--limit", "-5", "bed"),
+        ("show", "E0466, K0856"),
     ],
 )
 def test_usage_errors_exit_2(home: Path, args: tuple[str, ...]) -> None:

@@ -236,7 +236,14 @@ def run_search(args: argparse.Namespace) -> int:
 def run_show(args: argparse.Namespace) -> int:
     """`precert show`."""
     from precert.cli.output import print_determinations, print_json
+    from precert.codes import split_queries
 
+    if len(split_queries(args.code)) > 1:  # else only the first would be shown, silently
+        print(
+            f"precert show: give one code, not {args.code!r}; precert check answers several",
+            file=sys.stderr,
+        )
+        return EXIT_USAGE
     report = _service().show(args.code, payer=args.payer, line_of_business=args.lob, date=args.date)
     if args.json:
         print_json(report.to_dict())
