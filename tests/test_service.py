@@ -230,6 +230,11 @@ def test_a_second_payer_never_leaks_into_the_first(service: Precert, tmp_path: P
     assert {s.list for s in acme.sources} == {"acme-commercial-dme"}
     with pytest.raises(ScopeError, match="no list loaded"):
         service.determine("E0466", payer="Nobody")
+    # Stray spaces (a pasted name, a padded config value) name the same payer.
+    padded = service.determine_one("E0466", payer=" Acme Health ", line_of_business="Commercial ")
+    assert {s.list for s in padded.sources} == {"acme-commercial-dme"}
+    with pytest.raises(ScopeError, match="no list loaded for payer ''"):
+        service.determine("E0466", payer="")
 
 
 def test_first_use_builds_the_database_and_a_corrupt_one_is_rebuilt(tmp_path: Path) -> None:

@@ -127,6 +127,8 @@ def import_published(
     Importing a file already imported into the same list is a no-op that says so.
     """
     check_list_id(list_id)
+    payer = payer.strip() or None if payer is not None else None
+    line_of_business = line_of_business.strip() or None if line_of_business is not None else None
     published = published or read_list(path)
     known = store.list_row(list_id)
     if known is not None:

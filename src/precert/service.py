@@ -220,6 +220,9 @@ class Precert:
         """Resolve payer and line of business (default: the only one loaded) and the versions
         in force on ``date`` (default: today)."""
         when = date or dt.date.today()
+        # Names pasted or passed from scripts carry stray spaces; they name the same payer.
+        payer = payer.strip() if payer is not None else None
+        line_of_business = line_of_business.strip() if line_of_business is not None else None
         key = (payer, line_of_business, when)
         cached = self._scopes.get(key)
         if cached is not None:
@@ -235,8 +238,9 @@ class Precert:
         if not chosen:
             known = ", ".join(f"{p} / {lob}" for p, lob in pairs) or "none"
             raise ScopeError(
-                f"no list loaded for payer {payer or 'any'!r} and line of business "
-                f"{line_of_business or 'any'!r}; loaded: {known}"
+                f"no list loaded for payer {'any' if payer is None else payer!r} and line of "
+                f"business {'any' if line_of_business is None else line_of_business!r}; "
+                f"loaded: {known}"
             )
         if len(chosen) > 1:
             known = ", ".join(f"{p} / {lob}" for p, lob in chosen)

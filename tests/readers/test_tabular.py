@@ -264,7 +264,9 @@ def test_a_new_list_from_an_export_without_title_rows_needs_payer_and_lob(
     assert main(["import", str(path), "--list", "acme-dme"]) == 2
     assert "--payer" in capsys.readouterr().err
     assert service.store.dump() == before  # no list bound to a payer guessed from a file name
-    made = service.import_list(path, list_id="acme-dme", payer="Acme", line_of_business="Medicaid")
+    made = service.import_list(
+        path, list_id="acme-dme", payer=" Acme ", line_of_business="Medicaid"
+    )
     assert made.created
     acme = [v for v in service.lists() if v.list_id == "acme-dme"]
     assert [(v.payer, v.line_of_business) for v in acme] == [("Acme", "Medicaid")]
