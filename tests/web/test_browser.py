@@ -197,6 +197,19 @@ def test_phone_width_labels_and_contrast(browser: Browser, live_server: str) -> 
     context.close()
 
 
+@pytest.mark.parametrize("path", ["/upload", "/?q=wheelchair", "/codes/K0553", "/categories"])
+def test_no_sideways_scrolling_at_the_narrowest_phone_width(
+    browser: Browser, live_server: str, path: str
+) -> None:
+    context = browser.new_context(
+        base_url=live_server, viewport={"width": 320, "height": 640}, is_mobile=True
+    )
+    tab = context.new_page()
+    tab.goto(path)
+    assert tab.evaluate("document.documentElement.scrollWidth") <= 320
+    context.close()
+
+
 def contrast(fg: str, bg: str) -> float:
     """WCAG 2 contrast ratio of two CSS rgb() colours."""
 
