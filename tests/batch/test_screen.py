@@ -255,3 +255,18 @@ def test_json_lines_keep_date_like_text_as_text(service: Precert, tmp_path: Path
     assert tuple(rows[1][c] for c in ANSWER_COLUMNS) == expected(
         service, "E0466", dt.date(2025, 3, 4)
     )
+
+
+def test_json_lines_with_codes_as_text_and_numbers_answer_every_code(
+    service: Precert, tmp_path: Path
+) -> None:
+    # A sloppy export writes CPT codes as numbers and HCPCS codes as text in one field.
+    source = tmp_path / "mixed.jsonl"
+    source.write_text(
+        '{"id": 1, "hcpcs": "E0466"}\n{"id": 2, "hcpcs": 99213}\n{"id": 3, "hcpcs": null}\n'
+    )
+    screen(source, tmp_path / "m.parquet", service=service)
+    rows = pq.read_table(tmp_path / "m.parquet").to_pylist()
+    assert [r["hcpcs"] for r in rows] == ["E0466", "99213", None]  # no JSON quotes added
+    assert [r["pa_status"] for r in rows] == ["required", "not_listed", "invalid"]
+    assert tuple(rows[0][c] for c in ANSWER_COLUMNS) == expected(service, "E0466")

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import contextlib
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -58,8 +58,8 @@ def connect(workdir: Path, memory_limit: str, threads: int | None = None) -> Any
     return con
 
 
-def source_sql(source: InputFile) -> str:
-    """The table function that reads the input."""
+def source_sql(source: InputFile, types: Sequence[tuple[str, str]] = ()) -> str:
+    """The table function that reads the input (JSON lines: with these column types, if any)."""
     path = literal(str(source.path))
     if source.format == CSV:
         # Dialect and header come from `inputs.detect` (no sniffing): one broken line cannot
@@ -72,10 +72,12 @@ def source_sql(source: InputFile) -> str:
             f"store_rejects = true, compression = {literal('gzip' if source.gzip else 'none')})"
         )
     if source.format == JSONL:
+        columns = ", ".join(f"{literal(n)}: {literal(t)}" for n, t in types)
         return (
             # Text that looks like a date stays text, exactly as written (as Spark reads it).
             f"read_json({path}, format = 'newline_delimited', dateformat = 'NONE', "
-            f"timestampformat = 'NONE', compression = {literal('gzip' if source.gzip else 'none')})"
+            f"timestampformat = 'NONE', {f'columns = {{{columns}}}, ' if columns else ''}"
+            f"compression = {literal('gzip' if source.gzip else 'none')})"
         )
     return f"read_parquet({path})"
 
@@ -91,6 +93,7 @@ class DuckDBEngine:
         self.con = connect(workdir, memory_limit, threads)
         self.source: InputFile | None = None
         self.columns: list[tuple[str, str]] = []
+        self._types: tuple[tuple[str, str], ...] = ()
         self._rejects = False
 
     def open(self, source: InputFile) -> list[str]:
@@ -100,6 +103,16 @@ class DuckDBEngine:
         self.source = source
         try:
             described = self.con.execute(f"DESCRIBE SELECT * FROM {source_sql(source)}").fetchall()
+            if source.format == JSONL and any(str(r[1]) == "JSON" for r in described):
+                # Values of mixed kinds ("E0466" here, 99213 there) make DuckDB type a column
+                # JSON, whose text keeps the quotes ('"E0466"'): read such columns as text,
+                # as Spark does, so cells stay as written and codes are answered.
+                self._types = tuple(
+                    (str(r[0]), "VARCHAR" if str(r[1]) == "JSON" else str(r[1])) for r in described
+                )
+                described = self.con.execute(
+                    f"DESCRIBE SELECT * FROM {source_sql(source, self._types)}"
+                ).fetchall()
         except duckdb.Error as exc:
             raise _reader_error(source, exc) from None
         self.columns = [(str(r[0]), str(r[1])) for r in described]
@@ -119,7 +132,7 @@ class DuckDBEngine:
             date_column,
             types.get(date_column) if date_column else None,
         )
-        query = f"SELECT *, {key} AS {KEY} FROM {source_sql(self.source)}"
+        query = f"SELECT *, {key} AS {KEY} FROM {source_sql(self.source, self._types)}"
         try:
             # A plain projection over one table function: DuckDB keeps the input order here
             # (a JOIN would not), so the answers are joined on the ordered Arrow batches.
