@@ -108,6 +108,21 @@ def test_semicolons_no_header_and_windows_1252(api: Api) -> None:
     assert re.findall(r'<a class="code" href="/codes/(\w+)">', response.text) == codes
 
 
+def test_excel_unicode_text_utf_16_with_a_bom(api: Api) -> None:
+    """Excel's "Unicode Text" export: UTF-16 LE with a BOM, tab separated, CRLF."""
+    codes = published_codes(10)
+    text = orders_csv(codes, delimiter="\t").replace("\n", "\r\n")
+    for encoding in ("utf-16", "utf-16-be"):
+        data = text.encode(encoding)
+        if encoding == "utf-16-be":
+            data = b"\xfe\xff" + data
+        response = upload(api, data)
+        assert response.status_code == 200, response.text
+        assert re.findall(r'<a class="code" href="/codes/(\w+)">', response.text) == codes
+    broken = upload(api, b"\xff\xfe" + "E0466".encode("utf-16-le") + b"\x00")
+    assert broken.status_code == 422 and "UTF-16" in broken.text
+
+
 def test_choose_the_column(api: Api) -> None:
     text = "a,b\nE0466,K0856\nE0100,L5856\n"
     second = upload(api, text.encode(), column="2").text

@@ -58,7 +58,15 @@ class Screened:
 
 
 def decode(data: bytes) -> tuple[str, str]:
-    """Text and encoding of an upload: UTF-8 (with or without BOM), else Windows-1252."""
+    """Text and encoding of an upload: UTF-16 with a BOM (Excel's "Unicode Text"), UTF-8
+    (with or without BOM), else Windows-1252."""
+    if data.startswith((b"\xff\xfe", b"\xfe\xff")):
+        try:
+            return data.decode("utf-16"), "utf-16"
+        except UnicodeDecodeError:
+            raise UploadError(
+                "the file starts like UTF-16 text but is not; save it as CSV"
+            ) from None
     if b"\x00" in data[:4096]:
         raise UploadError("this is not a text file (it contains NUL bytes); upload a CSV file")
     try:
