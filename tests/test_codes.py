@@ -119,3 +119,30 @@ def test_parse_never_raises(text: str) -> None:
     assert (parsed.code is None) == (parsed.error is not None)
     for query in split_queries(text):
         parse_code(query)
+
+
+@pytest.mark.parametrize(
+    ("typed", "queries"),
+    [
+        ("E0466K0856L5856", ["E0466", "K0856", "L5856"]),  # codes run together by OCR
+        ("e0466k0856", ["e0466", "k0856"]),
+        ("E0466K0856RR L5856 LT", ["E0466", "K0856RR", "L5856 LT"]),
+        ("99213E0466", ["99213", "E0466"]),
+        ("K0856RRKX", ["K0856RRKX"]),  # one code, two modifiers
+        ("E0466E1", ["E0466E1"]),  # modifier E1, not a code
+        ("E0466A12345", ["E0466A12345"]),  # no clean split: left whole
+    ],
+)
+def test_codes_run_together_are_split_only_when_they_split_cleanly(
+    typed: str, queries: list[str]
+) -> None:
+    assert split_queries(typed) == queries
+
+
+@given(st.lists(st.tuples(hcpcs_codes, modifiers), min_size=2, max_size=5))
+def test_glued_codes_with_letter_modifiers_round_trip(items: list[tuple[str, list[str]]]) -> None:
+    # Modifiers of letters only can never look like a code (a letter and four digits).
+    letters_only = [(c, [m for m in mods if m.isalpha()]) for c, mods in items]
+    text = "".join(code + "".join(mods) for code, mods in letters_only)
+    parsed = [parse_code(q) for q in split_queries(text)]
+    assert [(p.code, list(p.modifiers)) for p in parsed] == letters_only

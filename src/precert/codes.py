@@ -80,6 +80,33 @@ def _starts_code(token: str) -> bool:
     return match is not None and _MODIFIER_TAIL.fullmatch(upper[match.end() :]) is not None
 
 
+def _unglue(token: str) -> list[str]:
+    """``E0466K0856L5856`` (codes run together, as OCR reads a fax) -> one query per code.
+
+    Walks the token: a HCPCS code, then two-character modifiers, and a new query wherever a
+    letter and four digits start at a modifier boundary. Only a token that splits cleanly is
+    split; anything else comes back whole (``K0856RR`` stays one code with modifier RR).
+    """
+    folded = _fold(token).strip()
+    upper = folded.upper()
+    if len(upper) < 10 or not upper.isalnum() or not _CODE_PREFIX.match(upper):
+        return [token]
+    cuts = [0]
+    position = 5
+    while position < len(upper):
+        if _HCPCS.fullmatch(upper[position : position + 5]):
+            cuts.append(position)
+            position += 5
+        elif position + 2 <= len(upper):
+            position += 2
+        else:
+            return [token]  # an odd character left over: not codes run together
+    if len(cuts) == 1:
+        return [token]
+    source = token.strip() if token.strip().isascii() else folded
+    return [source[a:b] for a, b in zip(cuts, [*cuts[1:], len(source)], strict=True)]
+
+
 def split_queries(text: str) -> list[str]:
     """Split a pasted string (``E0466, k0856-rr; L5856 LT``) into one query per code.
 
@@ -90,7 +117,7 @@ def split_queries(text: str) -> list[str]:
     """
     if _ONE_TOKEN.fullmatch(text):  # the common case: one code as typed, nothing to split
         stripped = text.strip()
-        return [stripped] if stripped else []
+        return _unglue(stripped) if stripped else []
     queries: list[str] = []
     for item in _HARD_SEPARATORS.split(text):
         group: list[str] = []
@@ -98,10 +125,12 @@ def split_queries(text: str) -> list[str]:
         for token in item.split():
             folded = _fold(token)
             joins = _MODIFIER_TOKEN.fullmatch(folded) or _SEPARATOR_TOKEN.fullmatch(folded)
-            if _starts_code(folded):
+            if _starts_code(folded) or len(_unglue(folded)) > 1:
                 if group:
                     queries.append(" ".join(group))
-                group, group_is_code = [token], True
+                *whole, last = _unglue(token)
+                queries.extend(whole)
+                group, group_is_code = [last], True
             elif (group_is_code and joins) or (group and not group_is_code):
                 group.append(token)
             else:
