@@ -49,10 +49,11 @@ def free_port() -> int:
 def start(home: Path, log: Path, env: dict[str, str]) -> tuple[subprocess.Popen[bytes], str]:
     """`precert serve` (Uvicorn, one worker) on a free loopback port; waits until it answers."""
     port = free_port()
+    audience = {"PRECERT_CDS_AUDIENCE": f"http://127.0.0.1:{port}/cds-services"}
     with log.open("wb") as sink:
         process = subprocess.Popen(
             [str(BIN / "precert"), "serve", "--host", "127.0.0.1", "--port", str(port)],
-            env={**os.environ, "PRECERT_HOME": str(home), **env},
+            env={**os.environ, "PRECERT_HOME": str(home), **audience, **env},
             stdout=sink,
             stderr=subprocess.STDOUT,
         )

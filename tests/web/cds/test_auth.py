@@ -244,8 +244,10 @@ def jwks_url(keys: Keys) -> Iterator[str]:
 
 
 def test_keys_from_a_jwks_url(cds: Any, cds_app: Any, keys: Keys, jwks_url: str) -> None:
-    """PRECERT_CDS_JWKS may name a URL; the audience defaults to the request's own URL."""
-    cds_app.state.cds_config = CdsConfig(auth=True, jwks=(jwks_url,))
+    """PRECERT_CDS_JWKS may name a URL."""
+    cds_app.state.cds_config = CdsConfig(
+        auth=True, jwks=(jwks_url,), audience="http://precert.test/cds-services"
+    )
     token = keys.token("RS384", aud="http://precert.test/cds-services/precert-order-sign")
     assert call(cds, token).status_code == 200
     assert call(cds, keys.token("RS384")).status_code == 401  # aud is not this server
@@ -272,3 +274,19 @@ def test_configuration_from_the_environment(jwks_file: Path) -> None:
         CdsConfig.from_env({"PRECERT_CDS_AUTH": "on"})
     with pytest.raises(ConfigError, match="on or off"):
         CdsConfig.from_env({"PRECERT_CDS_AUTH": "maybe"})
+    with pytest.raises(ConfigError, match="PRECERT_CDS_AUDIENCE"):
+        CdsConfig.from_env({"PRECERT_CDS_AUTH": "on", "PRECERT_CDS_JWKS": str(jwks_file)})
+
+
+def test_the_audience_never_comes_from_the_host_header(
+    cds: Any, cds_app: Any, keys: Keys, jwks_file: Path
+) -> None:
+    """A token issued for another service is refused even when its Host is sent."""
+    cds_app.state.cds_config = CdsConfig(auth=True, jwks=(str(jwks_file),), audience=AUDIENCE)
+    other = keys.token(aud="https://other-cds.example.org/cds-services/precert-order-sign")
+    response = cds.post(
+        "/cds-services/precert-order-sign",
+        content=BODY,
+        headers={"Authorization": f"Bearer {other}", "Host": "other-cds.example.org"},
+    )
+    assert response.status_code == 401

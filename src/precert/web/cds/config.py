@@ -27,12 +27,23 @@ class CdsConfig:
     auth: bool = False
     jwks: tuple[str, ...] = ()  # file paths or http(s) URLs of JSON Web Key Sets
     issuers: tuple[str, ...] = ()  # allowed `iss` values (empty: any issuer whose key we hold)
-    audience: str | None = None  # public base URL of /cds-services (None: taken from the request)
+    audience: str | None = None  # public base URL of /cds-services (required with auth on)
     cors_origins: tuple[str, ...] = ()  # browser origins allowed to call /cds-services ("*": any)
     payer: str | None = None  # whose list answers (None: the only payer loaded)
     line_of_business: str | None = None
     jwks_ttl: float = 300.0  # seconds a fetched JWKS URL is trusted before it is fetched again
     leeway: float = 30.0  # clock skew tolerated on exp / iat, seconds
+
+    def __post_init__(self) -> None:
+        # The expected `aud` must not come from the request's Host header: a token issued for
+        # another service could then be replayed here by sending that Host.
+        if self.auth and not self.jwks:
+            raise ConfigError("PRECERT_CDS_AUTH=on needs PRECERT_CDS_JWKS (files or URLs)")
+        if self.auth and not self.audience:
+            raise ConfigError(
+                "CDS Hooks authentication needs PRECERT_CDS_AUDIENCE, the public URL of "
+                "/cds-services (e.g. https://precert.example.org/cds-services)"
+            )
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str] | None = None) -> CdsConfig:
@@ -50,8 +61,6 @@ class CdsConfig:
             payer=env.get("PRECERT_CDS_PAYER", "").strip() or None,
             line_of_business=env.get("PRECERT_CDS_LOB", "").strip() or None,
         )
-        if config.auth and not config.jwks:
-            raise ConfigError("PRECERT_CDS_AUTH=on needs PRECERT_CDS_JWKS (files or URLs)")
         return config
 
 

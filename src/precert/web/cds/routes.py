@@ -43,8 +43,8 @@ def _authenticator(request: Request, config: CdsConfig) -> Authenticator:
     return current
 
 
-def _audiences(request: Request, config: CdsConfig, service: Service) -> list[str]:
-    base = config.audience or str(request.base_url).rstrip("/") + PREFIX
+def _audiences(config: CdsConfig, service: Service) -> list[str]:
+    base = config.audience or ""  # CdsConfig refuses auth without an audience
     return [f"{base}/{service.id}", base]
 
 
@@ -56,7 +56,7 @@ async def _authenticate(request: Request, service: Service) -> str | None:
     auth = _authenticator(request, config)
     header = request.headers.get("authorization")
     # Verification may read key files or URLs: keep that off the event loop.
-    claims = await run_in_threadpool(auth.verify, header, _audiences(request, config, service))
+    claims = await run_in_threadpool(auth.verify, header, _audiences(config, service))
     return str(claims["iss"])
 
 
