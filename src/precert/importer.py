@@ -154,7 +154,12 @@ def import_published(
             sum(len(t.rows) for t in published.tables),
             codes,
             False,
-            f"{published.name} is already {list_id} {existing}; nothing to do",
+            f"{published.name} is already {list_id} {existing}; nothing to do"
+            + (
+                f" (versions are immutable: --effective {effective.isoformat()} was not applied)"
+                if effective is not None
+                else ""
+            ),
         )
     read_payer, read_lob, read_program = identity(published)
     if known is not None:

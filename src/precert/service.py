@@ -246,7 +246,8 @@ class Precert:
             known = ", ".join(f"{p} / {lob}" for p, lob in chosen)
             raise ScopeError(
                 f"several payers / lines of business are loaded ({known}); "
-                "say which one (payer=…, line_of_business=…)"
+                "say which one (--payer / --lob on the command line; payer, line_of_business in "
+                "the library and the API)"
             )
         the_payer, the_lob = chosen[0]
         in_force: list[ListVersion] = []

@@ -175,3 +175,13 @@ def test_hcpcs_import_replaces_the_code_set(home: Path) -> None:
     assert "8463 HCPCS codes and 383 modifiers" in result.stdout
     answer = json.loads(run(home, "check", "--json", "K0553").stdout)["determinations"][0]
     assert answer["hcpcs"]["terminated"] == "2022-12-31"
+
+
+def test_small_usage_cases_say_what_to_do(home: Path) -> None:
+    empty = run(home, "check", "-", stdin="\n\n")
+    assert empty.returncode == 2 and "no codes on stdin" in empty.stderr
+    group = run(home, "hcpcs")
+    assert group.returncode == 2 and "precert hcpcs import" in group.stderr
+    again = run(home, "import", str(BUNDLED_LIST), "--effective", "2027-01-01")
+    assert again.returncode == 0
+    assert "nothing to do" in again.stdout and "2027-01-01 was not applied" in again.stdout

@@ -175,6 +175,13 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
     )
     hp.add_argument("file", type=Path, help="CMS HCPCS quarterly file (XLSX)")
     hp.set_defaults(handler=run_hcpcs_import)
+    p.set_defaults(handler=lambda _args: _usage(p))
+
+
+def _usage(parser: argparse.ArgumentParser) -> int:
+    """A command group called without its action: its own help, exit 2."""
+    parser.print_help(sys.stderr)
+    return EXIT_USAGE
 
 
 def run_check(args: argparse.Namespace) -> int:
@@ -189,6 +196,9 @@ def run_check(args: argparse.Namespace) -> int:
         # A file saved by Windows tools starts with a byte-order mark: not part of the code.
         text = sys.stdin.read().removeprefix("\ufeff")
         queries = [line for line in text.splitlines() if line.strip()]
+        if not queries:
+            print("precert check: no codes on stdin", file=sys.stderr)
+            return EXIT_USAGE
     answers = _service().determine(
         queries, payer=args.payer, line_of_business=args.lob, date=args.date
     )
