@@ -348,3 +348,10 @@ def test_head_answers_like_get_without_a_body(api: Api, path: str) -> None:
     assert head.headers["content-type"] == get.headers["content-type"]
     assert head.content == b""
     assert api.request("HEAD", "/no/such/page").status_code == 404
+
+
+def test_a_code_path_holding_several_codes_is_refused_not_half_answered(api: Api) -> None:
+    response = api.get("/v1/codes/E0250,E0466")
+    assert response.status_code == 422
+    detail = response.json()["detail"][0]
+    assert detail["loc"] == ["path", "code"] and "/v1/determinations" in detail["msg"]

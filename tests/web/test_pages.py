@@ -173,3 +173,10 @@ def test_unknown_page_is_a_helpful_404(api: Api) -> None:
 def test_pages_never_fail(api: Api, path: str, params: dict[str, str]) -> None:
     response = api.get(path, params=params)
     assert response.status_code in (200, 404, 422)
+
+
+def test_a_code_page_for_several_codes_shows_them_all_on_the_search_page(api: Api) -> None:
+    response = api.get("/codes/E0250%20E0466", follow_redirects=False)
+    assert response.status_code == 303 and response.headers["location"] == "/?q=E0250%20E0466"
+    page = api.get(response.headers["location"]).text
+    assert "E0250" in page and "E0466" in page

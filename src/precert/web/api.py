@@ -13,6 +13,7 @@ from starlette.responses import Response
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from precert import __version__
+from precert.codes import split_queries
 from precert.models import Status
 from precert.service import Precert, ScopeError
 from precert.web import csvout
@@ -196,6 +197,11 @@ async def get_code(
 
     `curl http://127.0.0.1:8000/v1/codes/E0466`
     """
+    if len(split_queries(code)) > 1:  # else only the first code would be answered, silently
+        raise RequestValidationError(
+            [{"type": "several_codes", "loc": ("path", "code"), "input": code,
+              "msg": "one code per request here; GET /v1/determinations answers several"}]
+        )  # fmt: skip
     try:
         report = _service(request).show(
             code, payer=payer, line_of_business=line_of_business, date=date

@@ -6,11 +6,11 @@ import datetime as dt
 import time
 from dataclasses import dataclass, field
 from typing import Any
-from urllib.parse import urlencode
+from urllib.parse import quote, urlencode
 
 from fastapi import APIRouter, Request
 from starlette.concurrency import run_in_threadpool
-from starlette.responses import HTMLResponse, Response
+from starlette.responses import HTMLResponse, RedirectResponse, Response
 
 from precert.codes import parse_code, split_queries
 from precert.models import Determination, Status
@@ -172,6 +172,8 @@ async def code_page(request: Request, code: str, date: str = "") -> Response:
         except ValueError:
             message = f"{date!r} is not a date; use YYYY-MM-DD."
             return _error(request, "Not a date", message)
+    if len(split_queries(code[:200])) > 1:  # several codes: answer them all on the search page
+        return RedirectResponse(f"/?q={quote(code[:200])}", status_code=303)
     try:
         report = _service(request).show(code[:200], date=when)
     except ScopeError as exc:
