@@ -163,6 +163,10 @@ def test_reference_round_trip(rtype: str, rid: str) -> None:
         ({"occurrenceTiming": {"repeat": {"boundsDuration": {"value": 8}}}}, None),
         ({"occurrenceDateTime": "2023-02-30"}, None),
         ({"occurrenceDateTime": 20260301}, None),
+        ({"occurrenceDateTime": "2026-06"}, dt.date(2026, 6, 1)),  # partial FHIR dates
+        ({"occurrencePeriod": {"start": "2027"}}, dt.date(2027, 1, 1)),
+        ({"occurrenceDateTime": "20260301"}, None),
+        ({"occurrenceDateTime": "2026-13"}, None),
         ({"authoredOn": "2023-01-01"}, None),  # when ordered is not when served
     ],
 )

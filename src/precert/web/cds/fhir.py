@@ -32,7 +32,8 @@ _SYSTEMS = {
     "urn:oid:2.16.840.1.113883.6.12": "CPT",
 }
 _SCHEME = re.compile(r"^[a-z][a-z0-9+.\-]*://")
-_DATE = re.compile(r"^(\d{4})-(\d{2})-(\d{2})")
+# FHIR dates may be partial (YYYY, YYYY-MM): the service then starts on the first day.
+_DATE = re.compile(r"^(\d{4})(?:-(\d{2})(?:-(\d{2}))?)?(?![\d])")
 
 # Orders this service answers for, and where each keeps its code.
 ORDER_TYPES = ("DeviceRequest", "ServiceRequest")
@@ -282,7 +283,7 @@ def _date(value: object) -> dt.date | None:
     if match is None:
         return None
     try:
-        return dt.date(*(int(g) for g in match.groups()))
+        return dt.date(*(int(g) if g else 1 for g in match.groups()))
     except ValueError:
         return None
 
