@@ -7,7 +7,6 @@ import json
 import os
 import random
 import shutil
-import socket
 import statistics
 import subprocess
 import sys
@@ -21,6 +20,7 @@ import httpx
 import jwt
 from cryptography.hazmat.primitives.asymmetric import ec
 from jwt.algorithms import ECAlgorithm
+from servers import free_port, stop, wait_ready
 
 ROOT = Path(__file__).resolve().parents[1]
 BIN = Path(sys.executable).parent
@@ -38,14 +38,6 @@ ORDERS = 10
 TARGET_P99_MS = 25.0
 
 
-def free_port() -> int:
-    """A loopback port nobody listens on."""
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port: int = sock.getsockname()[1]
-        return port
-
-
 def start(home: Path, log: Path, env: dict[str, str]) -> tuple[subprocess.Popen[bytes], str]:
     """`precert serve` (Uvicorn, one worker) on a free loopback port; waits until it answers."""
     port = free_port()
@@ -58,27 +50,11 @@ def start(home: Path, log: Path, env: dict[str, str]) -> tuple[subprocess.Popen[
             stderr=subprocess.STDOUT,
         )
     base = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 120
-    while time.monotonic() < deadline:
-        if process.poll() is not None:
-            raise RuntimeError(f"server exited:\n{log.read_text()}")
-        try:
-            if httpx.get(base + "/cds-services", timeout=1).status_code == 200:
-                return process, base
-        except httpx.HTTPError:
-            time.sleep(0.1)
-    process.kill()
-    raise RuntimeError("server did not start within 120 s")
-
-
-def stop(process: subprocess.Popen[bytes]) -> None:
-    """Stop a server started here."""
-    process.terminate()
     try:
-        process.wait(timeout=10)
-    except subprocess.TimeoutExpired:
-        process.kill()
-        process.wait()
+        wait_ready(base + "/cds-services", process)
+    except RuntimeError as exc:
+        raise RuntimeError(f"{exc}:\n{log.read_text()}") from None
+    return process, base
 
 
 def code_sets(n: int) -> list[list[str]]:

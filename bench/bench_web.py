@@ -21,6 +21,7 @@ import time
 from pathlib import Path
 
 import httpx
+from servers import free_port, stop, wait_ready
 
 ROOT = Path(__file__).resolve().parents[1]
 BIN = Path(sys.executable).parent
@@ -29,41 +30,6 @@ THREADS, CONNECTIONS, SECONDS = 2, 50, 15
 # The same Uvicorn settings for precert and the floor: no access log, no server header,
 # uvloop and httptools when installed.
 UVICORN = {"access_log": False, "server_header": False, "loop": "auto", "http": "auto"}
-
-
-def free_port() -> int:
-    """A TCP port nobody listens on right now."""
-    import socket
-
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port: int = sock.getsockname()[1]
-        return port
-
-
-def wait_ready(url: str, process: subprocess.Popen[bytes]) -> None:
-    """Block until ``url`` answers 200 (or fail if the server died)."""
-    deadline = time.monotonic() + 120
-    while time.monotonic() < deadline:
-        if process.poll() is not None:
-            raise RuntimeError(f"server exited with {process.returncode} before {url} answered")
-        try:
-            if httpx.get(url, timeout=2).status_code == 200:
-                return
-        except httpx.HTTPError:
-            pass
-        time.sleep(0.2)
-    raise RuntimeError(f"{url} did not answer within 120 s")
-
-
-def stop(process: subprocess.Popen[bytes]) -> None:
-    """Terminate a server this script started."""
-    process.terminate()
-    try:
-        process.wait(timeout=15)
-    except subprocess.TimeoutExpired:
-        process.kill()
-        process.wait()
 
 
 def _seconds(text: str) -> float:
