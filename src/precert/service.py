@@ -3,44 +3,33 @@
 from __future__ import annotations
 
 import datetime as dt
-import os
-import sys
 from collections.abc import Iterable
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, replace
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
 from precert import codes as codes_mod
 from precert import searching
+
+# Re-exported ("X as X"): callers import the bundled paths and DB name from precert.service.
+from precert.database import BUNDLED_HCPCS as BUNDLED_HCPCS
+from precert.database import BUNDLED_LIST as BUNDLED_LIST
+from precert.database import DATA_DIR as DATA_DIR
+from precert.database import DB_NAME as DB_NAME
+from precert.database import build_database, default_home, open_database
 from precert.importer import BUNDLED_LIST_ID, ImportResult, import_published
 from precert.models import Determination, Entry, HcpcsCode, ListVersion, ParsedCode, Status
+from precert.reports import CodeReport as CodeReport
+from precert.reports import SearchResults as SearchResults
 from precert.rules import NOTE_NOT_LISTED, apply_modifiers, determine_code, invalid
-from precert.store import Store, StoreError
+from precert.store import Store
 
-DATA_DIR = Path(__file__).parent / "data"
-BUNDLED_LIST = DATA_DIR / "cigna-commercial-dme.txt"
-BUNDLED_HCPCS = DATA_DIR / "HCPC2025_OCT_ANWEB.xlsx"
-DB_NAME = "precert.db"
 _CACHE_LIMIT = 200_000
 
 
 class ScopeError(ValueError):
     """The payer / line of business asked for is unknown or ambiguous."""
-
-
-def default_home() -> Path:
-    """``PRECERT_HOME``, else the user's data directory (XDG on Linux)."""
-    env = os.environ.get("PRECERT_HOME")
-    if env:
-        return Path(env).expanduser()
-    if sys.platform == "win32":
-        base = Path(os.environ.get("LOCALAPPDATA") or Path.home() / "AppData" / "Local")
-    elif sys.platform == "darwin":
-        base = Path.home() / "Library" / "Application Support"
-    else:
-        base = Path(os.environ.get("XDG_DATA_HOME") or Path.home() / ".local" / "share")
-    return base / "precert"
 
 
 @dataclass(frozen=True, slots=True)
@@ -57,48 +46,6 @@ class Scope:
     def keys(self) -> frozenset[tuple[str, str]]:
         """(list id, version label) pairs in force."""
         return _scope_keys(self.versions)
-
-
-@dataclass(frozen=True, slots=True)
-class CodeReport:
-    """Everything known about one code: the answer, every published row, and CMS's record."""
-
-    determination: Determination
-    entries: tuple[Entry, ...]
-    hcpcs: HcpcsCode | None
-
-    def to_dict(self) -> dict[str, Any]:
-        """JSON shape of `precert show --json` and `GET /v1/codes/{code}`."""
-        return {
-            **self.determination.to_dict(),
-            "rows": [
-                {
-                    **e.source.to_dict(),
-                    "status": e.status.value,
-                    "published": dict(zip(e.columns, e.raw, strict=True)),
-                    "category_raw": e.category_raw,
-                    "description_raw": e.description_raw,
-                }
-                for e in self.entries
-            ],
-        }
-
-
-@dataclass(frozen=True, slots=True)
-class SearchResults:
-    """Ranked codes for a word search, with any typo corrections used."""
-
-    query: str
-    hits: tuple[Determination, ...]
-    corrections: dict[str, list[str]] = field(default_factory=dict)
-
-    def to_dict(self) -> dict[str, Any]:
-        """JSON shape of `precert search --json` and `GET /v1/search`."""
-        return {
-            "query": self.query,
-            "corrections": self.corrections,
-            "results": [h.to_dict() for h in self.hits],
-        }
 
 
 class Precert:
@@ -122,48 +69,11 @@ class Precert:
         return self._store
 
     def _open(self) -> Store:
-        if not self.path.exists():
-            self.build()
-        try:
-            store = Store.open(self.path, create=False)
-            if store.is_empty() or not store.hcpcs_loaded():
-                store.close()
-                self.build()
-                store = Store.open(self.path, create=False)
-            return store
-        except StoreError as exc:
-            if "newer than this precert" in str(exc):
-                raise
-            aside = self.path.with_name(f"{DB_NAME}.corrupt-{os.getpid()}")
-            os.replace(self.path, aside)
-            self.notices.append(
-                f"the database was unusable ({exc}); moved it to {aside} and "
-                "rebuilt it from the bundled list (re-import your own lists)"
-            )
-            self.build()
-            return Store.open(self.path, create=False)
+        return open_database(self.home, self.notices)
 
     def build(self) -> None:
         """(Re)build the database from the bundled list and CMS file; atomic via rename."""
-        from precert.readers.hcpcs import read_hcpcs
-
-        try:
-            self.home.mkdir(parents=True, exist_ok=True)
-        except OSError as exc:
-            raise StoreError(
-                f"cannot create the data folder {self.home} ({exc.strerror or exc}); "
-                "set PRECERT_HOME to a folder precert may write to"
-            ) from exc
-        temporary = self.path.with_name(f".{DB_NAME}.{os.getpid()}.tmp")
-        temporary.unlink(missing_ok=True)
-        store = Store.open(temporary)
-        try:
-            cms = read_hcpcs(BUNDLED_HCPCS)
-            store.replace_hcpcs(cms.name, cms.sha256, cms.codes, cms.modifiers)
-            import_published(store, BUNDLED_LIST, list_id=BUNDLED_LIST_ID)
-        finally:
-            store.close()
-        os.replace(temporary, self.path)
+        build_database(self.home)
         self._reset()
 
     def close(self) -> None:
