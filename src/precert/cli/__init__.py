@@ -63,6 +63,27 @@ def command(
     return parser
 
 
+def scope_options(parser: argparse.ArgumentParser) -> None:
+    """--payer and --line-of-business/--lob: whom a question is asked for."""
+    parser.add_argument("--payer", help="payer to ask (default: the only one loaded)")
+    parser.add_argument(
+        "--line-of-business",
+        "--lob",
+        dest="lob",
+        help="line of business (default: the only one loaded)",
+    )
+
+
+def format_option(parser: argparse.ArgumentParser) -> None:
+    """--format for commands that print tables."""
+    parser.add_argument(
+        "--format",
+        choices=("auto", "table", "plain"),
+        default="auto",
+        help="table (Rich), plain text, or auto: table on a terminal",
+    )
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     """Entry point of the `precert` script."""
     parser = build_parser()

@@ -9,7 +9,7 @@ from contextlib import nullcontext
 from pathlib import Path
 from typing import Any
 
-from precert.cli import EXIT_INPUT, EXIT_NOT_A_CODE, EXIT_OK, EXIT_USAGE, command
+from precert.cli import EXIT_INPUT, EXIT_NOT_A_CODE, EXIT_OK, EXIT_USAGE, command, scope_options
 
 
 def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
@@ -67,13 +67,7 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
         action="store_true",
         help="stop at malformed lines instead of skipping and reporting them",
     )
-    p.add_argument("--payer", help="payer to ask (default: the only one loaded)")
-    p.add_argument(
-        "--line-of-business",
-        "--lob",
-        dest="lob",
-        help="line of business (default: the only one loaded)",
-    )
+    scope_options(p)
     p.add_argument("--json", action="store_true", help="print the summary as JSON")
     p.set_defaults(handler=run_batch)
 

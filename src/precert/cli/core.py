@@ -8,7 +8,7 @@ import sys
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from precert.cli import EXIT_NOT_A_CODE, EXIT_OK, EXIT_USAGE, command
+from precert.cli import EXIT_NOT_A_CODE, EXIT_OK, EXIT_USAGE, command, format_option, scope_options
 
 if TYPE_CHECKING:
     from precert.service import Precert
@@ -36,25 +36,14 @@ def positive_int(text: str) -> int:
 
 
 def _common(parser: argparse.ArgumentParser, *, date: bool = True, json: bool = True) -> None:
-    parser.add_argument("--payer", help="payer to ask (default: the only one loaded)")
-    parser.add_argument(
-        "--line-of-business",
-        "--lob",
-        dest="lob",
-        help="line of business (default: the only one loaded)",
-    )
+    scope_options(parser)
     if date:
         parser.add_argument(
             "--date", type=iso_date, help="date of service YYYY-MM-DD (default: today)"
         )
     if json:
         parser.add_argument("--json", action="store_true", help="print JSON for programs")
-        parser.add_argument(
-            "--format",
-            choices=("auto", "table", "plain"),
-            default="auto",
-            help="table (Rich), plain text, or auto: table on a terminal",
-        )
+        format_option(parser)
 
 
 def _service() -> Precert:
@@ -115,7 +104,7 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
 
     p = command(sub, "lists", "list the loaded payer lists and their versions", "precert lists")
     p.add_argument("--json", action="store_true", help="print JSON for programs")
-    p.add_argument("--format", choices=("auto", "table", "plain"), default="auto")
+    format_option(p)
     p.set_defaults(handler=run_lists)
 
     p = command(

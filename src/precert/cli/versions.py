@@ -8,15 +8,13 @@ import sys
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from precert.cli import EXIT_NOT_A_CODE, EXIT_OK, EXIT_USAGE, command
+from precert.cli import EXIT_NOT_A_CODE, EXIT_OK, EXIT_USAGE, command, format_option
 from precert.cli.core import iso_date
 
 if TYPE_CHECKING:
     from precert.lint import LintReport
     from precert.service import Precert
     from precert.versioning import Diff
-
-_FORMAT_HELP = "table (Rich), plain text, or auto: table on a terminal"
 
 
 def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
@@ -29,9 +27,7 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
     )
     p.add_argument("list_id", metavar="LIST", help="list id, e.g. cigna-commercial-dme")
     p.add_argument("--json", action="store_true", help="print JSON for programs")
-    p.add_argument(
-        "--format", choices=("auto", "table", "plain"), default="auto", help=_FORMAT_HELP
-    )
+    format_option(p)
     p.set_defaults(handler=run_versions)
 
     p = command(
@@ -46,9 +42,7 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
     out = p.add_mutually_exclusive_group()
     out.add_argument("--json", action="store_true", help="print JSON: added, removed, changed")
     out.add_argument("--csv", action="store_true", help="print CSV, one line per change")
-    p.add_argument(
-        "--format", choices=("auto", "table", "plain"), default="auto", help=_FORMAT_HELP
-    )
+    format_option(p)
     p.set_defaults(handler=run_diff)
 
     p = command(
@@ -86,9 +80,7 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
         help="show findings at least this severe (default: info, i.e. all)",
     )
     p.add_argument("--json", action="store_true", help='print JSON: {"findings": [...]}')
-    p.add_argument(
-        "--format", choices=("auto", "table", "plain"), default="auto", help=_FORMAT_HELP
-    )
+    format_option(p)
     p.set_defaults(handler=run_lint)
 
 
