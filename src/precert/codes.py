@@ -50,11 +50,6 @@ def system_of(code: str) -> str | None:
     return None
 
 
-def is_code(text: str) -> bool:
-    """True when ``text`` is exactly one base code (already normalized: upper case, no spaces)."""
-    return system_of(text) is not None
-
-
 @lru_cache(maxsize=65536)
 def parse_code(query: str) -> ParsedCode:
     """Parse one query such as ``k0856-rr`` into base code ``K0856`` and modifiers ``("RR",)``.
@@ -140,8 +135,3 @@ def split_queries(text: str) -> list[str]:
         if group:
             queries.append(" ".join(group))
     return queries
-
-
-def parse_many(texts: list[str] | tuple[str, ...]) -> list[ParsedCode]:
-    """Split each text into queries and parse them, in order."""
-    return [parse_code(q) for text in texts for q in split_queries(text)]

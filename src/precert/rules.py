@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 
@@ -199,36 +199,6 @@ def invalid(
     )
 
 
-def determine(
-    parsed: ParsedCode,
-    entries: Sequence[Entry],
-    *,
-    payer: str | None,
-    line_of_business: str | None,
-    hcpcs: HcpcsCode | None,
-    modifiers_known: Mapping[str, object] | frozenset[str],
-    date: dt.date | None = None,
-    today: dt.date | None = None,
-    version_effective: dt.date | None = None,
-    program: str = "prior-authorization",
-) -> Determination:
-    """Determine the answer for one parsed query from the in-force rows of one payer/LOB."""
-    if parsed.code is None:
-        return invalid(parsed, payer, line_of_business, date)
-    base = determine_code(
-        parsed.code,
-        entries,
-        payer=payer,
-        line_of_business=line_of_business,
-        hcpcs=hcpcs,
-        date=date,
-        today=today,
-        version_effective=version_effective,
-        program=program,
-    )
-    return apply_modifiers(base, parsed, entries, modifiers_known)
-
-
 def apply_modifiers(
     base: Determination,
     parsed: ParsedCode,
@@ -385,8 +355,3 @@ def determine_code(
         date=date,
         versions=tuple(dict.fromkeys(f"{e.list_id}@{e.version}" for e in ordered)),
     )
-
-
-def most_restrictive(statuses: Iterable[Status]) -> Status:
-    """The winning status among published ones."""
-    return min(statuses, key=lambda s: RESTRICTIVENESS[s])

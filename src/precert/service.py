@@ -248,7 +248,11 @@ class Precert:
                         base = templates[parsed.code] = self._answer(parsed.code, scope)
                     answers.append(
                         apply_modifiers(
-                            base, parsed, self._in_force(parsed.code, scope), self._modifier_set()
+                            base,
+                            parsed,
+                            # Only modifiers need the rows again (rental on purchase-only codes).
+                            self._in_force(parsed.code, scope) if parsed.modifiers else (),
+                            self._modifier_set(),
                         )
                     )
                 memo[text] = answers
