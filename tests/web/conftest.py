@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import os
 import shutil
 import socket
@@ -75,20 +76,26 @@ def free_port() -> int:
         return port
 
 
-def start_server(home: Path, port: int) -> subprocess.Popen[bytes]:
-    """`precert serve` on ``port`` over ``home``; returns once /healthz answers."""
+def start_server(
+    home: Path, port: int, log: Path | None = None, env: dict[str, str] | None = None
+) -> subprocess.Popen[bytes]:
+    """`precert serve` on ``port`` over ``home`` (output to ``log`` if given); returns once
+    /healthz answers."""
     precert = Path(sys.executable).with_name("precert")
-    env = {**os.environ, "PRECERT_HOME": str(home)}
-    process = subprocess.Popen(
-        [str(precert), "serve", "--host", "127.0.0.1", "--port", str(port)],
-        env=env,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT,
-    )
+    with log.open("wb") if log is not None else contextlib.nullcontext() as sink:
+        process = subprocess.Popen(
+            [str(precert), "serve", "--host", "127.0.0.1", "--port", str(port)],
+            env={**os.environ, "PRECERT_HOME": str(home), **(env or {})},
+            stdout=sink if sink is not None else subprocess.PIPE,
+            stderr=subprocess.STDOUT,
+        )
     deadline = time.monotonic() + 60
     while time.monotonic() < deadline:
         if process.poll() is not None:
-            output = process.stdout.read().decode() if process.stdout else ""
+            if log is not None:
+                output = log.read_text()
+            else:
+                output = process.stdout.read().decode() if process.stdout else ""
             raise RuntimeError(f"precert serve exited with {process.returncode}:\n{output}")
         try:
             if httpx.get(f"http://127.0.0.1:{port}/healthz", timeout=1).status_code == 200:
