@@ -1,0 +1,50 @@
+"""The shape every tabular reader returns: tables of text cells, each row knowing where it was.
+
+A *grid* is a file read as published, before any meaning is given to it: CSV, TSV, XLSX, an
+HTML page's tables, a PDF's text tables. Readers never decide what a column means; a list
+profile (``precert.profiles``) does. Readers are registered by format name in
+``precert.readers.READERS`` (``"module:function"`` strings, imported lazily so ``precert check``
+starts fast) and each has the signature ``read(path: Path) -> Grid``.
+
+Rows are yielded lazily (``GridTable.rows`` is an iterable) so that a list of 100,000 rows
+streams into the database without being held in memory whole.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+
+
+@dataclass(frozen=True, slots=True)
+class GridRow:
+    """One row of cells as published (cells stripped; line breaks inside a cell kept as spaces)."""
+
+    line: int  # 1-based line (text, CSV), row number (XLSX), source line of the <tr> (HTML),
+    # or the row's line on its page (PDF)
+    cells: tuple[str, ...]
+    page: int | None = None  # PDF page (1-based); None where the format has no pages
+
+
+@dataclass(slots=True)
+class GridTable:
+    """One table: where it is (sheet, HTML caption or heading, PDF page) and its rows.
+
+    ``rows`` includes header rows (repeated per page where the publisher repeats them); the
+    profile says which row is the header and which repeats to skip.
+    """
+
+    where: str  # "file.xlsx[Sheet1]", "page.html table 2", "list.pdf" …, for messages
+    title: str  # caption, the heading before it, or the sheet name; "" when none
+    rows: Iterable[GridRow] = field(default_factory=list)
+    number: int = 1  # 1-based position of the table in the file
+
+
+@dataclass(slots=True)
+class Grid:
+    """A whole file read as tables."""
+
+    name: str  # the file's name as given (used in citations)
+    sha256: str  # hash of the file's bytes (the same file twice is the same version)
+    format: str  # the reader's registered name: csv, tsv, xlsx, html, pdf, text
+    tables: list[GridTable] = field(default_factory=list)
