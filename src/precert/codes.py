@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from collections.abc import Iterable
 from functools import lru_cache
 
 from precert.models import ParsedCode
@@ -135,3 +136,25 @@ def split_queries(text: str) -> list[str]:
         if group:
             queries.append(" ".join(group))
     return queries
+
+
+def expand_range(first: str, last: str, known: Iterable[str] | None = None) -> list[str]:
+    """Every code from ``first`` to ``last`` (inclusive), in order.
+
+    With ``known`` (the CMS HCPCS code set), the codes between the ends are those CMS knows;
+    the two ends are always included, since they were written out. Without ``known``, every
+    letter-and-four-digit code in between. Raises ValueError when the ends are not HCPCS
+    Level II codes of one letter with the first not above the last.
+    """
+    first, last = first.strip().upper(), last.strip().upper()
+    if not (_HCPCS.fullmatch(first) and _HCPCS.fullmatch(last)):
+        raise ValueError(f"{first}-{last} is not a range of HCPCS Level II codes: {CODE_HELP}")
+    if first[0] != last[0] or first > last:
+        raise ValueError(
+            f"{first}-{last} is not a range: both ends need the same letter and the first "
+            "must not be above the last"
+        )
+    if known is None:
+        return [f"{first[0]}{n:04d}" for n in range(int(first[1:]), int(last[1:]) + 1)]
+    inside = {c for c in known if len(c) == 5 and first <= c <= last and c[0] == first[0]}
+    return sorted(inside | {first, last})
