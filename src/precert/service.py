@@ -32,6 +32,10 @@ class ScopeError(ValueError):
     """The payer / line of business asked for is unknown or ambiguous."""
 
 
+class UnknownListError(ScopeError):
+    """No loaded list has the id asked for; the message names the loaded lists."""
+
+
 @dataclass(frozen=True, slots=True)
 class Scope:
     """Whom a question is asked for, and the list versions in force for it on a date."""
@@ -467,6 +471,21 @@ class Precert:
         )
         self._reset()
         return result
+
+    def list_versions(self, list_id: str) -> list[ListVersion]:
+        """The versions of one loaded list; UnknownListError (naming the loaded lists) if none."""
+        versions = self.versions(list_id)
+        if not versions:
+            loaded = ", ".join(sorted({v.list_id for v in self.versions()})) or "none"
+            raise UnknownListError(f"no list {list_id!r} is loaded (loaded lists: {loaded})")
+        return versions
+
+    def remove_list(self, list_id: str) -> tuple[int, int]:
+        """Remove a list with all its versions and rows (atomic); returns (versions, rows)."""
+        self.list_versions(list_id)
+        removed = self.store.remove_list(list_id)
+        self._reset()
+        return removed
 
     def import_hcpcs(self, path: str | Path) -> tuple[int, int]:
         """Replace the CMS code set with a newer quarterly file; returns (codes, modifiers)."""

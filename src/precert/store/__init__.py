@@ -269,6 +269,17 @@ class Store(SearchMixin):
         ).fetchone()
         return None if row is None else (row[0], row[1], row[2], row[3], row[4])
 
+    def remove_list(self, list_id: str) -> tuple[int, int]:
+        """Remove a list with all its versions and rows, atomically; returns (versions, rows).
+
+        Raises StoreError when no list has this id (nothing is changed)."""
+        from precert.store.removal import remove_list
+
+        with self.transaction() as db:
+            if db.execute("SELECT 1 FROM lists WHERE id = ?", (list_id,)).fetchone() is None:
+                raise StoreError(f"no list {list_id!r}")
+            return remove_list(db, list_id)
+
     # -- entries --------------------------------------------------------------------------
 
     def entries(
