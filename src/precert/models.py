@@ -48,6 +48,7 @@ class ParsedCode:
     modifiers: tuple[str, ...] = ()
     system: str | None = None  # "HCPCS" (Level II) or "CPT"
     error: str | None = None
+    range: tuple[str, ...] = ()  # every code of the typed range this code was expanded from
 
 
 @dataclass(frozen=True, slots=True)
