@@ -6,7 +6,7 @@ import os
 import sys
 from pathlib import Path
 
-from precert.importer import BUNDLED_LIST_ID, import_published
+from precert.importer import import_bundled
 from precert.store import Store, StoreError
 
 DATA_DIR = Path(__file__).parent / "data"
@@ -73,7 +73,7 @@ def build_database(home: Path) -> None:
     try:
         cms = read_hcpcs(BUNDLED_HCPCS)
         store.replace_hcpcs(cms.name, cms.sha256, cms.codes, cms.modifiers)
-        import_published(store, BUNDLED_LIST, list_id=BUNDLED_LIST_ID)
+        import_bundled(store, DATA_DIR, frozenset(cms.codes))
     finally:
         store.close()
     os.replace(temporary, path)
