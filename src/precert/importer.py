@@ -87,6 +87,12 @@ def read(part: Part, known: Collection[str]) -> tuple[Grid, Iterator[RowReading 
 def entry_of(reading: RowReading, list_id: str, version: str, table_offset: int = 0) -> Entry:
     """The stored entry of one reading (raw cells kept, clean values added)."""
     meaning = reading.meaning
+    # Readers drop trailing empty cells; the stored row pairs every cell with its header.
+    columns, cells = reading.columns, reading.cells
+    if len(cells) < len(columns):
+        cells = cells + ("",) * (len(columns) - len(cells))
+    elif len(cells) > len(columns):
+        columns = columns + tuple(f"column {i + 1}" for i in range(len(columns), len(cells)))
     return Entry(
         list_id=list_id,
         version=version,
@@ -95,8 +101,8 @@ def entry_of(reading: RowReading, list_id: str, version: str, table_offset: int 
         line=reading.line,
         page=reading.page,
         code=reading.code,
-        raw=reading.cells,
-        columns=reading.columns,
+        raw=cells,
+        columns=columns,
         product=reading.product,
         category_raw=reading.category_raw,
         category=clean_category(reading.category_raw),
@@ -306,6 +312,8 @@ def dry_run(parts: Sequence[Part], known: Collection[str]) -> Iterator[RowReadin
 BundledVersion = tuple[str, dt.date | None, tuple[tuple[str, str], ...]]
 BUNDLED: tuple[BundledVersion, ...] = (
     ("cigna-commercial-dme", None, (("cigna-commercial-dme.txt", "cigna-commercial-dme"),)),
+)
+MEDICARE: tuple[BundledVersion, ...] = (
     (
         "medicare-dmepos-pa",
         dt.date(2024, 6, 20),
@@ -392,11 +400,27 @@ def _part(
             "(--profile FILE) naming it"
         )
     grid = read_grid(path)
-    titles = grid.tables[0].titles if grid.tables else ()
+    titles = _titles(grid)
     chosen = profile_for(
         check_list_id(list_id.strip()), store, payer, line_of_business, program, titles
     )
     return Part(Path(path), chosen, grid)
+
+
+def _titles(grid: Grid) -> tuple[str, ...]:
+    """The title lines of a file: its reader's, else the one-cell rows before the header (an
+    export's title rows)."""
+    if not grid.tables:
+        return ()
+    if grid.tables[0].titles:
+        return grid.tables[0].titles
+    titles: list[str] = []
+    for row in grid.tables[0].rows:
+        filled = [c for c in row.cells if c.strip()]
+        if len(filled) != 1 or len(titles) >= 5:
+            break
+        titles.append(filled[0].strip().strip("*").strip())
+    return tuple(titles)
 
 
 def dry_run_file(
