@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import functools
+import inspect
 import json
 import sqlite3
 from collections.abc import Callable, Iterable, Iterator, Sequence
@@ -482,6 +483,8 @@ def _mapped(method: Callable[..., Any]) -> Callable[..., Any]:
 # Every public method turns SQLite's errors into StoreError (a corrupt page met by a read, a
 # disk filling up during a write), so the doors map one error type and never show a traceback.
 # transaction() maps its own (it is a context manager); open() and verify() do too.
-for _name, _member in list(vars(Store).items()):
-    if not _name.startswith("_") and callable(_member) and _name not in ("transaction", "verify"):
+_OWN_MAPPING = ("transaction", "verify")
+for _name in dir(Store):  # dir(): methods from mixins (search) too
+    _member = getattr(Store, _name)
+    if not _name.startswith("_") and inspect.isfunction(_member) and _name not in _OWN_MAPPING:
         setattr(Store, _name, _mapped(_member))
