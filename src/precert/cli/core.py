@@ -1,4 +1,4 @@
-"""Core commands: check, search, show, lists, categories, import, hcpcs import."""
+"""Core commands: check, search, show, categories, hcpcs import."""
 
 from __future__ import annotations
 
@@ -102,11 +102,6 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
     _common(p)
     p.set_defaults(handler=run_show)
 
-    p = command(sub, "lists", "list the loaded payer lists and their versions", "precert lists")
-    p.add_argument("--json", action="store_true", help="print JSON for programs")
-    format_option(p)
-    p.set_defaults(handler=run_lists)
-
     p = command(
         sub,
         "categories",
@@ -115,39 +110,6 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
     )
     _common(p)
     p.set_defaults(handler=run_categories)
-
-    p = command(
-        sub,
-        "import",
-        "load a list (published text layout, or a CSV, TSV or XLSX export) as a list or a new "
-        "version of one",
-        "precert import cigna-dme-2027.txt --list cigna-commercial-dme --effective 2027-01-01",
-    )
-    p.add_argument(
-        "file",
-        type=Path,
-        help="the list: published text layout, or a CSV/TSV/XLSX export with the same columns",
-    )
-    p.add_argument(
-        "--list",
-        dest="list_id",
-        default="cigna-commercial-dme",
-        help="list id (default: cigna-commercial-dme, the bundled list)",
-    )
-    p.add_argument(
-        "--effective",
-        type=iso_date,
-        help="first date of service this version applies to (default: unknown)",
-    )
-    p.add_argument("--payer", help="payer of a new list (default: from the title block)")
-    p.add_argument(
-        "--line-of-business",
-        "--lob",
-        dest="lob",
-        help="line of business of a new list (default: from the title block)",
-    )
-    p.add_argument("--program", help="program of a new list (default: from the title)")
-    p.set_defaults(handler=run_import)
 
     p = command(
         sub,
@@ -259,35 +221,6 @@ def run_show(args: argparse.Namespace) -> int:
     return EXIT_NOT_A_CODE if report.determination.code is None else EXIT_OK
 
 
-def run_lists(args: argparse.Namespace) -> int:
-    """`precert lists`."""
-    from precert.cli.output import print_json, print_rows
-
-    versions = _service().lists()
-    if args.json:
-        print_json({"lists": [v.to_dict() for v in versions]})
-        return EXIT_OK
-    rows = [
-        (
-            v.list_id,
-            v.version,
-            v.payer,
-            v.line_of_business,
-            v.program,
-            v.effective or "unknown",
-            v.rows,
-            v.source_name,
-        )
-        for v in versions
-    ]
-    print_rows(
-        ("List", "Version", "Payer", "Line of business", "Program", "Effective", "Rows", "Source"),
-        rows,
-        args.format,
-    )
-    return EXIT_OK
-
-
 def run_categories(args: argparse.Namespace) -> int:
     """`precert categories`."""
     from precert.cli.output import print_json, print_rows
@@ -306,20 +239,6 @@ def run_categories(args: argparse.Namespace) -> int:
         for i in items
     ]
     print_rows(("Category", "Codes", "Statuses", "Published as"), rows, args.format)
-    return EXIT_OK
-
-
-def run_import(args: argparse.Namespace) -> int:
-    """`precert import`."""
-    result = _service().import_list(
-        args.file,
-        list_id=args.list_id,
-        effective=args.effective,
-        payer=args.payer,
-        line_of_business=args.lob,
-        program=args.program,
-    )
-    print(result.message)
     return EXIT_OK
 
 

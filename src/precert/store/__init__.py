@@ -12,6 +12,7 @@ from typing import Any
 
 from precert.models import Entry, HcpcsCode, ListVersion, Status
 from precert.store.schema import MIGRATIONS, SCHEMA_VERSION
+from precert.store.search import SearchMixin
 
 __all__ = ["DatabaseError", "Store", "StoreError"]
 
@@ -93,7 +94,7 @@ def _hcpcs(row: tuple[object, ...]) -> HcpcsCode:
     )
 
 
-class Store:
+class Store(SearchMixin):
     """A SQLite file with the precert schema. Open with :meth:`open`."""
 
     def __init__(self, path: Path, connection: sqlite3.Connection) -> None:
@@ -268,6 +269,17 @@ class Store:
         ).fetchone()
         return None if row is None else (row[0], row[1], row[2], row[3], row[4])
 
+    def remove_list(self, list_id: str) -> tuple[int, int]:
+        """Remove a list with all its versions and rows, atomically; returns (versions, rows).
+
+        Raises StoreError when no list has this id (nothing is changed)."""
+        from precert.store.removal import remove_list
+
+        with self.transaction() as db:
+            if db.execute("SELECT 1 FROM lists WHERE id = ?", (list_id,)).fetchone() is None:
+                raise StoreError(f"no list {list_id!r}")
+            return remove_list(db, list_id)
+
     # -- entries --------------------------------------------------------------------------
 
     def entries(
@@ -317,22 +329,6 @@ class Store:
             "ORDER BY e.id"
         )
         return self.db.execute(sql, (list_id, version)).fetchall()
-
-    # -- search ---------------------------------------------------------------------------
-
-    def search(self, match: str, limit: int) -> list[tuple[int, float]]:
-        """FTS5 match expression -> (entry id, bm25 rank), best first (code column weighs most)."""
-        sql = (
-            "SELECT rowid, bm25(entries_fts, 10.0, 2.0, 3.0, 1.0) AS rank FROM entries_fts "
-            "WHERE entries_fts MATCH ? ORDER BY rank LIMIT ?"
-        )
-        return [(int(r[0]), float(r[1])) for r in self.db.execute(sql, (match, limit))]
-
-    def vocabulary(self) -> list[tuple[str, int]]:
-        """Every indexed term with its document count (for typo correction)."""
-        return [
-            (str(r[0]), int(r[1])) for r in self.db.execute("SELECT term, doc FROM entries_vocab")
-        ]
 
     # -- CMS HCPCS --------------------------------------------------------------------------
 
