@@ -164,7 +164,7 @@ class Source:
     table_title: str = ""
     file: str = ""  # the file the row was read from
     url: str | None = None  # where the payer publishes it
-    published: str = ""  # the code (or range) as the cell wrote it: "K0813-K0816", "*L1833"
+    published_code: str = ""  # the code (or range) as the cell wrote it: "K0813-K0816"
 
     def to_dict(self) -> dict[str, Any]:
         """JSON shape of one citation."""
@@ -177,7 +177,7 @@ class Source:
             "page": self.page,
             "file": self.file,
             "url": self.url,
-            "published": self.published,
+            "published_code": self.published_code,
         }
 
     def cite(self) -> str:
