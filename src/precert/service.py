@@ -10,7 +10,6 @@ from pathlib import Path
 from typing import Any
 
 from precert import codes as codes_mod
-from precert import finding
 
 # Re-exported ("X as X"): callers import the bundled paths and DB name from precert.service.
 from precert.database import BUNDLED_HCPCS as BUNDLED_HCPCS
@@ -100,6 +99,7 @@ class Precert:
         self._hcpcs: dict[str, HcpcsCode | None] = {}
         self._modifiers: dict[str, HcpcsCode] | None = None
         self._known: frozenset[str] | None = None  # the CMS code set, for typed ranges
+        self._found: dict[tuple[str, Scope], Any] = {}  # word searches: text -> ranked codes
         # Memos per scope: raw text -> answers, and (code, modifiers) -> answer template.
         self._answers: dict[Scope, dict[str, list[Determination]]] = {}
         self._templates: dict[Scope, dict[str, Determination]] = {}
@@ -392,15 +392,17 @@ class Precert:
                     expanded = codes_mod.expand_range(span[0], span[1], self._known_codes())
                     notes.append(codes_mod.range_note(query, expanded))
         else:
-            found = finding.find_codes(
-                store,
-                finding.analyse(store, text),
-                sorted(scope.keys),
-                load=self._load,
-                hcpcs=self._hcpcs.get,
-                entries=lambda code: self._in_force(code, scope),
-                date=scope.date,
-            )
+            from precert import finding  # `precert check` need not load the search modules
+
+            key = (text, scope)
+            found = self._found.get(key)
+            if found is None:
+                found = finding.find_codes(
+                    store, finding.analyse(store, text), sorted(scope.keys), scope.date
+                )
+                if len(self._found) >= 512:  # a server sees the same few words again and again
+                    self._found.clear()
+                self._found[key] = found
             codes = list(found.codes)
             corrections = dict(found.query.corrections)
             notes.extend(
