@@ -10,6 +10,7 @@ from pathlib import Path
 from typing import Any
 
 from precert import codes as codes_mod
+from precert.caching import LRU
 
 # Re-exported ("X as X"): callers import the bundled paths and DB name from precert.service.
 from precert.database import BUNDLED_HCPCS as BUNDLED_HCPCS
@@ -24,7 +25,14 @@ from precert.reports import SearchResults as SearchResults
 from precert.rules import NOTE_NOT_LISTED, apply_modifiers, determine_code, invalid
 from precert.store import Store
 
-_CACHE_LIMIT = 200_000
+# Memo bounds: a server is asked about any date and any text, so every memo forgets, least
+# recently used first (20,000 distinct dates or 500 requests of 1,000 made-up codes must not
+# grow the process; see bench/bench_web.py for the RSS figures).
+_SCOPES_KEPT = 256  # (payer, line of business, date) resolutions
+_SCOPE_MEMOS = 4  # scopes whose answers and templates are kept
+_FOUND_KEPT = 512  # word searches whose ranked codes are kept
+_ANSWERS_KEPT = 10_000  # query texts per scope
+_TEMPLATES_KEPT = 10_000  # codes per scope
 
 
 class ScopeError(ValueError):
@@ -99,11 +107,15 @@ class Precert:
         self._hcpcs: dict[str, HcpcsCode | None] = {}
         self._modifiers: dict[str, HcpcsCode] | None = None
         self._known: frozenset[str] | None = None  # the CMS code set, for typed ranges
-        self._found: dict[tuple[str, Scope], Any] = {}  # word searches: text -> ranked codes
+        # Word searches: (text, scope) -> ranked codes (a server sees the same words often).
+        self._found: LRU[tuple[str, Scope], Any] = LRU(_FOUND_KEPT)
         # Memos per scope: raw text -> answers, and (code, modifiers) -> answer template.
-        self._answers: dict[Scope, dict[str, list[Determination]]] = {}
-        self._templates: dict[Scope, dict[str, Determination]] = {}
-        self._scopes: dict[tuple[Any, ...], Scope] = {}
+        self._answers: LRU[Scope, LRU[str, list[Determination]]] = LRU(_SCOPE_MEMOS)
+        self._templates: LRU[Scope, LRU[str, Determination]] = LRU(_SCOPE_MEMOS)
+        self._scopes: LRU[tuple[Any, ...], Scope] = LRU(_SCOPES_KEPT)
+        # Bumped whenever the memos are dropped: callers holding answer-derived caches (the
+        # web's serialized bodies) compare it to know their entries are stale.
+        self.generation: int = getattr(self, "generation", -1) + 1
         self._complete = False
 
     def _fresh(self) -> Store:
@@ -235,16 +247,14 @@ class Precert:
         self._fresh()
         scope = self.scope(payer, line_of_business, date)
         texts = [queries] if isinstance(queries, str) else list(queries)
-        memo = self._answers.setdefault(scope, {})
-        if len(memo) > _CACHE_LIMIT:
-            memo.clear()
+        memo = self._answers.setdefault(scope, lambda: LRU(_ANSWERS_KEPT))
         if not self._complete:
             wanted: set[str] = set()
             for text in texts:
                 if text not in memo:
                     wanted.update(p.code for p in self._parse(text) if p.code is not None)
             self._load(wanted)
-        templates = self._templates.setdefault(scope, {})
+        templates = self._templates.setdefault(scope, lambda: LRU(_TEMPLATES_KEPT))
         out: list[Determination] = []
         for text in texts:
             answers = memo.get(text)
@@ -400,8 +410,6 @@ class Precert:
                 found = finding.find_codes(
                     store, finding.analyse(store, text), sorted(scope.keys), scope.date
                 )
-                if len(self._found) >= 512:  # a server sees the same few words again and again
-                    self._found.clear()
                 self._found[key] = found
             codes = list(found.codes)
             corrections = dict(found.query.corrections)

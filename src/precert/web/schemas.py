@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import builtins
 import datetime as dt
+import re
 from typing import Annotated, Any
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field
 
 from precert.models import Status
 
@@ -44,20 +45,39 @@ DETERMINATION_PARAMETERS: list[dict[str, Any]] = [
 ]  # fmt: skip
 
 
+_ISO_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
+
+
+def _iso_date(value: object) -> object:
+    """A JSON date is a ``YYYY-MM-DD`` string (not a number, not a timestamp)."""
+    if value is None or isinstance(value, dt.date):
+        return value
+    if isinstance(value, str) and _ISO_DATE.fullmatch(value):
+        try:
+            return dt.date.fromisoformat(value)
+        except ValueError:
+            pass
+    raise ValueError("Input should be a valid date in the format YYYY-MM-DD")
+
+
 class DeterminationRequest(BaseModel):
     """Body of ``POST /v1/determinations``."""
 
     model_config = ConfigDict(
         extra="forbid",
-        json_schema_extra={"examples": [{"codes": ["E0466", "k0856-rr", "L5856 LT"]}]},
+        json_schema_extra={
+            "examples": [{"codes": ["E0466", "k0856-rr", "L5856 LT"], "date": "2026-07-01"}]
+        },
     )
 
     codes: list[Query] = Field(
         max_length=MAX_CODES,
         description="codes as typed, with modifiers; one string may hold several codes",
     )
-    date: Annotated[dt.date | None, Field(strict=True)] = Field(
-        default=None, description="date of service YYYY-MM-DD (default: today)"
+    date: Annotated[dt.date | None, BeforeValidator(_iso_date)] = Field(
+        default=None,
+        description="date of service YYYY-MM-DD (default: today)",
+        examples=["2026-07-01"],
     )
     payer: str | None = Field(
         default=None, max_length=MAX_QUERY, description="default: the only one loaded"
