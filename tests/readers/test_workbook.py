@@ -61,15 +61,15 @@ def test_rows_keep_their_sheet_row_and_column(tmp_path: Path) -> None:
     assert rows[1].cell(2) == "1"  # the number Excel stores as 1.0 reads as published
 
 
-def test_dates_read_as_iso_dates(tmp_path: Path) -> None:
+def test_dates_and_booleans_read_as_shown(tmp_path: Path) -> None:
     book = openpyxl.Workbook()
     sheet = book.active
     assert sheet is not None
-    sheet.append(["HCPCS", "EFFECTIVE DATE"])
-    sheet.append(["L0651", dt.datetime(2026, 4, 13)])
+    sheet.append(["HCPCS", "EFFECTIVE DATE", "PA"])
+    sheet.append(["L0651", dt.datetime(2026, 4, 13), True])
     book.save(tmp_path / "orthoses.xlsx")
     [table] = read_grid(tmp_path / "orthoses.xlsx").tables
-    assert [r.cells for r in table.rows][1] == ("L0651", "2026-04-13")
+    assert [r.cells for r in table.rows][1] == ("L0651", "2026-04-13", "TRUE")
 
 
 def test_a_stray_cell_at_the_last_cell_of_the_sheet_is_refused_quickly(tmp_path: Path) -> None:

@@ -22,9 +22,10 @@ from precert.readers.grid import Grid, GridRow, GridTable
 
 MAX_CELLS = 5_000_000  # e.g. 100,000 rows of 50 columns; calamine holds ~16 bytes a cell
 
-# A cell with a value: <c r="B12" ...> (a self-closing <c .../> is formatting only, and
-# calamine skips it too). The prefix is optional: some writers use <x:c>.
-_CELL = re.compile(rb'<(?:\w+:)?c\s[^>]*?\br="([A-Z]{1,3})([0-9]{1,7})"[^>]*?(/?)>')
+# A cell's reference attribute, r="B12", and whether its tag closes itself (<c r="B12" s="1"/>
+# is formatting only, and calamine skips it too). Only cells have an r="" that starts with a
+# letter (rows have r="12"; ref="", sqref="" do not match), whatever the tag's prefix (<x:c>).
+_CELL = re.compile(rb'\sr="([A-Z]{1,3})([0-9]{1,7})"[^>]*?(/?)>')
 _CHUNK = 1 << 20
 
 
