@@ -142,8 +142,11 @@ def _load_bundled(store: Store) -> None:
 
 def _sqlite_header(path: Path) -> bool:
     """True when the file starts as every SQLite database does (an empty file is one, too)."""
-    with path.open("rb") as file:
-        start = file.read(len(SQLITE_HEADER))
+    try:
+        with path.open("rb") as file:
+            start = file.read(len(SQLITE_HEADER))
+    except OSError as exc:
+        raise StoreError(f"cannot read {path} ({exc.strerror or exc})") from exc
     return not start or start == SQLITE_HEADER
 
 

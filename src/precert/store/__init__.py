@@ -136,6 +136,8 @@ class Store(SearchMixin):
         if current == SCHEMA_VERSION:
             return
         with self.transaction():
+            # Another process may have migrated while this one waited for the write lock.
+            current = int(self.db.execute("PRAGMA user_version").fetchone()[0])
             for number in range(current, SCHEMA_VERSION):
                 # executescript() would COMMIT first; run statement by statement instead.
                 for statement in MIGRATIONS[number].split(";\n"):
@@ -242,6 +244,18 @@ class Store(SearchMixin):
         """Insert a list (if new), one version and its entries with their search text, in one
         transaction; rows are streamed (an exception while reading them rolls back)."""
         with self.transaction() as db:
+            # Checked under the write lock: another import may have added this version (or this
+            # file) while the caller was reading its file.
+            taken = db.execute(
+                "SELECT version FROM versions WHERE list_id = ? AND (version = ? OR sha256 = ?)",
+                (version.list_id, version.version, version.sha256),
+            ).fetchone()
+            if taken is not None:
+                raise StoreError(
+                    f"list {version.list_id} changed while this import was reading its file "
+                    f"(another import added {version.list_id} {taken[0]}); nothing was imported: "
+                    "run the import again"
+                )
             return insert_version(
                 db, version, rows, pages=pages, footer=footer, list_title=list_title
             )
