@@ -10,7 +10,6 @@ from pathlib import Path
 from typing import Any
 
 from precert import codes as codes_mod
-from precert import finding
 from precert.caching import LRU
 
 # Re-exported ("X as X"): callers import the bundled paths and DB name from precert.service.
@@ -31,6 +30,7 @@ from precert.store import Store
 # grow the process; see bench/bench_web.py for the RSS figures).
 _SCOPES_KEPT = 256  # (payer, line of business, date) resolutions
 _SCOPE_MEMOS = 4  # scopes whose answers and templates are kept
+_FOUND_KEPT = 512  # word searches whose ranked codes are kept
 _ANSWERS_KEPT = 10_000  # query texts per scope
 _TEMPLATES_KEPT = 10_000  # codes per scope
 
@@ -107,6 +107,8 @@ class Precert:
         self._hcpcs: dict[str, HcpcsCode | None] = {}
         self._modifiers: dict[str, HcpcsCode] | None = None
         self._known: frozenset[str] | None = None  # the CMS code set, for typed ranges
+        # Word searches: (text, scope) -> ranked codes (a server sees the same words often).
+        self._found: LRU[tuple[str, Scope], Any] = LRU(_FOUND_KEPT)
         # Memos per scope: raw text -> answers, and (code, modifiers) -> answer template.
         self._answers: LRU[Scope, LRU[str, list[Determination]]] = LRU(_SCOPE_MEMOS)
         self._templates: LRU[Scope, LRU[str, Determination]] = LRU(_SCOPE_MEMOS)
@@ -400,15 +402,15 @@ class Precert:
                     expanded = codes_mod.expand_range(span[0], span[1], self._known_codes())
                     notes.append(codes_mod.range_note(query, expanded))
         else:
-            found = finding.find_codes(
-                store,
-                finding.analyse(store, text),
-                sorted(scope.keys),
-                load=self._load,
-                hcpcs=self._hcpcs.get,
-                entries=lambda code: self._in_force(code, scope),
-                date=scope.date,
-            )
+            from precert import finding  # `precert check` need not load the search modules
+
+            key = (text, scope)
+            found = self._found.get(key)
+            if found is None:
+                found = finding.find_codes(
+                    store, finding.analyse(store, text), sorted(scope.keys), scope.date
+                )
+                self._found[key] = found
             codes = list(found.codes)
             corrections = dict(found.query.corrections)
             notes.extend(
