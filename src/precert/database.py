@@ -3,7 +3,6 @@ done with a file that is not a usable database."""
 
 from __future__ import annotations
 
-import contextlib
 import datetime as dt
 import os
 import sys
@@ -121,8 +120,7 @@ def build_database(home: Path) -> None:
         for stale in _companions(path):
             if stale.exists():
                 _move_aside(stale, "stale")
-        with contextlib.suppress(FileExistsError):  # another process built it first: use theirs
-            os.link(temporary, path)
+        _place(temporary, path)
     except OSError as exc:
         raise StoreError(
             f"cannot write the database in {home} ({exc.strerror or exc}); "
@@ -130,6 +128,18 @@ def build_database(home: Path) -> None:
         ) from exc
     finally:
         temporary.unlink(missing_ok=True)
+
+
+def _place(temporary: Path, path: Path) -> None:
+    """Put the built file at ``path`` unless a database appeared there meanwhile."""
+    try:
+        os.link(temporary, path)  # fails if the name exists: never replaces an open database
+    except FileExistsError:
+        pass  # another process built it first: use theirs
+    except OSError:
+        # File systems without hard links (FAT, some network shares): rename instead.
+        if not path.exists():
+            os.replace(temporary, path)
 
 
 def _load_bundled(store: Store) -> None:
