@@ -312,8 +312,6 @@ def dry_run(parts: Sequence[Part], known: Collection[str]) -> Iterator[RowReadin
 BundledVersion = tuple[str, dt.date | None, tuple[tuple[str, str], ...]]
 BUNDLED: tuple[BundledVersion, ...] = (
     ("cigna-commercial-dme", None, (("cigna-commercial-dme.txt", "cigna-commercial-dme"),)),
-)
-MEDICARE: tuple[BundledVersion, ...] = (
     (
         "medicare-dmepos-pa",
         dt.date(2024, 6, 20),

@@ -168,6 +168,28 @@ class Precert:
             )
         return found[0]
 
+    def browse_scope(
+        self,
+        payer: str | None = None,
+        line_of_business: str | None = None,
+        date: dt.date | None = None,
+    ) -> Scope:
+        """The scope one-payer views (show, search, categories) use: the payer named, else
+        the only one loaded, else the bundled first list's payer (Cigna Commercial) or the
+        first loaded in name order. Each answer names its payer; ``determine`` itself answers
+        every payer when none is named."""
+        found = self.scopes(payer, line_of_business, date)
+        if len(found) == 1 or payer is not None or line_of_business is not None:
+            return self.scope(payer, line_of_business, date)  # names the choice to make
+        preferred = next((v for v in self.versions() if v.list_id == BUNDLED_LIST_ID), None)
+        for scope in found:
+            if preferred is not None and (scope.payer, scope.line_of_business) == (
+                preferred.payer,
+                preferred.line_of_business,
+            ):
+                return scope
+        return found[0]
+
     def scopes(
         self,
         payer: str | None = None,
@@ -393,7 +415,7 @@ class Precert:
         )
         if answer.code is None:
             return CodeReport(answer, (), None)
-        scope = self.scope(payer, line_of_business, date)
+        scope = self.browse_scope(payer, line_of_business, date)
         lists = {
             v.list_id
             for v in self.versions()
@@ -419,7 +441,7 @@ class Precert:
         ``determine`` gives it. Codes or ranges typed are answered as they are. Paginated by
         ``offset`` and ``limit``; ``more`` says whether another page follows."""
         store = self._fresh()
-        scope = self.scope(payer, line_of_business, date)
+        scope = self.browse_scope(payer, line_of_business, date)
         wanted_status = Status(status) if status else None
         want_category = category.strip().lower() if category else None
         corrections: dict[str, list[str]] = {}
@@ -502,7 +524,7 @@ class Precert:
         date: dt.date | None = None,
     ) -> list[dict[str, Any]]:
         """Clean categories in force with code counts, status counts and published spellings."""
-        scope = self.scope(payer, line_of_business, date)
+        scope = self.browse_scope(payer, line_of_business, date)
         answers = {
             a.code: a
             for a in self.determine(

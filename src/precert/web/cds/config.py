@@ -16,6 +16,10 @@ class ConfigError(ValueError):
     """An environment variable holds a value the CDS service cannot use."""
 
 
+# CDS Hooks answers for one payer and line of business (an EHR has no payer picker).
+DEFAULT_PAYER = "Cigna"
+DEFAULT_LOB = "Commercial"
+
 @dataclass(frozen=True, slots=True)
 class CdsConfig:
     """How the CDS Hooks service authenticates clients and whom it answers for.
@@ -29,8 +33,8 @@ class CdsConfig:
     issuers: tuple[str, ...] = ()  # allowed `iss` values (empty: any issuer whose key we hold)
     audience: str | None = None  # public base URL of /cds-services (required with auth on)
     cors_origins: tuple[str, ...] = ()  # browser origins allowed to call /cds-services ("*": any)
-    payer: str | None = None  # whose list answers (None: the only payer loaded)
-    line_of_business: str | None = None
+    payer: str | None = DEFAULT_PAYER  # whose list answers (None: the only payer loaded)
+    line_of_business: str | None = DEFAULT_LOB
     jwks_ttl: float = 300.0  # seconds a fetched JWKS URL is trusted before it is fetched again
     leeway: float = 30.0  # clock skew tolerated on exp / iat, seconds
 
@@ -58,8 +62,9 @@ class CdsConfig:
             issuers=_split(env.get("PRECERT_CDS_ISSUERS", "")),
             audience=(env.get("PRECERT_CDS_AUDIENCE", "").strip().rstrip("/") or None),
             cors_origins=_split(env.get("PRECERT_CORS_ORIGINS", "")),
-            payer=env.get("PRECERT_CDS_PAYER", "").strip() or None,
-            line_of_business=env.get("PRECERT_CDS_LOB", "").strip() or None,
+            # CDS Hooks answers for one payer: Cigna Commercial unless configured otherwise.
+            payer=env.get("PRECERT_CDS_PAYER", "").strip() or DEFAULT_PAYER,
+            line_of_business=env.get("PRECERT_CDS_LOB", "").strip() or DEFAULT_LOB,
         )
         return config
 
