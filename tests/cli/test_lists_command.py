@@ -46,13 +46,14 @@ def test_lists_shows_payer_lob_program_versions_in_force_and_rows(
     assert imported.returncode == 0, imported.stderr
     plain = precert("lists")
     assert plain.returncode == 0, plain.stderr
-    header, row = plain.stdout.splitlines()
+    header, row, medicare = plain.stdout.splitlines()
     assert header.split() == ["List", "Payer", "LOB", "Program", "Versions", "In", "force", "Rows"]
+    assert medicare.split("  ")[0] == "medicare-dmepos-pa" and "v1 v2 v3" in medicare
     assert row.split("  ")[0] == "cigna-commercial-dme"
     for text in ("Cigna", "Commercial", "DME", "v1 v2", "v1; v2 from 2099-01-01", "643"):
         assert text in row, text
     listed = json.loads(precert("lists", "--json").stdout)["lists"]
-    assert [i["list"] for i in listed] == ["cigna-commercial-dme"]
+    assert [i["list"] for i in listed] == ["cigna-commercial-dme", "medicare-dmepos-pa"]
     cigna = listed[0]
     assert (cigna["payer"], cigna["line_of_business"], cigna["program"]) == (
         "Cigna",
@@ -110,7 +111,7 @@ def test_lists_remove_takes_every_version_and_leaves_the_other_lists(
         (str(later), "--list", "cigna-copy", "--effective", "2099-01-01"),
     ):
         assert precert("import", *args).returncode == 0
-    assert len(json.loads(precert("lists", "--json").stdout)["lists"]) == 2
+    assert len(json.loads(precert("lists", "--json").stdout)["lists"]) == 3
     removed = precert("lists", "remove", "cigna-copy", "--yes")
     assert removed.returncode == 0, removed.stderr
     assert "removed list cigna-copy" in removed.stdout and "2 version(s), 1286 rows" in (
@@ -143,5 +144,9 @@ def test_a_removal_that_fails_half_way_changes_nothing(
     with pytest.raises(OSError):
         service.remove_list("cigna-copy")
     assert rows_of(home) == before
-    assert {v.list_id for v in service.versions()} == {"cigna-commercial-dme", "cigna-copy"}
+    assert {v.list_id for v in service.versions()} == {
+        "cigna-commercial-dme",
+        "cigna-copy",
+        "medicare-dmepos-pa",
+    }
     service.close()

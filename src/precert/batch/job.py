@@ -133,7 +133,9 @@ def screen(
 
         service = default()
     service.preload()  # every answer from memory: determine does no SQL from here on
-    scope = service.scope(payer, line_of_business)
+    # One payer per run: the one named, else the only one loaded, else Cigna Commercial (the
+    # bundled first list, as CDS Hooks answers); the summary names the payer it answered for.
+    scope = service.browse_scope(payer, line_of_business)
     workdir = Path(tempfile.mkdtemp(prefix=".precert-batch-", dir=output.parent))
     run = _Run(
         output,
@@ -210,8 +212,8 @@ class _Run:
             check_no_answer_columns(headers, source.name)
             table = AnswerTable(
                 self.service,
-                payer=options.payer,
-                line_of_business=options.line_of_business,
+                payer=self.scope[0],  # the one payer this run answers for (see screen())
+                line_of_business=self.scope[1],
                 dated=date is not None,
             )
             schema, batches = engine.batches(table, code, date, dictionary=self.format == PARQUET)
