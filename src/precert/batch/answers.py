@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 import datetime as dt
-import re
 import threading
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from precert.codes import CODE_HELP
+from precert.dates import parse_date
 from precert.models import Determination, Status
 
 if TYPE_CHECKING:
@@ -47,9 +47,6 @@ NOTE_BAD_DATE = (
     "The date of service is not a date (expected YYYY-MM-DD, MM/DD/YYYY or "
     "YYYYMMDD); the code was not checked."
 )
-_ISO = re.compile(r"(\d{4})-(\d{1,2})-(\d{1,2})(?:[ T][0-9:.]*(?:[+-][0-9:]+|Z)?)?")
-_US = re.compile(r"(\d{1,2})/(\d{1,2})/(\d{4})")
-_COMPACT = re.compile(r"(\d{4})(\d{2})(\d{2})")
 
 
 # Distinct code cells (with their dates) kept in memory; far more means a wrong column.
@@ -76,20 +73,6 @@ class Answer:
     code: str | None
     reason: str | None = None  # why there is no usable code (BLANK, NOT_A_CODE, …)
     description: str | None = None
-
-
-def parse_date(text: str) -> dt.date | None:
-    """A date of service from ``YYYY-MM-DD[ time]``, ``M/D/YYYY`` or ``YYYYMMDD``; else None."""
-    text = text.strip()
-    for pattern, order in ((_ISO, (0, 1, 2)), (_US, (2, 0, 1)), (_COMPACT, (0, 1, 2))):
-        match = pattern.fullmatch(text)
-        if match:
-            parts = match.groups()
-            try:
-                return dt.date(int(parts[order[0]]), int(parts[order[1]]), int(parts[order[2]]))
-            except ValueError:
-                return None
-    return None
 
 
 def answer_for(answers: Sequence[Determination], blank: bool) -> Answer:

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-import re
 from typing import Any
 from weakref import WeakKeyDictionary
 
@@ -13,6 +12,7 @@ from starlette.datastructures import QueryParams
 from starlette.exceptions import HTTPException
 from starlette.responses import Response
 
+from precert.dates import DateError, parse_date
 from precert.models import Determination, Entry, ListVersion
 from precert.service import Precert, ScopeError
 from precert.web.schemas import MAX_CODES, MAX_QUERY
@@ -54,9 +54,6 @@ class AnswerBodies:
         return body
 
 
-_ISO_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
-
-
 def parse_determination_query(
     params: QueryParams,
 ) -> tuple[list[str], dt.date | None, str | None, str | None]:
@@ -77,13 +74,9 @@ def parse_determination_query(
     date: dt.date | None = None
     text = params.get("date")
     if text:
-        try:
-            if not _ISO_DATE.fullmatch(text):
-                raise ValueError(text)
-            date = dt.date.fromisoformat(text)
-        except ValueError:
-            errors.append(_problem("date_parsing", "date", "Input should be a valid date in "
-                                   "the format YYYY-MM-DD", text[:40]))  # fmt: skip
+        date = parse_date(text)
+        if date is None:
+            errors.append(_problem("date_parsing", "date", str(DateError(text)), text[:40]))
     payer = params.get("payer") or None
     lob = params.get("line_of_business") or None
     for name, value in (("payer", payer), ("line_of_business", lob)):
