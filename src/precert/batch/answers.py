@@ -8,7 +8,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-from precert.codes import CODE_HELP
+from precert.columns import ANSWER_COLUMNS, answer_cells
 from precert.dates import parse_date
 from precert.models import Determination, Status
 
@@ -17,15 +17,6 @@ if TYPE_CHECKING:
 
     from precert.service import Precert
 
-ANSWER_COLUMNS = (
-    "pa_code",
-    "pa_modifiers",
-    "pa_status",
-    "pa_submit_to",
-    "pa_notes",
-    "pa_warnings",
-    "pa_source",
-)
 KEY = "__precert_key"
 # Joins the date-of-service text and the code text in one lookup key. Date text never holds
 # it: the engines pass a date cell through only when it is made of digits and date signs.
@@ -41,8 +32,6 @@ REASON_LABELS = {
     SEVERAL_CODES: "several codes in one cell",
     BAD_DATE: "unreadable date of service",
 }
-NOTE_BLANK = "No code in this cell."
-NOTE_NOT_A_CODE = "Not a code: " + CODE_HELP + "."
 NOTE_BAD_DATE = (
     "The date of service is not a date (expected YYYY-MM-DD, MM/DD/YYYY or "
     "YYYYMMDD); the code was not checked."
@@ -91,27 +80,8 @@ def answer_for(answers: Sequence[Determination], blank: bool) -> Answer:
         )
     a = answers[0]
     if a.status is Status.INVALID:
-        note = NOTE_BLANK if blank else NOTE_NOT_A_CODE
-        return Answer(
-            (None, None, a.status.value, None, note, _join(a.warnings, " | "), None),
-            a.status,
-            None,
-            BLANK if blank else NOT_A_CODE,
-        )
-    values = (
-        a.code,
-        " ".join(a.modifiers) or None,
-        a.status.value,
-        a.submit_to.describe() if a.submit_to is not None else None,
-        _join(a.notes, " | "),
-        _join(a.warnings, " | "),
-        _join([s.cite() for s in a.sources], "; "),
-    )
-    return Answer(values, a.status, a.code, None, a.description)
-
-
-def _join(items: Iterable[str], separator: str) -> str | None:
-    return separator.join(items) or None
+        return Answer(answer_cells(a), a.status, None, BLANK if blank else NOT_A_CODE)
+    return Answer(answer_cells(a), a.status, a.code, None, a.description)
 
 
 @dataclass(frozen=True, slots=True)

@@ -8,9 +8,10 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from precert.batch.answers import ANSWER_COLUMNS, KEY, AnswerTable
+from precert.batch.answers import KEY, AnswerTable
 from precert.batch.inputs import CSV, JSONL, InputFile
 from precert.batch.sql import literal, lookup_key
+from precert.columns import ANSWER_COLUMNS
 from precert.readers import ReaderError
 
 if TYPE_CHECKING:
