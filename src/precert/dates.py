@@ -1,11 +1,14 @@
 """Dates of service as people type them: one reading for every door.
 
-The command line (`check`, `search`, `show`, `lint`), the batch screener's date column, the
-REST API and the staff page all read a date with :func:`parse_date`, so a date one door takes
-is never refused by another. Accepted: ISO ``YYYY-MM-DD`` (a time after it, as spreadsheets
-export, is ignored), US ``MM/DD/YYYY`` (one-digit month and day too) and ``YYYYMMDD`` (claims
-files). Day-first dates (``31/12/2026``) are not read: ``01/02/2026`` is January 2 in the US
-forms these lists serve, and guessing would answer for the wrong day.
+The command line (`check`, `search`, `show`, `lint`, `import --effective`), the REST API
+(query and body) and the staff page all read a typed date with :func:`parse_date`: ISO
+``YYYY-MM-DD`` or US ``MM/DD/YYYY`` (one-digit month and day too), so a date one door takes is
+never refused by another. Day-first dates (``31/12/2026``) are not read: ``01/02/2026`` is
+January 2 on the US forms these lists serve, and guessing would answer for the wrong day.
+
+Cells of order files are what other programs wrote, not what a person typed: the batch
+screener reads them with :func:`parse_cell_date`, which also takes a time after the date (as
+spreadsheets export), unpadded ISO (``2026-7-1``) and ``YYYYMMDD`` (claims files).
 """
 
 from __future__ import annotations
@@ -14,13 +17,15 @@ import datetime as dt
 import re
 
 FORMATS = "YYYY-MM-DD or MM/DD/YYYY"
-"""The formats named in help texts and error messages (YYYYMMDD is read too)."""
+"""The formats named in help texts and error messages."""
 
-_ISO = re.compile(r"(\d{4})-(\d{1,2})-(\d{1,2})(?:[ T][0-9:.]*(?:[+-][0-9:]+|Z)?)?")
+_ISO = re.compile(r"(\d{4})-(\d{2})-(\d{2})")
 _US = re.compile(r"(\d{1,2})/(\d{1,2})/(\d{4})")
+_ISO_CELL = re.compile(r"(\d{4})-(\d{1,2})-(\d{1,2})(?:[ T][0-9:.]*(?:[+-][0-9:]+|Z)?)?")
 _COMPACT = re.compile(r"(\d{4})(\d{2})(\d{2})")
 # (pattern, positions of year, month, day among its groups)
-_PATTERNS = ((_ISO, (0, 1, 2)), (_US, (2, 0, 1)), (_COMPACT, (0, 1, 2)))
+_TYPED = ((_ISO, (0, 1, 2)), (_US, (2, 0, 1)))
+_CELLS = ((_ISO_CELL, (0, 1, 2)), (_US, (2, 0, 1)), (_COMPACT, (0, 1, 2)))
 
 
 class DateError(ValueError):
@@ -34,17 +39,14 @@ class DateError(ValueError):
 
 
 def parse_date(text: str) -> dt.date | None:
-    """The date ``text`` names, or None when it is not a date in an accepted format."""
-    text = text.strip()
-    for pattern, (year, month, day) in _PATTERNS:
-        match = pattern.fullmatch(text)
-        if match:
-            parts = match.groups()
-            try:
-                return dt.date(int(parts[year]), int(parts[month]), int(parts[day]))
-            except ValueError:  # 2026-02-30, 13/01/2026
-                return None
-    return None
+    """The date ``text`` names (YYYY-MM-DD or MM/DD/YYYY), or None when it names none."""
+    return _read(text, _TYPED)
+
+
+def parse_cell_date(text: str) -> dt.date | None:
+    """A date of service from an order file's cell: what :func:`parse_date` reads, plus a
+    time after the date, unpadded ISO and YYYYMMDD; None when it is not a date."""
+    return _read(text, _CELLS)
 
 
 def date_of_service(text: str) -> dt.date:
@@ -53,3 +55,18 @@ def date_of_service(text: str) -> dt.date:
     if date is None:
         raise DateError(text)
     return date
+
+
+def _read(
+    text: str, patterns: tuple[tuple[re.Pattern[str], tuple[int, int, int]], ...]
+) -> dt.date | None:
+    text = text.strip()
+    for pattern, (year, month, day) in patterns:
+        match = pattern.fullmatch(text)
+        if match:
+            parts = match.groups()
+            try:
+                return dt.date(int(parts[year]), int(parts[month]), int(parts[day]))
+            except ValueError:  # 2026-02-30, 13/01/2026
+                return None
+    return None

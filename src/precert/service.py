@@ -10,14 +10,14 @@ from pathlib import Path
 from typing import Any
 
 from precert import codes as codes_mod
-from precert import searching
+from precert.caching import LRU
 
 # Re-exported ("X as X"): callers import the bundled paths and DB name from precert.service.
 from precert.database import BUNDLED_HCPCS as BUNDLED_HCPCS
 from precert.database import BUNDLED_LIST as BUNDLED_LIST
 from precert.database import DATA_DIR as DATA_DIR
 from precert.database import DB_NAME as DB_NAME
-from precert.database import build_database, default_home, open_database
+from precert.database import default_home, open_database, rebuild_database
 from precert.importer import BUNDLED_LIST_ID, ImportResult, import_published
 from precert.models import Determination, Entry, HcpcsCode, ListVersion, ParsedCode, Status
 from precert.reports import CodeReport as CodeReport
@@ -25,11 +25,22 @@ from precert.reports import SearchResults as SearchResults
 from precert.rules import NOTE_NOT_LISTED, apply_modifiers, determine_code, invalid
 from precert.store import Store
 
-_CACHE_LIMIT = 200_000
+# Memo bounds: a server is asked about any date and any text, so every memo forgets, least
+# recently used first (20,000 distinct dates or 500 requests of 1,000 made-up codes must not
+# grow the process; see bench/bench_web.py for the RSS figures).
+_SCOPES_KEPT = 256  # (payer, line of business, date) resolutions
+_SCOPE_MEMOS = 4  # scopes whose answers and templates are kept
+_FOUND_KEPT = 512  # word searches whose ranked codes are kept
+_ANSWERS_KEPT = 10_000  # query texts per scope
+_TEMPLATES_KEPT = 10_000  # codes per scope
 
 
 class ScopeError(ValueError):
     """The payer / line of business asked for is unknown or ambiguous."""
+
+
+class UnknownListError(ScopeError):
+    """No loaded list has the id asked for; the message names the loaded lists."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -71,10 +82,18 @@ class Precert:
     def _open(self) -> Store:
         return open_database(self.home, self.notices)
 
-    def build(self) -> None:
-        """(Re)build the database from the bundled list and CMS file; atomic via rename."""
-        build_database(self.home)
+    def build(self) -> tuple[Path | None, str]:
+        """Move the database aside and build a new one from the bundled list and CMS file;
+        returns where the old one went and whether it was sound (see ``rebuild_database``)."""
+        self.close()
+        moved = rebuild_database(self.home)
         self._reset()
+        return moved
+
+    def verify(self) -> None:
+        """Raise DatabaseDamaged unless the database passes ``PRAGMA quick_check`` (a server
+        checks once at start rather than failing on the first request that meets a bad page)."""
+        self.store.verify()
 
     def close(self) -> None:
         """Close the database connection."""
@@ -87,10 +106,16 @@ class Precert:
         self._entries: dict[str, list[Entry]] = {}
         self._hcpcs: dict[str, HcpcsCode | None] = {}
         self._modifiers: dict[str, HcpcsCode] | None = None
+        self._known: frozenset[str] | None = None  # the CMS code set, for typed ranges
+        # Word searches: (text, scope) -> ranked codes (a server sees the same words often).
+        self._found: LRU[tuple[str, Scope], Any] = LRU(_FOUND_KEPT)
         # Memos per scope: raw text -> answers, and (code, modifiers) -> answer template.
-        self._answers: dict[Scope, dict[str, list[Determination]]] = {}
-        self._templates: dict[Scope, dict[str, Determination]] = {}
-        self._scopes: dict[tuple[Any, ...], Scope] = {}
+        self._answers: LRU[Scope, LRU[str, list[Determination]]] = LRU(_SCOPE_MEMOS)
+        self._templates: LRU[Scope, LRU[str, Determination]] = LRU(_SCOPE_MEMOS)
+        self._scopes: LRU[tuple[Any, ...], Scope] = LRU(_SCOPES_KEPT)
+        # Bumped whenever the memos are dropped: callers holding answer-derived caches (the
+        # web's serialized bodies) compare it to know their entries are stale.
+        self.generation: int = getattr(self, "generation", -1) + 1
         self._complete = False
 
     def _fresh(self) -> Store:
@@ -222,22 +247,20 @@ class Precert:
         self._fresh()
         scope = self.scope(payer, line_of_business, date)
         texts = [queries] if isinstance(queries, str) else list(queries)
-        memo = self._answers.setdefault(scope, {})
-        if len(memo) > _CACHE_LIMIT:
-            memo.clear()
+        memo = self._answers.setdefault(scope, lambda: LRU(_ANSWERS_KEPT))
         if not self._complete:
             wanted: set[str] = set()
             for text in texts:
                 if text not in memo:
-                    wanted.update(p.code for p in _parse(text) if p.code is not None)
+                    wanted.update(p.code for p in self._parse(text) if p.code is not None)
             self._load(wanted)
-        templates = self._templates.setdefault(scope, {})
+        templates = self._templates.setdefault(scope, lambda: LRU(_TEMPLATES_KEPT))
         out: list[Determination] = []
         for text in texts:
             answers = memo.get(text)
             if answers is None:
                 answers = []
-                for parsed in _parse(text):
+                for parsed in self._parse(text):
                     if parsed.code is None:
                         answers.append(
                             invalid(parsed, scope.payer, scope.line_of_business, scope.date)
@@ -246,18 +269,31 @@ class Precert:
                     base = templates.get(parsed.code)
                     if base is None:
                         base = templates[parsed.code] = self._answer(parsed.code, scope)
-                    answers.append(
-                        apply_modifiers(
-                            base,
-                            parsed,
-                            # Only modifiers need the rows again (rental on purchase-only codes).
-                            self._in_force(parsed.code, scope) if parsed.modifiers else (),
-                            self._modifier_set(),
-                        )
+                    answer = apply_modifiers(
+                        base,
+                        parsed,
+                        # Only modifiers need the rows again (rental on purchase-only codes).
+                        self._in_force(parsed.code, scope) if parsed.modifiers else (),
+                        self._modifier_set(),
                     )
+                    if parsed.range:  # a typed range: say it was expanded, on every answer
+                        note = codes_mod.range_note(parsed.query, parsed.range)
+                        answer = replace(answer, notes=(*answer.notes, note))
+                    answers.append(answer)
                 memo[text] = answers
             out.extend(answers)
         return out
+
+    def _parse(self, text: str) -> list[ParsedCode]:
+        """Split a text into queries and parse each (a blank text is one invalid query); a
+        typed range (K0813-K0816) is each code of it in the CMS set."""
+        parsed = codes_mod.parse_queries(text, self._known_codes)
+        return parsed or [codes_mod.parse_code(text)]
+
+    def _known_codes(self) -> frozenset[str]:
+        if self._known is None:
+            self._known = frozenset(self._hcpcs) if self._complete else self.store.hcpcs_codes()
+        return self._known
 
     def _in_force(self, code: str, scope: Scope) -> list[Entry]:
         keys = scope.keys
@@ -334,56 +370,86 @@ class Precert:
         status: str | Status | None = None,
         category: str | None = None,
         limit: int = 20,
+        offset: int = 0,
         payer: str | None = None,
         line_of_business: str | None = None,
         date: dt.date | None = None,
     ) -> SearchResults:
-        """Codes ranked by relevance to words (order, case, plurals and one typo forgiven)."""
+        """Codes of the whole CMS HCPCS set and the lists in scope, ranked by relevance to
+        words (staff vocabulary, order, case, plurals and typos forgiven), each with the answer
+        ``determine`` gives it. Codes or ranges typed are answered as they are. Paginated by
+        ``offset`` and ``limit``; ``more`` says whether another page follows."""
         store = self._fresh()
         scope = self.scope(payer, line_of_business, date)
         wanted_status = Status(status) if status else None
-        terms = searching.words(text)
-        corrections: dict[str, list[str]] = {}
-        if terms:
-            hits = store.search(searching.fts_query(terms), 2000)
-            if not hits:
-                vocabulary = store.vocabulary()
-                groups: list[str] = []
-                for term in terms:
-                    if store.search(searching.fts_query([term]), 1):
-                        groups.append(searching.fts_query([term]))
-                        continue
-                    fixes = searching.corrections(term, vocabulary)
-                    if fixes:
-                        corrections[term] = fixes
-                        groups.append("(" + " OR ".join(f'"{f}"' for f in fixes) + ")")
-                    else:
-                        groups.append(searching.fts_query([term]))
-                hits = store.search(" AND ".join(groups), 2000) if corrections else []
-            ranked = store.entry_ids([i for i, _ in hits])
-            order = [ranked[i] for i, _ in hits if i in ranked]
-        elif text.strip():
-            order = []  # only punctuation: no word to look for, so nothing (not everything)
-        else:
-            order = store.entries(versions=sorted(scope.keys))
-        keys = set(scope.keys)
-        codes: list[str] = []
-        for entry in order:
-            if (entry.list_id, entry.version) in keys and entry.code not in codes:
-                codes.append(entry.code)
-        results: list[Determination] = []
         want_category = category.strip().lower() if category else None
-        for answer in self.determine(
-            codes, payer=scope.payer, line_of_business=scope.line_of_business, date=date
+        corrections: dict[str, list[str]] = {}
+        notes: list[str] = []
+        queries = codes_mod.split_queries(text)
+        if not text.strip():
+            # No words: every code of the lists in scope (of the status / category asked).
+            order = store.entries(versions=sorted(scope.keys))
+            codes: list[str] = list(dict.fromkeys(e.code for e in order))
+        elif queries and all(
+            codes_mod.parse_range(q) is not None or codes_mod.parse_code(q).code is not None
+            for q in queries
         ):
-            if wanted_status is not None and answer.status is not wanted_status:
-                continue
-            if want_category and (answer.category or "").lower() != want_category:
-                continue
-            results.append(answer)
-            if len(results) >= limit:
+            # Codes typed in the search box are answered as `check` answers them.
+            codes = list(dict.fromkeys(p.code for p in self._parse(text) if p.code is not None))
+            for query in queries:
+                span = codes_mod.parse_range(query)
+                if span is not None:
+                    expanded = codes_mod.expand_range(span[0], span[1], self._known_codes())
+                    notes.append(codes_mod.range_note(query, expanded))
+        else:
+            from precert import finding  # `precert check` need not load the search modules
+
+            key = (text, scope)
+            found = self._found.get(key)
+            if found is None:
+                found = finding.find_codes(
+                    store, finding.analyse(store, text), sorted(scope.keys), scope.date
+                )
+                self._found[key] = found
+            codes = list(found.codes)
+            corrections = dict(found.query.corrections)
+            notes.extend(
+                f"{word!r} is not a word of the code set or the staff vocabulary; "
+                f"searched for {' or '.join(fixes)}"
+                for word, fixes in corrections.items()
+            )
+        hits: list[Determination] = []
+        matched = 0
+        more = False
+        for start in range(0, len(codes), 100):  # determine page by page, not every match
+            answers = self.determine(
+                codes[start : start + 100],
+                payer=scope.payer,
+                line_of_business=scope.line_of_business,
+                date=date,
+            )
+            for answer in answers:
+                if wanted_status is not None and answer.status is not wanted_status:
+                    continue
+                if want_category and (answer.category or "").lower() != want_category:
+                    continue
+                matched += 1
+                if matched > offset + limit:
+                    more = True
+                    break
+                if matched > offset:
+                    hits.append(answer)
+            if more:
                 break
-        return SearchResults(text, tuple(results), corrections)
+        return SearchResults(
+            text,
+            tuple(hits),
+            corrections,
+            offset=offset,
+            limit=limit,
+            more=more,
+            notes=tuple(notes),
+        )
 
     def lists(self) -> list[ListVersion]:
         """Every list version loaded."""
@@ -454,6 +520,21 @@ class Precert:
         self._reset()
         return result
 
+    def list_versions(self, list_id: str) -> list[ListVersion]:
+        """The versions of one loaded list; UnknownListError (naming the loaded lists) if none."""
+        versions = self.versions(list_id)
+        if not versions:
+            loaded = ", ".join(sorted({v.list_id for v in self.versions()})) or "none"
+            raise UnknownListError(f"no list {list_id!r} is loaded (loaded lists: {loaded})")
+        return versions
+
+    def remove_list(self, list_id: str) -> tuple[int, int]:
+        """Remove a list with all its versions and rows (atomic); returns (versions, rows)."""
+        self.list_versions(list_id)
+        removed = self.store.remove_list(list_id)
+        self._reset()
+        return removed
+
     def import_hcpcs(self, path: str | Path) -> tuple[int, int]:
         """Replace the CMS code set with a newer quarterly file; returns (codes, modifiers)."""
         from precert.readers.hcpcs import read_hcpcs
@@ -467,12 +548,6 @@ class Precert:
 @lru_cache(maxsize=256)
 def _scope_keys(versions: tuple[ListVersion, ...]) -> frozenset[tuple[str, str]]:
     return frozenset((v.list_id, v.version) for v in versions)
-
-
-def _parse(text: str) -> list[ParsedCode]:
-    """Split a text into queries and parse each (a blank text is one invalid query)."""
-    parsed = [codes_mod.parse_code(q) for q in codes_mod.split_queries(text)]
-    return parsed or [codes_mod.parse_code(text)]
 
 
 _default: Precert | None = None

@@ -249,7 +249,7 @@ def test_a_bad_export_imports_nothing(
     rows[10][4] = "Perhaps"
     path = write_csv(tmp_path / "bad.csv", rows)
     before = service.store.dump()
-    assert main(["import", str(path), "--effective", "2027-01-01"]) == 3
+    assert main(["import", str(path), "--list", LIST, "--effective", "2027-01-01"]) == 3
     assert "bad.csv:11" in capsys.readouterr().err
     assert service.store.dump() == before
 

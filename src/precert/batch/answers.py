@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from precert.columns import ANSWER_COLUMNS, answer_cells
-from precert.dates import parse_date
+from precert.dates import parse_cell_date
 from precert.models import Determination, Status
 
 if TYPE_CHECKING:
@@ -149,7 +149,7 @@ class AnswerTable:
         if self.dated:
             date_text, _, text = key.partition(DATE_SEPARATOR)
             if date_text.strip():
-                date = parse_date(date_text) if date_text != NOT_A_DATE else None
+                date = parse_cell_date(date_text) if date_text != NOT_A_DATE else None
                 if date is None:
                     return Answer(
                         (None, None, Status.INVALID.value, None, None, NOTE_BAD_DATE, None),

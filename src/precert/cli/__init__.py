@@ -17,9 +17,12 @@ EXIT_OK, EXIT_NOT_A_CODE, EXIT_USAGE, EXIT_INPUT, EXIT_DATABASE = 0, 1, 2, 3, 4
 # Each module adds its subcommands with `register(subparsers)`; keep them cheap to import.
 COMMAND_MODULES = (
     "precert.cli.core",
+    "precert.cli.lists",
+    "precert.cli.imports",
     "precert.cli.versions",
     "precert.cli.serve",
     "precert.cli.batch",
+    "precert.cli.maintenance",
 )
 
 

@@ -1,4 +1,4 @@
-"""Core commands: check, search, show, lists, categories, import, hcpcs import."""
+"""Core commands: check, search, show, categories, hcpcs import."""
 
 from __future__ import annotations
 
@@ -34,6 +34,17 @@ def positive_int(text: str) -> int:
         value = 0
     if value < 1:
         raise argparse.ArgumentTypeError(f"expected a whole number of at least 1, got {text!r}")
+    return value
+
+
+def non_negative_int(text: str) -> int:
+    """argparse type for counts of 0 or more."""
+    try:
+        value = int(text)
+    except ValueError:
+        value = -1
+    if value < 0:
+        raise argparse.ArgumentTypeError(f"expected a whole number of 0 or more, got {text!r}")
     return value
 
 
@@ -80,18 +91,26 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
     p = command(
         sub,
         "search",
-        "find codes by words in codes, descriptions, categories and notes",
+        "find codes of the whole CMS HCPCS set by words (staff words too: hoyer lift, cpap, "
+        "AFO), each with its answer",
         'precert search "power wheelchair group 3" --status required',
     )
     p.add_argument(
         "words",
         nargs="*",
-        help="words to look for (order, case, plurals and one typo are forgiven)",
+        help="words to look for (staff vocabulary, order, case, plurals and typos are "
+        "forgiven); codes and ranges (K0813-K0816) are answered as check answers them",
     )
     p.add_argument("--status", choices=STATUSES, help="only answers with this status")
     p.add_argument("--category", help="only this (clean) category, e.g. Wheelchairs")
     p.add_argument(
         "--limit", type=positive_int, default=20, help="most results to show (default 20)"
+    )
+    p.add_argument(
+        "--offset",
+        type=non_negative_int,
+        default=0,
+        help="skip this many results first (the next page: --offset 20)",
     )
     _common(p)
     p.set_defaults(handler=run_search)
@@ -106,11 +125,6 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
     _common(p)
     p.set_defaults(handler=run_show)
 
-    p = command(sub, "lists", "list the loaded payer lists and their versions", "precert lists")
-    p.add_argument("--json", action="store_true", help="print JSON for programs")
-    format_option(p)
-    p.set_defaults(handler=run_lists)
-
     p = command(
         sub,
         "categories",
@@ -119,39 +133,6 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
     )
     _common(p)
     p.set_defaults(handler=run_categories)
-
-    p = command(
-        sub,
-        "import",
-        "load a list (published text layout, or a CSV, TSV or XLSX export) as a list or a new "
-        "version of one",
-        "precert import cigna-dme-2027.txt --list cigna-commercial-dme --effective 2027-01-01",
-    )
-    p.add_argument(
-        "file",
-        type=Path,
-        help="the list: published text layout, or a CSV/TSV/XLSX export with the same columns",
-    )
-    p.add_argument(
-        "--list",
-        dest="list_id",
-        default="cigna-commercial-dme",
-        help="list id (default: cigna-commercial-dme, the bundled list)",
-    )
-    p.add_argument(
-        "--effective",
-        type=service_date,
-        help="first date of service this version applies to (default: unknown)",
-    )
-    p.add_argument("--payer", help="payer of a new list (default: from the title block)")
-    p.add_argument(
-        "--line-of-business",
-        "--lob",
-        dest="lob",
-        help="line of business of a new list (default: from the title block)",
-    )
-    p.add_argument("--program", help="program of a new list (default: from the title)")
-    p.set_defaults(handler=run_import)
 
     p = command(
         sub,
@@ -219,6 +200,7 @@ def run_search(args: argparse.Namespace) -> int:
         status=args.status,
         category=args.category,
         limit=args.limit,
+        offset=args.offset,
         payer=args.payer,
         line_of_business=args.lob,
         date=args.date,
@@ -226,14 +208,36 @@ def run_search(args: argparse.Namespace) -> int:
     if args.json:
         print_json(results.to_dict())
         return EXIT_OK
-    for term, fixes in results.corrections.items():
-        print(f"(no match for {term!r}; searched for {' or '.join(fixes)})", file=sys.stderr)
-    rows = [(a.code, a.status.label, a.category or "-", a.description or "-") for a in results.hits]
+    for note in results.notes:  # what was done to the query: corrections, ranges expanded
+        print(f"({note})", file=sys.stderr)
+    payers = len({a.payer for a in results.hits}) > 1
+    rows = [
+        (
+            a.code,
+            *((a.payer or "-",) if payers else ()),
+            a.status.label,
+            a.submit_to.name if a.submit_to else "-",
+            a.description or (a.hcpcs.long_description if a.hcpcs else "-"),
+            a.sources[0].cite() if a.sources else "-",
+        )
+        for a in results.hits
+    ]
+    first = args.offset + 1
+    shown = f"{first}-{args.offset + len(rows)}" if rows else "0"
+    more = f"; more: --offset {args.offset + len(rows)}" if results.more else ""
     print_rows(
-        ("Code", "Prior authorization", "Category", "Description"),
+        (
+            "Code",
+            *(("Payer",) if payers else ()),
+            "Prior authorization",
+            "Submit to",
+            "Description",
+            "Source",
+        ),
         rows,
         args.format,
-        title=f"{len(rows)} result(s) for {text!r}",
+        title=f"results {shown} for {text!r}{more}",
+        keep=(0,),
     )
     if not rows:
         print("no codes found", file=sys.stderr)
@@ -267,35 +271,6 @@ def run_show(args: argparse.Namespace) -> int:
     return EXIT_NOT_A_CODE if report.determination.code is None else EXIT_OK
 
 
-def run_lists(args: argparse.Namespace) -> int:
-    """`precert lists`."""
-    from precert.cli.output import print_json, print_rows
-
-    versions = _service().lists()
-    if args.json:
-        print_json({"lists": [v.to_dict() for v in versions]})
-        return EXIT_OK
-    rows = [
-        (
-            v.list_id,
-            v.version,
-            v.payer,
-            v.line_of_business,
-            v.program,
-            v.effective or "unknown",
-            v.rows,
-            v.source_name,
-        )
-        for v in versions
-    ]
-    print_rows(
-        ("List", "Version", "Payer", "Line of business", "Program", "Effective", "Rows", "Source"),
-        rows,
-        args.format,
-    )
-    return EXIT_OK
-
-
 def run_categories(args: argparse.Namespace) -> int:
     """`precert categories`."""
     from precert.cli.output import print_json, print_rows
@@ -314,20 +289,6 @@ def run_categories(args: argparse.Namespace) -> int:
         for i in items
     ]
     print_rows(("Category", "Codes", "Statuses", "Published as"), rows, args.format)
-    return EXIT_OK
-
-
-def run_import(args: argparse.Namespace) -> int:
-    """`precert import`."""
-    result = _service().import_list(
-        args.file,
-        list_id=args.list_id,
-        effective=args.effective,
-        payer=args.payer,
-        line_of_business=args.lob,
-        program=args.program,
-    )
-    print(result.message)
     return EXIT_OK
 
 

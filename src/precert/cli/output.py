@@ -94,16 +94,25 @@ def _rich_determinations(answers: Sequence[Determination]) -> None:
 
 
 def print_rows(
-    headers: Sequence[str], rows: Sequence[Sequence[Any]], fmt: str, title: str | None = None
+    headers: Sequence[str],
+    rows: Sequence[Sequence[Any]],
+    fmt: str,
+    title: str | None = None,
+    keep: Sequence[int] = (),
 ) -> None:
-    """A generic table (search results, lists, categories)."""
+    """A generic table (search results, lists, categories); the columns in ``keep`` (ids a
+    user copies into other commands) are never wrapped or cut, however narrow the terminal."""
     if wants_rich(fmt):
         from rich.console import Console
         from rich.table import Table
 
         table = Table(title=title)
-        for header in headers:
-            table.add_column(header)
+        for index, header in enumerate(headers):
+            if index in keep:
+                widest = max([len(header)] + [len(str(r[index])) for r in rows])
+                table.add_column(header, no_wrap=True, min_width=widest)
+            else:
+                table.add_column(header, overflow="fold")
         for row in rows:
             table.add_row(*(str(c) for c in row))
         Console().print(table)

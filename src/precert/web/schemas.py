@@ -72,7 +72,9 @@ class DeterminationRequest(BaseModel):
 
     model_config = ConfigDict(
         extra="forbid",
-        json_schema_extra={"examples": [{"codes": ["E0466", "k0856-rr", "L5856 LT"]}]},
+        json_schema_extra={
+            "examples": [{"codes": ["E0466", "k0856-rr", "L5856 LT"], "date": "2026-07-01"}]
+        },
     )
 
     codes: list[Query] = Field(
@@ -174,6 +176,10 @@ class SearchOut(BaseModel):
     query: str
     corrections: dict[str, list[str]]
     results: list[DeterminationOut]
+    offset: int
+    limit: int
+    more: bool
+    notes: list[str]
 
 
 class ListVersionOut(BaseModel):

@@ -1,0 +1,76 @@
+"""Find the codes a word search means, best first: candidates from the full-text indexes
+(the whole CMS HCPCS set and the lists in scope), each read as a document and ranked.
+
+The service calls :func:`find_codes`; the SQL is in :mod:`precert.store.search`, the query
+analysis in :mod:`precert.searching`, the scoring in :mod:`precert.ranking`.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Sequence
+from typing import NamedTuple
+
+from precert import ranking, searching
+from precert.store import Store
+
+CANDIDATES = 200  # per index: plenty for ranking, few enough to score in milliseconds
+KEEP = 0.45  # results scoring under this share of the best one are noise, not answers
+
+
+class Found(NamedTuple):
+    """Ranked codes for a query, and the corrections used."""
+
+    query: searching.Query
+    codes: tuple[str, ...]
+
+
+def analyse(store: Store, text: str) -> searching.Query:
+    """A query taken apart, with the store saying which words are real words."""
+    typed = searching.words(text)
+    forms = {w for t in typed for w in (t, searching.singular(t))}
+    known = set(store.word_counts(forms))
+    unknown = forms - known
+    if unknown:
+        known |= store.listed_words(unknown)
+    return searching.analyse(
+        text, searching.load_vocabulary(), known.__contains__, store.term_counts
+    )
+
+
+def find_codes(
+    store: Store, query: searching.Query, versions: Sequence[tuple[str, str]], date: dt.date
+) -> Found:
+    """Codes matching ``query`` in the CMS set or the list versions in scope, best first."""
+    match = searching.fts_query(query.concepts)
+    if not match:
+        return Found(query, ())
+    cms = {row[0]: row for row in store.hcpcs_matches(match, CANDIDATES)}
+    candidates = list(dict.fromkeys([*cms, *store.entry_matches(match, versions, CANDIDATES)]))
+    rows = store.entry_texts(candidates, versions)
+    families = store.listed_families(versions)
+    today = date.isoformat()
+    docs = []
+    for code in candidates:
+        record = cms.get(code)
+        listed = rows.get(code, [])
+        own = [record[1]] if record else []
+        own.extend(description for description, _, _ in listed)
+        said = [c for _, c, _ in listed if c] + [n for _, _, n in listed if n]
+        docs.append(
+            ranking.document(
+                code,
+                own,
+                record[2] if record else None,
+                said,
+                listed=bool(listed),
+                terminated=bool(record and record[3] and str(record[3]) < today),
+                family=code[:1] in families,
+            )
+        )
+    words = {w for c in query.concepts for phrase in c.alternatives for w in phrase}
+    ranked = ranking.rank(query, docs, store.word_counts(words), store.hcpcs_count())
+    if not ranked:
+        return Found(query, ())
+    floor = ranked[0][1] * KEEP
+    return Found(query, tuple(code for code, score in ranked if score >= floor))
