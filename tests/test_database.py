@@ -313,3 +313,34 @@ def test_two_imports_into_one_list_at_once_never_fail_on_a_constraint(
 def integrity_ok(path: Path) -> bool:
     with sqlite3.connect(path) as db:
         return [r[0] for r in db.execute("PRAGMA integrity_check")] == ["ok"]
+
+
+def test_two_first_uses_at_once_build_one_database(tmp_path: Path) -> None:
+    home = tmp_path / "new"
+    env = {**os.environ, "PRECERT_HOME": str(home)}
+    runs = [
+        subprocess.Popen(
+            [PRECERT, "check", "E0466"], env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE
+        )
+        for _ in range(2)
+    ]
+    for process in runs:
+        out, err = process.communicate(timeout=120)
+        assert process.returncode == 0 and b"REQUIRED" in out, err
+    assert files(home) == [DB_NAME]  # no temporary file left, nothing moved aside
+    assert integrity_ok(home / DB_NAME) and journal_mode(home / DB_NAME) == "wal"
+
+
+def test_first_use_on_a_file_system_without_hard_links(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import precert.database
+
+    def no_links(source: object, target: object) -> None:
+        raise PermissionError(1, "Operation not permitted")
+
+    monkeypatch.setattr(precert.database.os, "link", no_links)
+    service = Precert(tmp_path / "fat")
+    assert service.determine_one("E0466").status is Status.REQUIRED
+    service.close()
+    assert files(tmp_path / "fat") == [DB_NAME]

@@ -104,3 +104,29 @@ def test_a_damaged_or_empty_workbook_is_a_clear_error(tmp_path: Path) -> None:
     openpyxl.Workbook().save(empty)
     with pytest.raises(ReaderError, match=r"empty\.xlsx: no sheet of the workbook has a cell"):
         read_grid(empty)
+
+
+def test_merged_cells_repeat_their_value_in_every_cell_they_cover(tmp_path: Path) -> None:
+    # The June 2024 notice's table 2 as a spreadsheet would lay it out: the osteogenesis
+    # codes merged down the two phase rows, a title merged across both columns.
+    rows = [row[1:] for row in tsv_rows(NEWS_2024) if row[0] in ("LCD", "source_table", "2")]
+    book = openpyxl.Workbook()
+    sheet = book.active
+    assert sheet is not None
+    sheet.append(["Codes added August 12, 2024"])
+    sheet.merge_cells("A1:B1")
+    for row in rows[1:]:
+        sheet.append(row)
+    sheet.append(["HCPCS Codes"])  # below the merge: not filled
+    sheet["B4"] = None
+    sheet.merge_cells("B3:B4")
+    sheet["A6"] = "Orthoses"
+    sheet.merge_cells("A6:XFD6")  # a whole row merged: filled only as far as the table goes
+    path = tmp_path / "news.xlsx"
+    book.save(path)
+    read = [r.cells for r in read_grid(path).tables[0].rows]
+    assert read[0] == ("Codes added August 12, 2024", "Codes added August 12, 2024")
+    assert read[2][1] == read[3][1] == "E0747, E0748, E0760"
+    assert read[3][0].startswith("Osteogenesis Stimulators (Phase 2")
+    assert read[4] == ("HCPCS Codes",)
+    assert read[5] == ("Orthoses", "Orthoses")

@@ -67,7 +67,12 @@ def read_xlsx(path: Path) -> Grid:
 
 
 class SheetRows:
-    """A sheet's rows, converted to text one row at a time on every iteration."""
+    """A sheet's rows, converted to text one row at a time on every iteration.
+
+    A merged range repeats its value in every cell it covers (Excel keeps it in the first cell
+    only), as an HTML cell spanning rows or columns does: a category merged down the rows of
+    its codes is the category of each of them.
+    """
 
     def __init__(self, sheet: Any, where: str) -> None:
         self.sheet = sheet
@@ -78,10 +83,26 @@ class SheetRows:
         # so a table starting in column C has two empty cells first and letters still hold.
         # (tests/readers/test_workbook.py pins both.)
         pad = ("",) * self.sheet.start[1]
+        last_column = self.sheet.end[1]
+        starting: dict[int, list[tuple[int, int, int]]] = {}
+        for (top, left), (bottom, right) in self.sheet.merged_cell_ranges or ():
+            if (bottom, right) != (top, left) and left <= last_column:
+                # Clipped to the used columns: a merge across a whole row adds no cells.
+                starting.setdefault(top, []).append((bottom, left, min(right, last_column)))
+        merged: list[tuple[int, int, int, str]] = []  # (last row, first col, last col, value)
         for index, values in enumerate(self.sheet.iter_rows()):
-            cells = trim((*pad, *(clean_cell(value) for value in values)))
-            if cells:
-                yield GridRow(index + 1, cells)
+            cells = [*pad, *(clean_cell(value) for value in values)]
+            for bottom, left, right in starting.get(index, ()):
+                merged.append((bottom, left, right, cells[left] if left < len(cells) else ""))
+            if merged:
+                for _last, left, right, value in merged:
+                    if len(cells) <= right:
+                        cells.extend([""] * (right + 1 - len(cells)))
+                    cells[left : right + 1] = [value] * (right + 1 - left)
+                merged = [m for m in merged if m[0] > index]
+            row = trim(cells)
+            if row:
+                yield GridRow(index + 1, row)
 
 
 def sheet_extents(name: str, data: bytes) -> dict[str, tuple[int, int, int, int]]:
