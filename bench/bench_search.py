@@ -102,8 +102,10 @@ def cli_times(home: Path, command: str = "search") -> tuple[float, float]:
         words = CLI_QUERIES[i % len(CLI_QUERIES)].split() if command == "search" else ["E0466"]
         before = resource.getrusage(resource.RUSAGE_CHILDREN)
         start = time.perf_counter()
+        # "python": a bare interpreter, the floor any fresh process pays on this machine now.
+        argv = [sys.executable, "-c", "pass"] if command == "python" else [str(BIN / "precert")]
         subprocess.run(
-            [str(BIN / "precert"), command, *words],
+            [*argv, command, *words] if command != "python" else argv,
             env=env,
             stdout=subprocess.DEVNULL,
             stderr=subprocess.DEVNULL,
@@ -208,6 +210,7 @@ def main() -> None:
             before = relevance(baseline_src(baseline, Path(tmp) / "old"), old_home)
         wall, cpu = cli_times(home)
         check_wall, check_cpu = cli_times(home, "check")
+        python_wall, python_cpu = cli_times(home, "python")
         page = page_times(home)
         index, index_cpu = index_build_seconds(home)
     n = after["all"]["queries"]  # type: ignore[index]
@@ -243,6 +246,8 @@ def main() -> None:
         f"({', '.join(CLI_QUERIES)}) | {wall:.0f} ms wall, {cpu:.0f} ms CPU |\n"
         f"| for comparison, `precert check E0466` in a fresh process | {check_wall:.0f} ms wall, "
         f"{check_cpu:.0f} ms CPU |\n"
+        f"| for comparison, a bare `python -c pass` (how loaded the machine was) | "
+        f"{python_wall:.0f} ms wall, {python_cpu:.0f} ms CPU |\n"
         f"| the page's word search, server time (Server-Timing), each of the {page['queries']:.0f} "
         f"relevance queries asked the first time | median {page['cold_median']:.1f} ms, "
         f"p95 {page['cold_p95']:.1f} ms (CPU per request, client included: median "
