@@ -8,7 +8,7 @@ import os
 import sys
 from pathlib import Path
 
-from precert.importer import BUNDLED_LIST_ID, import_published
+from precert.importer import import_bundled
 from precert.store import SQLITE_HEADER, DatabaseBusy, DatabaseDamaged, Store, StoreError
 
 DATA_DIR = Path(__file__).parent / "data"
@@ -147,7 +147,7 @@ def _load_bundled(store: Store) -> None:
 
     cms = read_hcpcs(BUNDLED_HCPCS)
     store.replace_hcpcs(cms.name, cms.sha256, cms.codes, cms.modifiers)
-    import_published(store, BUNDLED_LIST, list_id=BUNDLED_LIST_ID)
+    import_bundled(store, DATA_DIR, frozenset(cms.codes))
 
 
 def _sqlite_header(path: Path) -> bool:

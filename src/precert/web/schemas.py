@@ -95,6 +95,9 @@ class Contact(BaseModel):
     fax: str | None = None
     url: str | None = None
     option: str | None = None
+    portal: str | None = None
+    label: str | None = None
+    states: list[str] = Field(default_factory=list, description="states this contact serves")
 
 
 class SourceOut(BaseModel):
@@ -105,7 +108,10 @@ class SourceOut(BaseModel):
     table: int
     table_title: str
     line: int
-    page: int
+    page: int = Field(description="page of the published document; 0 where it has no pages")
+    file: str = ""
+    url: str | None = None
+    published_code: str = Field(default="", description="the code or range as the list wrote it")
 
 
 class HcpcsOut(BaseModel):
@@ -144,6 +150,11 @@ class DeterminationOut(BaseModel):
     message: str | None = None
     conflict: bool = False
     date: dt.date | None = None
+    qualifier: str | None = Field(
+        default=None, description="voluntary, notification, suspended or removed (or null)"
+    )
+    description_source: str | None = None
+    submit_options: list[Contact] = Field(default_factory=list)
 
 
 class DeterminationsOut(BaseModel):
