@@ -6,7 +6,14 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from precert.codes import parse_code, split_queries, system_of
+from precert.codes import (
+    expand_range,
+    parse_code,
+    parse_queries,
+    parse_range,
+    split_queries,
+    system_of,
+)
 
 LETTERS = "ABCEGHJKLMPQRSTUV"
 hcpcs_codes = st.builds(
@@ -146,3 +153,53 @@ def test_glued_codes_with_letter_modifiers_round_trip(items: list[tuple[str, lis
     text = "".join(code + "".join(mods) for code, mods in letters_only)
     parsed = [parse_code(q) for q in split_queries(text)]
     assert [(p.code, list(p.modifiers)) for p in parsed] == letters_only
+
+
+@pytest.mark.parametrize(
+    "typed",
+    [
+        "K0813-K0816",
+        "K0813 – K0816",
+        "K0813 - K0816",
+        "k0813—k0816",
+        "K0813 to K0816",
+        "K0813 -K0816",
+    ],
+)
+def test_a_typed_range_is_one_query_spanning_its_codes(typed: str) -> None:
+    assert split_queries(typed) == [typed]
+    assert parse_range(typed) == ("K0813", "K0816", ())
+    assert split_queries(f"E0466, {typed} L5856") == ["E0466", typed, "L5856"]
+
+
+def test_what_is_not_a_range_stays_as_before() -> None:
+    assert parse_range("K0856-RR") is None and split_queries("K0856 - RR") == ["K0856 - RR"]
+    assert parse_range("E0466-K0856") is None  # two letters: two codes, not a range
+    assert parse_range("K0816-K0813") is None  # descending
+    assert parse_range("K0813-K0816 RR") == ("K0813", "K0816", ("RR",))
+
+
+def test_expand_range_uses_the_code_set_and_keeps_the_ends() -> None:
+    known = {"K0813", "K0814", "K0815", "K0816", "K0820", "E0100"}
+    assert expand_range("K0813", "K0816", known) == ["K0813", "K0814", "K0815", "K0816"]
+    assert expand_range("K0810", "K0820", known) == [
+        "K0810", "K0813", "K0814", "K0815", "K0816", "K0820",
+    ]  # fmt: skip
+    assert expand_range("e0100", "e0102") == ["E0100", "E0101", "E0102"]
+    for first, last in (("K0816", "K0813"), ("E0100", "K0100"), ("99213", "99215")):
+        with pytest.raises(ValueError, match="range"):
+            expand_range(first, last, known)
+
+
+@given(hcpcs_codes, st.integers(0, 40), st.sampled_from(["-", " - ", "–", " – ", " to "]))
+def test_any_ascending_range_expands_to_every_code_between(
+    first: str, width: int, dash: str
+) -> None:
+    number = min(int(first[1:]) + width + 1, 9999)
+    last = f"{first[0]}{number:04d}"
+    if last == first:
+        return
+    parsed = parse_queries(f"{first}{dash}{last}", lambda: ())
+    assert [p.code for p in parsed] == [first, last]  # nothing known between: the ends
+    every = [f"{first[0]}{n:04d}" for n in range(int(first[1:]), number + 1)]
+    assert [p.code for p in parse_queries(f"{first}{dash}{last}", lambda: every)] == every

@@ -275,3 +275,15 @@ def test_a_requirement_not_yet_in_effect_on_the_date_is_flagged(service: Precert
     after = service.determine_one("K0553", date=dt.date(2021, 7, 1))
     assert not any("takes effect" in w for w in after.warnings)
     assert not any("terminated" in w for w in after.warnings)  # CMS ended it 2022-12-31
+
+
+@pytest.mark.parametrize("typed", ["K0813-K0816", "K0813 – K0816", "K0813 - K0816"])
+def test_a_typed_range_is_answered_for_each_code_with_a_note(service: Precert, typed: str) -> None:
+    answers = service.determine(typed)
+    assert [a.code for a in answers] == ["K0813", "K0814", "K0815", "K0816"]
+    assert all(a.status is not Status.INVALID for a in answers)
+    assert all("is a range" in a.notes[-1] and "4 codes" in a.notes[-1] for a in answers)
+    # Each answer is the code's own answer, plus the note.
+    for answer in answers:
+        alone = service.determine_one(answer.code or "")
+        assert (answer.status, answer.sources) == (alone.status, alone.sources)

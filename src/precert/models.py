@@ -48,6 +48,7 @@ class ParsedCode:
     modifiers: tuple[str, ...] = ()
     system: str | None = None  # "HCPCS" (Level II) or "CPT"
     error: str | None = None
+    range: tuple[str, ...] = ()  # every code of the typed range this code was expanded from
 
 
 @dataclass(frozen=True, slots=True)
@@ -59,6 +60,9 @@ class Contact:
     fax: str | None = None
     url: str | None = None
     option: str | None = None
+    portal: str | None = None
+    states: tuple[str, ...] = ()  # the members' states this contact serves (state routing)
+    label: str | None = None  # e.g. "Jurisdiction C"
 
     def describe(self) -> str:
         """One line: name, phone (and option), fax."""
@@ -72,10 +76,12 @@ class Contact:
     def to_dict(self) -> dict[str, Any]:
         """JSON shape of `submit_to`; absent values are omitted."""
         out: dict[str, Any] = {"name": self.name}
-        for key in ("phone", "fax", "url", "option"):
+        for key in ("phone", "fax", "url", "option", "portal", "label"):
             value = getattr(self, key)
             if value is not None:
                 out[key] = value
+        if self.states:
+            out["states"] = list(self.states)
         return out
 
 

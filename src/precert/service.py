@@ -95,6 +95,7 @@ class Precert:
         self._entries: dict[str, list[Entry]] = {}
         self._hcpcs: dict[str, HcpcsCode | None] = {}
         self._modifiers: dict[str, HcpcsCode] | None = None
+        self._known: frozenset[str] | None = None  # the CMS code set, for typed ranges
         # Memos per scope: raw text -> answers, and (code, modifiers) -> answer template.
         self._answers: dict[Scope, dict[str, list[Determination]]] = {}
         self._templates: dict[Scope, dict[str, Determination]] = {}
@@ -237,7 +238,7 @@ class Precert:
             wanted: set[str] = set()
             for text in texts:
                 if text not in memo:
-                    wanted.update(p.code for p in _parse(text) if p.code is not None)
+                    wanted.update(p.code for p in self._parse(text) if p.code is not None)
             self._load(wanted)
         templates = self._templates.setdefault(scope, {})
         out: list[Determination] = []
@@ -245,7 +246,7 @@ class Precert:
             answers = memo.get(text)
             if answers is None:
                 answers = []
-                for parsed in _parse(text):
+                for parsed in self._parse(text):
                     if parsed.code is None:
                         answers.append(
                             invalid(parsed, scope.payer, scope.line_of_business, scope.date)
@@ -254,18 +255,31 @@ class Precert:
                     base = templates.get(parsed.code)
                     if base is None:
                         base = templates[parsed.code] = self._answer(parsed.code, scope)
-                    answers.append(
-                        apply_modifiers(
-                            base,
-                            parsed,
-                            # Only modifiers need the rows again (rental on purchase-only codes).
-                            self._in_force(parsed.code, scope) if parsed.modifiers else (),
-                            self._modifier_set(),
-                        )
+                    answer = apply_modifiers(
+                        base,
+                        parsed,
+                        # Only modifiers need the rows again (rental on purchase-only codes).
+                        self._in_force(parsed.code, scope) if parsed.modifiers else (),
+                        self._modifier_set(),
                     )
+                    if parsed.range:  # a typed range: say it was expanded, on every answer
+                        note = codes_mod.range_note(parsed.query, parsed.range)
+                        answer = replace(answer, notes=(*answer.notes, note))
+                    answers.append(answer)
                 memo[text] = answers
             out.extend(answers)
         return out
+
+    def _parse(self, text: str) -> list[ParsedCode]:
+        """Split a text into queries and parse each (a blank text is one invalid query); a
+        typed range (K0813-K0816) is each code of it in the CMS set."""
+        parsed = codes_mod.parse_queries(text, self._known_codes)
+        return parsed or [codes_mod.parse_code(text)]
+
+    def _known_codes(self) -> frozenset[str]:
+        if self._known is None:
+            self._known = frozenset(self._hcpcs) if self._complete else self.store.hcpcs_codes()
+        return self._known
 
     def _in_force(self, code: str, scope: Scope) -> list[Entry]:
         keys = scope.keys
@@ -506,12 +520,6 @@ class Precert:
 @lru_cache(maxsize=256)
 def _scope_keys(versions: tuple[ListVersion, ...]) -> frozenset[tuple[str, str]]:
     return frozenset((v.list_id, v.version) for v in versions)
-
-
-def _parse(text: str) -> list[ParsedCode]:
-    """Split a text into queries and parse each (a blank text is one invalid query)."""
-    parsed = [codes_mod.parse_code(q) for q in codes_mod.split_queries(text)]
-    return parsed or [codes_mod.parse_code(text)]
 
 
 _default: Precert | None = None

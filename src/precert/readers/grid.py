@@ -7,7 +7,18 @@ profile (``precert.profiles``) does. Readers are registered by format name in
 starts fast) and each has the signature ``read(path: Path) -> Grid``.
 
 Rows are yielded lazily (``GridTable.rows`` is an iterable) so that a list of 100,000 rows
-streams into the database without being held in memory whole.
+streams into the database without being held in memory whole. CSV/TSV and XLSX rows can be
+iterated more than once (each pass reads the file or sheet again); a reader error met while
+iterating is raised from the iteration (a ``ReaderError`` naming file and line).
+
+Every reader follows the same conventions, so a profile reads any format alike:
+
+- a row with no text in any cell is not yielded (blank lines, spacer rows);
+- trailing empty cells are dropped (spreadsheets pad rows to the sheet's width, CSV writers
+  do not agree), so rows of one table may differ in length: use ``GridRow.cell(i)``, which
+  reads a missing cell as ``""``;
+- a cell's line breaks become single spaces and the cell is stripped; HTML and PDF cells also
+  have every whitespace run joined (their source line breaks are layout, not text).
 """
 
 from __future__ import annotations
@@ -23,7 +34,12 @@ class GridRow:
     line: int  # 1-based line (text, CSV), row number (XLSX), source line of the <tr> (HTML),
     # or the row's line on its page (PDF)
     cells: tuple[str, ...]
-    page: int | None = None  # PDF page (1-based); None where the format has no pages
+    page: int | None = None  # PDF page (1-based; the text layout counts its repeated header
+    # rows, each of which starts a page of the PDF it was extracted from); None otherwise
+
+    def cell(self, index: int) -> str:
+        """The cell at ``index`` (0-based), or ``""`` past the end of a short row."""
+        return self.cells[index] if 0 <= index < len(self.cells) else ""
 
 
 @dataclass(slots=True)
@@ -38,6 +54,9 @@ class GridTable:
     title: str  # caption, the heading before it, or the sheet name; "" when none
     rows: Iterable[GridRow] = field(default_factory=list)
     number: int = 1  # 1-based position of the table in the file
+    # Every title line, outermost first (the text layout's **…** block, an HTML page's heading
+    # outline and caption, the lines above a PDF table); ``title`` is the last of them.
+    titles: tuple[str, ...] = ()
 
 
 @dataclass(slots=True)
@@ -48,3 +67,4 @@ class Grid:
     sha256: str  # hash of the file's bytes (the same file twice is the same version)
     format: str  # the reader's registered name: csv, tsv, xlsx, html, pdf, text
     tables: list[GridTable] = field(default_factory=list)
+    footer: str = ""  # a closing line that is not a row (the text layout's CPT copyright line)

@@ -12,6 +12,7 @@ from typing import Any
 
 from precert.models import Entry, HcpcsCode, ListVersion, Status
 from precert.store.schema import MIGRATIONS, SCHEMA_VERSION
+from precert.store.search import SearchMixin
 
 __all__ = ["DatabaseError", "Store", "StoreError"]
 
@@ -93,7 +94,7 @@ def _hcpcs(row: tuple[object, ...]) -> HcpcsCode:
     )
 
 
-class Store:
+class Store(SearchMixin):
     """A SQLite file with the precert schema. Open with :meth:`open`."""
 
     def __init__(self, path: Path, connection: sqlite3.Connection) -> None:
@@ -328,22 +329,6 @@ class Store:
             "ORDER BY e.id"
         )
         return self.db.execute(sql, (list_id, version)).fetchall()
-
-    # -- search ---------------------------------------------------------------------------
-
-    def search(self, match: str, limit: int) -> list[tuple[int, float]]:
-        """FTS5 match expression -> (entry id, bm25 rank), best first (code column weighs most)."""
-        sql = (
-            "SELECT rowid, bm25(entries_fts, 10.0, 2.0, 3.0, 1.0) AS rank FROM entries_fts "
-            "WHERE entries_fts MATCH ? ORDER BY rank LIMIT ?"
-        )
-        return [(int(r[0]), float(r[1])) for r in self.db.execute(sql, (match, limit))]
-
-    def vocabulary(self) -> list[tuple[str, int]]:
-        """Every indexed term with its document count (for typo correction)."""
-        return [
-            (str(r[0]), int(r[1])) for r in self.db.execute("SELECT term, doc FROM entries_vocab")
-        ]
 
     # -- CMS HCPCS --------------------------------------------------------------------------
 

@@ -1,0 +1,106 @@
+"""XLSX workbooks made from the real Medicare rows: one table per non-empty sheet, row numbers,
+multi-line cells, and the refusal of a sheet whose used range is absurd."""
+
+from __future__ import annotations
+
+import datetime as dt
+import time
+from pathlib import Path
+
+import openpyxl
+import pytest
+from openpyxl.styles import Font
+from tests.readers.real_files import NEWS_2024, TABLE_2025, tsv_rows
+
+from precert.readers import ReaderError, read_grid
+from precert.readers.workbook import MAX_CELLS, sheet_extents
+
+
+def workbook(path: Path) -> Path:
+    """Sheet "2025" holds the 2025 CGS table from A1 with its segments on separate lines in
+    the HCPCS cell; "News" the June 2024 notice from C3; "Notes" is empty."""
+    book = openpyxl.Workbook()
+    table = book.active
+    assert table is not None
+    table.title = "2025"
+    for row in tsv_rows(TABLE_2025):
+        table.append([cell.replace(" Effective ", "\nEffective ") for cell in row])
+    news = book.create_sheet("News")
+    for r, row in enumerate(tsv_rows(NEWS_2024), start=3):
+        for c, value in enumerate(row, start=3):
+            news.cell(r, c, int(value) if value.isdigit() else value)
+    book.create_sheet("Notes")
+    book.save(path)
+    return path
+
+
+def test_each_non_empty_sheet_is_a_table_titled_by_its_name(tmp_path: Path) -> None:
+    grid = read_grid(workbook(tmp_path / "medicare.xlsx"))
+    assert grid.format == "xlsx"
+    assert [(t.number, t.title, t.titles, t.where) for t in grid.tables] == [
+        (1, "2025", ("2025",), "medicare.xlsx[2025]"),
+        (2, "News", ("News",), "medicare.xlsx[News]"),
+    ]
+
+
+def test_cells_as_published_with_line_breaks_joined(tmp_path: Path) -> None:
+    first, _ = read_grid(workbook(tmp_path / "medicare.xlsx")).tables
+    rows = list(first.rows)
+    assert [list(r.cells) for r in rows] == tsv_rows(TABLE_2025)
+    assert [r.line for r in rows] == [1, 2, 3, 4, 5]
+    assert all(r.page is None for r in rows)
+
+
+def test_rows_keep_their_sheet_row_and_column(tmp_path: Path) -> None:
+    _, news = read_grid(workbook(tmp_path / "medicare.xlsx")).tables
+    rows = list(news.rows)
+    expected = tsv_rows(NEWS_2024)
+    assert [r.line for r in rows] == list(range(3, 3 + len(expected)))
+    # The table starts in column C: two empty cells first, so column letters still hold.
+    assert [list(r.cells) for r in rows] == [["", "", *row] for row in expected]
+    assert rows[1].cell(2) == "1"  # the number Excel stores as 1.0 reads as published
+
+
+def test_dates_read_as_iso_dates(tmp_path: Path) -> None:
+    book = openpyxl.Workbook()
+    sheet = book.active
+    assert sheet is not None
+    sheet.append(["HCPCS", "EFFECTIVE DATE"])
+    sheet.append(["L0651", dt.datetime(2026, 4, 13)])
+    book.save(tmp_path / "orthoses.xlsx")
+    [table] = read_grid(tmp_path / "orthoses.xlsx").tables
+    assert [r.cells for r in table.rows][1] == ("L0651", "2026-04-13")
+
+
+def test_a_stray_cell_at_the_last_cell_of_the_sheet_is_refused_quickly(tmp_path: Path) -> None:
+    path = workbook(tmp_path / "sparse.xlsx")
+    book = openpyxl.load_workbook(path)
+    book["News"]["XFD1048576"] = "x"
+    book.save(path)
+    started = time.perf_counter()
+    with pytest.raises(ReaderError) as info:
+        read_grid(path)
+    assert time.perf_counter() - started < 5  # measured, never allocated
+    assert info.value.file == "sparse.xlsx[News]"
+    assert "C3:XFD1048576" in info.value.message
+    assert f"at most {MAX_CELLS:,}" in info.value.message
+
+
+def test_formatting_far_away_is_not_a_cell(tmp_path: Path) -> None:
+    path = workbook(tmp_path / "styled.xlsx")
+    book = openpyxl.load_workbook(path)
+    book["2025"]["XFD1048576"].font = Font(bold=True)
+    book.save(path)
+    assert sheet_extents("styled.xlsx", path.read_bytes())["2025"] == (0, 0, 4, 3)
+    assert len(list(read_grid(path).tables[0].rows)) == 5
+
+
+def test_a_damaged_or_empty_workbook_is_a_clear_error(tmp_path: Path) -> None:
+    damaged = tmp_path / "damaged.xlsx"
+    damaged.write_bytes(workbook(tmp_path / "ok.xlsx").read_bytes()[:2000])
+    with pytest.raises(ReaderError, match=r"damaged\.xlsx: not a readable XLSX workbook"):
+        read_grid(damaged)
+    empty = tmp_path / "empty.xlsx"
+    openpyxl.Workbook().save(empty)
+    with pytest.raises(ReaderError, match=r"empty\.xlsx: no sheet of the workbook has a cell"):
+        read_grid(empty)
