@@ -5,8 +5,9 @@ from __future__ import annotations
 
 import datetime as dt
 from collections import Counter
-from collections.abc import Iterable
+from collections.abc import Collection, Iterable, Iterator
 from dataclasses import dataclass
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
@@ -26,7 +27,7 @@ class DryRunRow:
     readings: tuple[RowReading, ...]
 
     def where(self) -> str:
-        """"list.tsv:3" or "list.pdf, page 2, line 14" (how an answer will cite it)."""
+        """ "list.tsv:3" or "list.pdf, page 2, line 14" (how an answer will cite it)."""
         if self.page:
             return f"{self.file}, page {self.page}, line {self.line}"
         return f"{self.file}:{self.line}"
@@ -42,11 +43,10 @@ class DryRun:
     errors: tuple[RowError, ...]
 
     @classmethod
-    def of(
-        cls, file: str, profile: Profile, items: Iterable[RowReading | RowError]
-    ) -> DryRun:
+    def of(cls, file: str, profile: Profile, items: Iterable[RowReading | RowError]) -> DryRun:
         """Group the readings of one published row together; keep errors apart."""
         from precert.profiles import RowError
+        from precert.readers import ReaderError
 
         rows: list[DryRunRow] = []
         errors: list[RowError] = []
@@ -63,17 +63,20 @@ class DryRun:
                 )  # fmt: skip
                 group.clear()
 
-        for item in items:
-            if isinstance(item, RowError):
-                errors.append(item)
-                continue
-            if group and (group[0].table, group[0].line, group[0].page) != (
-                item.table,
-                item.line,
-                item.page,
-            ):
-                flush()
-            group.append(item)
+        try:
+            for item in items:
+                if isinstance(item, RowError):
+                    errors.append(item)
+                    continue
+                if group and (group[0].table, group[0].line, group[0].page) != (
+                    item.table,
+                    item.line,
+                    item.page,
+                ):
+                    flush()
+                group.append(item)
+        except ReaderError as exc:  # a streamed row that cannot be read ends the file
+            errors.append(RowError(exc.file, exc.line, exc.page, exc.message))
         flush()
         return cls(file, profile, tuple(rows), tuple(errors))
 
@@ -126,8 +129,18 @@ class DryRun:
         }
 
 
+def read_rows(
+    hcpcs_codes: Collection[str], path: str | Path, profile: Profile
+) -> Iterator[RowReading | RowError]:
+    """How every row of a file reads with a profile (the importer reads the same way)."""
+    from precert.profiles import apply
+    from precert.readers import read_grid
+
+    return apply(read_grid(path, profile.format), profile, hcpcs_codes)
+
+
 def status_text(reading: RowReading) -> str:
-    """"required", or "not_required/voluntary" when the list says more than yes or no."""
+    """ "required", or "not_required/voluntary" when the list says more than yes or no."""
     status = reading.meaning.status.value
     return f"{status}/{reading.meaning.qualifier}" if reading.meaning.qualifier else status
 

@@ -7,7 +7,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, replace
 from functools import lru_cache
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from precert import codes as codes_mod
 from precert import searching
@@ -24,10 +24,6 @@ from precert.reports import CodeReport as CodeReport
 from precert.reports import SearchResults as SearchResults
 from precert.rules import NOTE_NOT_LISTED, apply_modifiers, determine_code, invalid
 from precert.store import Store
-
-if TYPE_CHECKING:
-    from precert.dryrun import DryRun
-    from precert.profiles import Profile, RowReading
 
 _CACHE_LIMIT = 200_000
 
@@ -490,22 +486,6 @@ class Precert:
         removed = self.store.remove_list(list_id)
         self._reset()
         return removed
-
-    def dry_run(self, path: str | Path, profile: Profile) -> DryRun:
-        """How every row of a file reads with a profile, and every line that cannot be read;
-        changes nothing."""
-        from precert.dryrun import DryRun
-        from precert.profiles import RowError, apply
-        from precert.readers import ReaderError, read_grid
-
-        grid = read_grid(path, profile.format)
-        items: list[RowReading | RowError] = []
-        try:
-            for item in apply(grid, profile, set(self.store.hcpcs())):
-                items.append(item)
-        except ReaderError as exc:  # a streamed row that cannot be read ends the file
-            items.append(RowError(exc.file, exc.line, exc.page, exc.message))
-        return DryRun.of(grid.name, profile, items)
 
     def import_hcpcs(self, path: str | Path) -> tuple[int, int]:
         """Replace the CMS code set with a newer quarterly file; returns (codes, modifiers)."""

@@ -41,7 +41,8 @@ def _row(run: DryRun, row: DryRunRow) -> None:
     out.write(f"{row.where()} (table {row.table}{_title(row.table_title)})\n")
     width = max(len(r.code) for r in row.readings)
     for reading in row.readings:
-        out.write(f"  {reading.code:<{width}}  {status_text(reading):<26}{_code_details(reading)}\n")
+        line = f"  {reading.code:<{width}}  {status_text(reading):<26}{_code_details(reading)}"
+        out.write(line.rstrip() + "\n")
     for label, value in (
         ("category", first.category_raw),
         ("description", first.description_raw),
@@ -51,9 +52,25 @@ def _row(run: DryRun, row: DryRunRow) -> None:
     ):
         if value:
             out.write(f"    {label}: {value}\n")
-    for note in dict.fromkeys(n for r in row.readings for n in r.notes):
-        out.write(f"    note: {note}\n")
+    for note, codes in _notes(row).items():
+        some = "" if len(codes) == len(row.readings) else f" ({_few(codes)})"
+        out.write(f"    note{some}: {note}\n")
     out.write("\n")
+
+
+def _notes(row: DryRunRow) -> dict[str, list[str]]:
+    """Each note of the row with the codes it is on (most notes are on every code)."""
+    notes: dict[str, list[str]] = {}
+    for reading in row.readings:
+        for note in reading.notes:
+            notes.setdefault(note, []).append(reading.code)
+    return notes
+
+
+def _few(codes: list[str]) -> str:
+    return (
+        ", ".join(codes) if len(codes) <= 4 else f"{', '.join(codes[:3])} and {len(codes) - 3} more"
+    )
 
 
 def _title(title: str) -> str:
@@ -66,7 +83,7 @@ def _code_details(reading: RowReading) -> str:
     if reading.effective:
         parts.append(f"from {reading.effective.isoformat()}")
     if reading.end:
-        parts.append(f"ends {reading.end.isoformat()}")
+        parts.append(f"{'removed' if reading.removed else 'ends'} {reading.end.isoformat()}")
     if reading.modifiers:
         parts.append("with " + " ".join(reading.modifiers))
     if reading.published and reading.published != reading.code:

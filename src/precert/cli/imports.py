@@ -33,7 +33,7 @@ COLUMN_OPTIONS = {
 }
 EXAMPLES = """more examples:
   precert import cigna-dme-2027.txt --list cigna-commercial-dme --effective 2027-01-01
-  precert import cgs-jc-pa-table-2025.tsv --profile medicare-dmepos-pa --dry-run
+  precert import cgs-jc-pa-table-2025.tsv --profile medicare-dmepos-cgs-table --dry-run
   precert import plan-pa-codes.csv --payer "Acme Health" --lob Commercial --list acme-dme \\
       --code-column HCPCS --listed-means required
   precert import plan-dme-grid.csv --payer "Acme Health" --lob Medicaid --list acme-medicaid-dme \\
@@ -87,9 +87,7 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
     p.add_argument("--file-format", choices=FORMATS, help="how to read FILE (default: sniffed)")
     o = p.add_argument_group("a simple table said with options instead of --profile")
     o.add_argument("--payer", help="whose list it is (e.g. Acme Health)")
-    o.add_argument(
-        "--line-of-business", "--lob", dest="lob", help="e.g. Commercial, Medicaid, FFS"
-    )
+    o.add_argument("--line-of-business", "--lob", dest="lob", help="e.g. Commercial, Medicaid, FFS")
     o.add_argument("--program", help="e.g. DME (default: prior-authorization)")
     o.add_argument("--code-column", metavar="C", help="header of the column holding the codes")
     o.add_argument("--status-column", metavar="S", help="header of the column of marks/statuses")
@@ -132,7 +130,7 @@ def _option_form(args: argparse.Namespace) -> list[str]:
 
 def profile_for(args: argparse.Namespace) -> Profile | None:
     """The profile the arguments name or describe; None (after a message) when they say none."""
-    from precert.profiles import bundled_names, load_profile, profile_from_options
+    from precert.profiles import bundled_names, load_profile, parse_contact, profile_from_options
 
     extra = _option_form(args)
     if args.profile:
@@ -150,6 +148,8 @@ def profile_for(args: argparse.Namespace) -> Profile | None:
             return None
         profile = load_profile(args.profile)
     elif args.code_column:
+        if args.contact is not None:
+            parse_contact(args.contact)  # an empty --contact is an error, not "no contact"
         profile = profile_from_options(
             payer=args.payer,
             line_of_business=args.lob,
@@ -210,8 +210,10 @@ def run_import(args: argparse.Namespace) -> int:
     service = _service()
     if args.dry_run:
         from precert.cli.dryrun import print_dry_run
+        from precert.dryrun import DryRun, read_rows
 
-        run = service.dry_run(args.file, profile)
+        codes = set(service.store.hcpcs())
+        run = DryRun.of(args.file.name, profile, read_rows(codes, args.file, profile))
         print_dry_run(run, as_json=args.json)
         return EXIT_INPUT if run.errors else EXIT_OK
     result = service.import_list(args.file, profile=profile, effective=args.effective)

@@ -14,6 +14,7 @@ from collections import Counter
 from dataclasses import dataclass, field
 
 from precert.profiles.dates import parse_date
+from precert.readers import ReaderError
 from precert.readers.grid import Grid
 
 _CODE = r"[A-V]\d{4}"
@@ -49,7 +50,9 @@ ROLE_WORDS: dict[str, tuple[str, ...]] = {
     "effective": ("effective", "start", "begin", "added"),
     "end": ("end", "term", "through", "thru", "expir", "removed"),
     "notes": ("note", "comment", "remark", "notation"),
-    "category": ("category", "program", "lcd", "type", "group", "section", "product"),
+    "category": ("category", "program", "lcd", "type", "group", "section"),
+    "platform": ("platform", "vendor"),
+    "product": ("product",),
 }
 MAX_MARKS = 10  # a column of marks holds few distinct values ...
 MAX_MARK_LENGTH = 25  # ... and short ones
@@ -92,8 +95,21 @@ class Layout:
 
 
 def _header_word(header: str, role: str) -> bool:
+    return _word_rank(header, role) is not None
+
+
+def _word_rank(header: str, role: str) -> int | None:
+    """The position of the first of the role's words the header holds (lower is surer)."""
     text = f" {header.casefold()} "
-    return any(word in text for word in ROLE_WORDS[role])
+    return next((i for i, word in enumerate(ROLE_WORDS[role]) if word in text), None)
+
+
+def _by_header(columns: list[Column], role: str) -> Column | None:
+    """The column whose header names the role most surely (the first such column on a tie)."""
+    ranked = [
+        (rank, c.index, c) for c in columns if (rank := _word_rank(c.header, role)) is not None
+    ]
+    return min(ranked, key=lambda t: (t[0], t[1]))[2] if ranked else None
 
 
 def _layouts(grid: Grid) -> list[Layout]:
@@ -167,11 +183,10 @@ def guess_roles(layout: Layout) -> dict[str, Column]:
             ):
                 roles[role] = column
                 break
-    for role in ("description", "notes", "category"):
-        for column in rest:
-            if column not in roles.values() and _header_word(column.header, role):
-                roles[role] = column
-                break
+    for role in ("description", "notes", "category", "platform", "product"):
+        named = _by_header([c for c in rest if c not in roles.values()], role)
+        if named is not None:
+            roles[role] = named
     if "description" not in roles:
         # No header says so: the column with the longest text is most likely the description.
         free = [c for c in rest if c not in roles.values() and c.filled]
@@ -219,13 +234,14 @@ def draft_profile(grid: Grid, source: str) -> str:
         f"format = {_q(grid.format)}",
     ]
     if not layouts:
-        out += [
-            "",
-            "# TODO: no row of this file holds a HCPCS code (a letter A-V and four digits), so",
-            "# no table was found. Is this the list's file? Add [[tables]] by hand.",
-        ]
-        return "\n".join(out) + "\n"
+        raise ReaderError(
+            source,
+            None,
+            "no row holds a HCPCS code (a letter A-V and four digits), so there is no table "
+            "of codes to draft a profile for; is this the list's file?",
+        )
     listed_meanings: list[str] = []
+    unmarked: list[str] = []
     values: Counter[str] = Counter()
     for layout in layouts:
         roles = guess_roles(layout)
@@ -237,7 +253,10 @@ def draft_profile(grid: Grid, source: str) -> str:
         )
         out.append(f"header = [{', '.join(_q(h) for h in layout.header if h)}]")
         out.append("[tables.columns]")
-        for role in ("code", "status", "description", "notes", "category", "effective", "end"):
+        for role in (
+            "code", "status", "description", "notes", "category", "effective", "end", "platform",
+            "product",
+        ):  # fmt: skip
             column = roles.get(role)
             if column is None:
                 continue
@@ -255,6 +274,9 @@ def draft_profile(grid: Grid, source: str) -> str:
             )
         if "status" in roles:
             values.update(roles["status"].values)
+            blank = layout.rows - roles["status"].filled
+            if blank:
+                unmarked.append(f"{blank} rows have no mark in {_q(roles['status'].header)}")
         else:
             listed_meanings.append(", ".join(layout.tables[:1]))
     out += ["", "[status]"]
@@ -262,6 +284,11 @@ def draft_profile(grid: Grid, source: str) -> str:
         out.append(
             'listed = "required"  # TODO: check: no column of marks was found, so every code '
             "listed is read as requiring PA (a bare grid under a heading)"
+        )
+    elif unmarked:
+        out.append(
+            f'listed = "not_listed"  # TODO: check: {"; ".join(unmarked)}: a code without a '
+            "mark is read as not on this list"
         )
     if values:
         out.append("[status.values]  # published value -> status (every value found, with counts)")
@@ -271,7 +298,7 @@ def draft_profile(grid: Grid, source: str) -> str:
                 out.append(f"{_q(value)} = {_q(status)}  # x{count}")
             else:
                 out.append(
-                    f"# {_q(value)} = \"\"  # x{count} TODO: required, not_required, "
+                    f'# {_q(value)} = ""  # x{count} TODO: required, not_required, '
                     "out_of_scope or not_listed (or {{ status = ..., qualifier = ... }})"
                 )
     return "\n".join(out) + "\n"
@@ -280,17 +307,17 @@ def draft_profile(grid: Grid, source: str) -> str:
 def _evidence(role: str, column: Column) -> str:
     """Why this column was taken for this role, in a few words."""
     if role == "code":
-        return (
-            f"{column.full_codes} of {column.filled} cells are codes or ranges"
-            + (f", {column.some_codes - column.full_codes} more hold some" if (
-                column.some_codes > column.full_codes
-            ) else "")
+        return f"{column.full_codes} of {column.filled} cells are codes or ranges" + (
+            f", {column.some_codes - column.full_codes} more hold some"
+            if (column.some_codes > column.full_codes)
+            else ""
         )
     if role == "status":
         return f"{len(column.values)} distinct values: {_counts(column.values, 6)}"
     if role == "effective" and column.dates:
         return f"{column.dates} of {column.filled} cells are dates"
-    return f"by its header; e.g. {_q(column.values.most_common(1)[0][0][:60])}" if (
-        column.values
-    ) else "by its header (empty)"
-
+    return (
+        f"by its header; e.g. {_q(column.values.most_common(1)[0][0][:60])}"
+        if (column.values)
+        else "by its header (empty)"
+    )
