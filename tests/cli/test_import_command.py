@@ -27,6 +27,12 @@ def dump(home: Path) -> list[str]:
         store.close()
 
 
+def cigna_versions(precert: Run) -> list[str]:
+    lists = json.loads(precert("lists", "--json").stdout)["lists"]
+    cigna = next(i for i in lists if i["list"] == "cigna-commercial-dme")
+    return [v["version"] for v in cigna["versions"]]
+
+
 def test_an_import_without_a_list_id_is_refused_and_never_joins_cignas_list(
     precert: Run, home: Path, tmp_path: Path
 ) -> None:
@@ -39,8 +45,7 @@ def test_an_import_without_a_list_id_is_refused_and_never_joins_cignas_list(
     assert result.returncode == 2, result.stdout
     assert "--list ID" in result.stderr and "some-plan-list.txt" in result.stderr
     assert dump(home) == before
-    versions = json.loads(precert("lists", "--json").stdout)["lists"][0]["versions"]
-    assert [v["version"] for v in versions] == ["v1"]
+    assert cigna_versions(precert) == ["v1"]
 
 
 def test_import_errors_name_file_and_line_and_exit_3(precert: Run, tmp_path: Path) -> None:
@@ -63,14 +68,26 @@ def test_the_same_file_twice_is_a_no_op_that_says_so(precert: Run) -> None:
     assert "nothing to do" in again.stdout and "2027-01-01 was not applied" in again.stdout
 
 
-def test_a_version_whose_payer_differs_from_the_lists_is_refused(precert: Run, home: Path) -> None:
+def test_a_file_whose_payer_differs_from_the_lists_is_refused(
+    precert: Run, home: Path, tmp_path: Path, cigna_rows: Rows
+) -> None:
+    grid = write_csv(tmp_path / "plan.csv", ["HCPCS"], [[c] for c, _, _ in cigna_rows[:30]])
     before = dump(home)
-    result = precert(
-        "import", str(BUNDLED_LIST), "--list", "cigna-commercial-dme", "--payer", "Aetna"
-    )
-    assert result.returncode != 0
-    assert "belongs to payer 'Cigna', not 'Aetna'" in result.stderr
+    options = precert(
+        "import", str(grid), "--payer", "Acme Health", "--lob", "Commercial",
+        "--list", "cigna-commercial-dme", "--code-column", "HCPCS", "--listed-means", "required",
+    )  # fmt: skip
+    assert options.returncode != 0
+    assert "belongs to payer 'Cigna', not 'Acme Health'" in options.stderr
+    profile = precert(
+        "import", str(TABLE_2025), "--profile", "medicare-dmepos-cgs-table",
+        "--list", "cigna-commercial-dme",
+    )  # fmt: skip
+    assert profile.returncode != 0
+    assert "belongs to payer 'Cigna', not 'Medicare'" in profile.stderr
+    assert "Traceback" not in options.stderr + profile.stderr
     assert dump(home) == before
+    assert cigna_versions(precert) == ["v1"]
 
 
 # -- reading a file without importing it (--dry-run) ------------------------------------------

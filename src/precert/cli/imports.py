@@ -32,7 +32,6 @@ COLUMN_OPTIONS = {
     "source_url": "source_url",
 }
 EXAMPLES = """more examples:
-  precert import cigna-dme-2027.txt --list cigna-commercial-dme --effective 2027-01-01
   precert import cgs-jc-pa-table-2025.tsv --profile medicare-dmepos-cgs-table --dry-run
   precert import plan-pa-codes.csv --payer "Acme Health" --lob Commercial --list acme-dme \\
       --code-column HCPCS --listed-means required
@@ -114,8 +113,8 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
     o.add_argument(
         "--contact",
         metavar='"NAME; phone …; fax …; url …"',
-        help='where requests go: "NAME; phone 800-555-0134 option 5; fax 800-555-0135; url '
-        'https://…"',
+        help='where requests go: "NAME; phone 800-555-0134; option 5; fax 800-555-0135; url '
+        'https://…" (name first; parts phone, fax, option, url, portal)',
     )
     o.add_argument("--title", help="the list's title as published")
     o.add_argument("--source-url", metavar="URL", help="where the list is published")
