@@ -1,13 +1,16 @@
-"""Where the database lives and how it is built from the bundled files on first use."""
+"""Where the database lives, how it is built from the bundled files on first use, and what is
+done with a file that is not a usable database."""
 
 from __future__ import annotations
 
+import contextlib
+import datetime as dt
 import os
 import sys
 from pathlib import Path
 
 from precert.importer import BUNDLED_LIST_ID, import_published
-from precert.store import Store, StoreError
+from precert.store import SQLITE_HEADER, DatabaseBusy, DatabaseDamaged, Store, StoreError
 
 DATA_DIR = Path(__file__).parent / "data"
 BUNDLED_LIST = DATA_DIR / "cigna-commercial-dme.txt"
@@ -30,35 +33,74 @@ def default_home() -> Path:
 
 
 def open_database(home: Path, notices: list[str]) -> Store:
-    """The database under ``home``, built on first use; an unusable file is moved aside and
-    rebuilt (what happened is appended to ``notices``)."""
+    """The database under ``home``, built on first use.
+
+    A busy database is waited for (``PRECERT_BUSY_TIMEOUT``) and then reported as busy; a
+    damaged one is reported with what to do. Only a file that is verifiably not a SQLite
+    database (its first bytes are not SQLite's header) is moved aside and rebuilt, and
+    ``notices`` says so: a live database is never moved because another process holds it.
+    """
+    path = home / DB_NAME
+    if path.exists() and not _sqlite_header(path):
+        aside = _move_aside(path, "corrupt")
+        notices.append(
+            f"{path} was not a SQLite database (its first bytes are not SQLite's header); "
+            f"moved it to {aside} and rebuilt it from the bundled list (re-import your own lists)"
+        )
+    if not path.exists():
+        build_database(home)
+    writable = os.access(home, os.W_OK)
+    if not writable:
+        notices.append(f"{home} is read-only: answering from {path} as it is (imports will fail)")
+    store = Store.open(path, create=False, readonly=not writable)
+    try:
+        if store.is_empty() or not store.hcpcs_loaded():
+            # A schema without data (e.g. made by Store.open elsewhere): load it where it is,
+            # in transactions, since another process may have the file open.
+            _load_bundled(store)
+    except BaseException:
+        store.close()
+        raise
+    return store
+
+
+def rebuild_database(home: Path) -> tuple[Path | None, str]:
+    """Move the database under ``home`` aside (with its write-ahead log) and build a new one from
+    the bundled files. Returns where the old file went and what ``PRAGMA quick_check`` said of
+    it. Refuses (DatabaseBusy) while another process has the database open."""
     path = home / DB_NAME
     if not path.exists():
         build_database(home)
-    try:
-        store = Store.open(path, create=False)
-        if store.is_empty() or not store.hcpcs_loaded():
-            store.close()
-            build_database(home)
+        return None, "there was no database"
+    state = "not a SQLite database"
+    if _sqlite_header(path):
+        try:
             store = Store.open(path, create=False)
-        return store
-    except StoreError as exc:
-        if "newer than this precert" in str(exc):
-            raise
-        aside = path.with_name(f"{DB_NAME}.corrupt-{os.getpid()}")
-        os.replace(path, aside)
-        notices.append(
-            f"the database was unusable ({exc}); moved it to {aside} and "
-            "rebuilt it from the bundled list (re-import your own lists)"
-        )
-        build_database(home)
-        return Store.open(path, create=False)
+        except DatabaseDamaged as exc:
+            state = f"damaged ({exc})"
+        else:
+            try:
+                store.verify()
+                state = "sound (PRAGMA quick_check: ok)"
+            except DatabaseDamaged as exc:
+                state = f"damaged ({exc})"
+            # Leaving WAL mode needs every other connection closed: the proof that no server
+            # or import still uses the file we are about to move.
+            if not store.exclusive():
+                store.close()
+                raise DatabaseBusy(
+                    f"{path} is open in another process (a running precert serve or import?); "
+                    "stop it, then run precert rebuild again"
+                )
+            store.close()
+    aside = _move_aside(path, "aside")
+    build_database(home)
+    return aside, state
 
 
 def build_database(home: Path) -> None:
-    """(Re)build ``home``'s database from the bundled list and CMS file; atomic via rename."""
-    from precert.readers.hcpcs import read_hcpcs
-
+    """Build ``home``'s database from the bundled list and CMS file, in a temporary file linked
+    into place only if no database is there yet (two first uses at once build one database)."""
     try:
         home.mkdir(parents=True, exist_ok=True)
     except OSError as exc:
@@ -68,12 +110,56 @@ def build_database(home: Path) -> None:
         ) from exc
     path = home / DB_NAME
     temporary = path.with_name(f".{DB_NAME}.{os.getpid()}.tmp")
-    temporary.unlink(missing_ok=True)
-    store = Store.open(temporary)
     try:
-        cms = read_hcpcs(BUNDLED_HCPCS)
-        store.replace_hcpcs(cms.name, cms.sha256, cms.codes, cms.modifiers)
-        import_published(store, BUNDLED_LIST, list_id=BUNDLED_LIST_ID)
+        temporary.unlink(missing_ok=True)
+        store = Store.open(temporary)
+        try:
+            _load_bundled(store)
+        finally:
+            store.close()  # the last connection checkpoints: the file holds everything
+        # A log left by a database deleted by hand would be replayed into the new one.
+        for stale in _companions(path):
+            if stale.exists():
+                _move_aside(stale, "stale")
+        with contextlib.suppress(FileExistsError):  # another process built it first: use theirs
+            os.link(temporary, path)
+    except OSError as exc:
+        raise StoreError(
+            f"cannot write the database in {home} ({exc.strerror or exc}); "
+            "set PRECERT_HOME to a folder precert may write to"
+        ) from exc
     finally:
-        store.close()
-    os.replace(temporary, path)
+        temporary.unlink(missing_ok=True)
+
+
+def _load_bundled(store: Store) -> None:
+    from precert.readers.hcpcs import read_hcpcs
+
+    cms = read_hcpcs(BUNDLED_HCPCS)
+    store.replace_hcpcs(cms.name, cms.sha256, cms.codes, cms.modifiers)
+    import_published(store, BUNDLED_LIST, list_id=BUNDLED_LIST_ID)
+
+
+def _sqlite_header(path: Path) -> bool:
+    """True when the file starts as every SQLite database does (an empty file is one, too)."""
+    with path.open("rb") as file:
+        start = file.read(len(SQLITE_HEADER))
+    return not start or start == SQLITE_HEADER
+
+
+def _companions(path: Path) -> list[Path]:
+    return [path.with_name(path.name + suffix) for suffix in ("-wal", "-shm")]
+
+
+def _move_aside(path: Path, why: str) -> Path:
+    """Rename ``path`` (and its -wal / -shm files) to ``NAME.WHY-STAMP``; returns the new name."""
+    stamp = f"{dt.datetime.now():%Y%m%dT%H%M%S}-{os.getpid()}"
+    aside = path.with_name(f"{path.name}.{why}-{stamp}")
+    try:
+        os.replace(path, aside)
+        for companion, suffix in zip(_companions(path), ("-wal", "-shm"), strict=True):
+            if companion.exists():
+                os.replace(companion, aside.with_name(aside.name + suffix))
+    except OSError as exc:
+        raise StoreError(f"cannot move {path} aside ({exc.strerror or exc})") from exc
+    return aside

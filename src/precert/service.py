@@ -17,7 +17,7 @@ from precert.database import BUNDLED_HCPCS as BUNDLED_HCPCS
 from precert.database import BUNDLED_LIST as BUNDLED_LIST
 from precert.database import DATA_DIR as DATA_DIR
 from precert.database import DB_NAME as DB_NAME
-from precert.database import build_database, default_home, open_database
+from precert.database import default_home, open_database, rebuild_database
 from precert.importer import BUNDLED_LIST_ID, ImportResult, import_published
 from precert.models import Determination, Entry, HcpcsCode, ListVersion, ParsedCode, Status
 from precert.reports import CodeReport as CodeReport
@@ -75,10 +75,18 @@ class Precert:
     def _open(self) -> Store:
         return open_database(self.home, self.notices)
 
-    def build(self) -> None:
-        """(Re)build the database from the bundled list and CMS file; atomic via rename."""
-        build_database(self.home)
+    def build(self) -> tuple[Path | None, str]:
+        """Move the database aside and build a new one from the bundled list and CMS file;
+        returns where the old one went and whether it was sound (see ``rebuild_database``)."""
+        self.close()
+        moved = rebuild_database(self.home)
         self._reset()
+        return moved
+
+    def verify(self) -> None:
+        """Raise DatabaseDamaged unless the database passes ``PRAGMA quick_check`` (a server
+        checks once at start rather than failing on the first request that meets a bad page)."""
+        self.store.verify()
 
     def close(self) -> None:
         """Close the database connection."""

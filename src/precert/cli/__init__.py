@@ -23,6 +23,7 @@ COMMAND_MODULES = (
     "precert.cli.versions",
     "precert.cli.serve",
     "precert.cli.batch",
+    "precert.cli.maintenance",
 )
 
 

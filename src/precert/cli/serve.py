@@ -46,7 +46,9 @@ def run_serve(args: argparse.Namespace) -> int:
     from precert.service import default
 
     service = default()
-    _ = service.store  # build the database on first use, before the first request
+    # Build the database on first use, and refuse a damaged one now (exit 4 with what to do)
+    # rather than on the first request that meets a bad page.
+    service.verify()
     for notice in service.notices:
         print(f"precert: {notice}", file=sys.stderr)
     options = {

@@ -44,6 +44,8 @@ READERS: dict[str, str] = {
     "tsv": "precert.readers.delimited:read_tsv",
     "xlsx": "precert.readers.workbook:read_xlsx",
     "text": "precert.readers.textlayout:read_text",
+    "html": "precert.readers.webpage:read_html",
+    "pdf": "precert.readers.pdf:read_pdf",
 }
 
 # Extension -> format. ``.txt`` is the published text layout (Cigna's) unless its content says
@@ -55,6 +57,9 @@ FORMATS_BY_SUFFIX: dict[str, str] = {
     ".txt": "text",
     ".xlsx": "xlsx",
     ".xlsm": "xlsx",
+    ".html": "html",
+    ".htm": "html",
+    ".pdf": "pdf",
 }
 
 _SNIFF_BYTES = 65536

@@ -3,23 +3,34 @@
 from __future__ import annotations
 
 import datetime as dt
+import functools
+import inspect
 import json
 import sqlite3
-from collections.abc import Iterable, Iterator, Sequence
-from contextlib import contextmanager
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from contextlib import contextmanager, suppress
 from pathlib import Path
 from typing import Any
 
 from precert.models import Entry, HcpcsCode, ListVersion, Status
+from precert.store.errors import (
+    DatabaseBusy,
+    DatabaseDamaged,
+    StoreError,
+    busy_timeout,
+    rebuild_hint,
+    store_error,
+)
 from precert.store.schema import MIGRATIONS, SCHEMA_VERSION
 from precert.store.search import SearchMixin
 
-__all__ = ["DatabaseError", "Store", "StoreError"]
+__all__ = ["DatabaseBusy", "DatabaseDamaged", "DatabaseError", "Store", "StoreError"]
 
-
-class StoreError(RuntimeError):
-    """The database cannot be used (corrupt, newer than this program, …); says what to do."""
-
+# Bytes every SQLite 3 database file starts with (https://sqlite.org/fileformat.html).
+SQLITE_HEADER = b"SQLite format 3\x00"
+# After a checkpoint the write-ahead log is truncated to this size, so one large import does not
+# leave a file as large as itself beside the database for good.
+_WAL_LIMIT = 64 * 1024 * 1024
 
 DatabaseError = sqlite3.DatabaseError
 
@@ -102,20 +113,61 @@ class Store(SearchMixin):
         self.db = connection
 
     @classmethod
-    def open(cls, path: str | Path, *, create: bool = True) -> Store:
-        """Open (and migrate) a database file; ``create=False`` refuses a missing file."""
+    def open(cls, path: str | Path, *, create: bool = True, readonly: bool = False) -> Store:
+        """Open (and migrate) a database file in WAL mode; ``create=False`` refuses a missing
+        file; ``readonly`` opens an existing file for reading only (a read-only folder: no
+        write-ahead log can be made there, so the file is read as immutable)."""
         path = Path(path)
-        if not create and not path.exists():
+        if (not create or readonly) and not path.exists():
             raise StoreError(f"no database at {path}")
+        timeout = busy_timeout()
+        # Read-only: no write-ahead log can be made in a read-only folder, so the file is read
+        # as immutable (nothing can change it there anyway).
+        target = f"{path.resolve().as_uri()}?mode=ro&immutable=1" if readonly else str(path)
         try:
-            db = sqlite3.connect(path, isolation_level=None, check_same_thread=False)
+            # One connection is shared by a server's threads; sqlite3 serializes its calls.
+            db = sqlite3.connect(
+                target,
+                uri=readonly,
+                isolation_level=None,
+                timeout=timeout,
+                check_same_thread=False,
+            )
+        except sqlite3.Error as exc:
+            raise store_error(exc, path) from exc
+        store = cls(path, db)
+        try:
             db.execute("PRAGMA foreign_keys = ON")
-            db.execute("PRAGMA busy_timeout = 5000")
-            store = cls(path, db)
+            if not readonly:
+                store._wal()
             store._migrate()
-        except sqlite3.DatabaseError as exc:
-            raise StoreError(f"{path} is not a usable precert database ({exc})") from exc
+        except sqlite3.Error as exc:
+            db.close()
+            raise store_error(exc, path) from exc
+        except BaseException:
+            db.close()
+            raise
         return store
+
+    def _wal(self) -> None:
+        # Write-ahead logging: readers (a server, `precert check`) keep answering from the last
+        # committed state while an import writes, instead of waiting for its lock. The mode is
+        # stored in the file, so this converts a database built before WAL once.
+        if self.db.execute("PRAGMA journal_mode").fetchone()[0] != "wal":
+            self.db.execute("PRAGMA journal_mode = WAL")
+        self.db.execute(f"PRAGMA journal_size_limit = {_WAL_LIMIT}")
+
+    def verify(self) -> None:
+        """Raise DatabaseDamaged unless ``PRAGMA quick_check`` finds the file sound."""
+        try:
+            problems = [str(r[0]) for r in self.db.execute("PRAGMA quick_check(5)")]
+        except sqlite3.Error as exc:
+            raise store_error(exc, self.path) from exc
+        if problems != ["ok"]:
+            raise DatabaseDamaged(
+                f"{self.path} is damaged (PRAGMA quick_check: {'; '.join(problems)}); "
+                f"{rebuild_hint(self.path)}"
+            )
 
     def close(self) -> None:
         """Close the connection."""
@@ -138,17 +190,40 @@ class Store(SearchMixin):
                         self.db.execute(statement)
             self.db.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")
 
+    def exclusive(self) -> bool:
+        """True when no other connection has the file open, proved by leaving WAL mode (SQLite
+        allows it only then); the file is left in rollback-journal mode. For moving it away."""
+        self.db.execute("PRAGMA busy_timeout = 0")
+        try:
+            self.db.execute("PRAGMA journal_mode = DELETE").fetchone()
+        except sqlite3.Error as exc:
+            return not isinstance(store_error(exc, self.path), DatabaseBusy)
+        return True
+
     @contextmanager
     def transaction(self) -> Iterator[sqlite3.Connection]:
-        """All or nothing: everything inside commits together or rolls back."""
-        self.db.execute("BEGIN IMMEDIATE")
+        """All or nothing: everything inside commits together or rolls back. SQLite's errors
+        leave as StoreError naming their cause (busy, disk full, read-only, damaged)."""
+        try:
+            self.db.execute("BEGIN IMMEDIATE")
+        except sqlite3.Error as exc:
+            raise store_error(exc, self.path) from exc
         try:
             yield self.db
-        except BaseException:
-            self.db.execute("ROLLBACK")
-            raise
-        else:
             self.db.execute("COMMIT")
+        except BaseException as exc:
+            self._abort()
+            if isinstance(exc, sqlite3.Error):
+                raise store_error(exc, self.path) from exc
+            raise
+
+    def _abort(self) -> None:
+        # After some errors (disk full, I/O error) SQLite has already rolled the transaction
+        # back; a ROLLBACK then fails with "no transaction is active" and would hide the cause.
+        if self.db.in_transaction:
+            # The error being raised says what went wrong; a failed ROLLBACK's would not.
+            with suppress(sqlite3.Error):
+                self.db.execute("ROLLBACK")
 
     def data_version(self) -> int:
         """Changes when another connection commits; lets caches notice imports elsewhere."""
@@ -392,3 +467,24 @@ class Store(SearchMixin):
     def dump(self) -> list[str]:
         """The whole database as SQL statements (tests compare dumps before and after)."""
         return list(self.db.iterdump())
+
+
+def _mapped(method: Callable[..., Any]) -> Callable[..., Any]:
+    @functools.wraps(method)
+    def call(self: Store, *args: Any, **kwargs: Any) -> Any:
+        try:
+            return method(self, *args, **kwargs)
+        except sqlite3.Error as exc:
+            raise store_error(exc, self.path) from exc
+
+    return call
+
+
+# Every public method turns SQLite's errors into StoreError (a corrupt page met by a read, a
+# disk filling up during a write), so the doors map one error type and never show a traceback.
+# transaction() maps its own (it is a context manager); open() and verify() do too.
+_OWN_MAPPING = ("transaction", "verify")
+for _name in dir(Store):  # dir(): methods from mixins (search) too
+    _member = getattr(Store, _name)
+    if not _name.startswith("_") and inspect.isfunction(_member) and _name not in _OWN_MAPPING:
+        setattr(Store, _name, _mapped(_member))
