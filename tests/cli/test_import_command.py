@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 import json
+import re
 import subprocess
 from collections.abc import Callable
 from pathlib import Path
@@ -285,3 +286,62 @@ def test_an_unknown_profile_names_the_bundled_ones_exit_3(precert: Run, tmp_path
     result = precert("import", str(TABLE_2025), "--profile", "medicare-dme", "--dry-run")
     assert result.returncode == 3
     assert "medicare-dmepos-cgs-table" in result.stderr and "Traceback" not in result.stderr
+
+
+# -- the same table as a web page and as a PDF (fixtures rebuilt from the real rows) -----------
+
+FIXTURES = Path(__file__).resolve().parents[1] / "fixtures" / "lists"
+
+
+def load_builder() -> Any:
+    """tests/fixtures/lists/build_fixtures.py, the module that lays real rows out as a PDF."""
+    import importlib.util
+
+    spec = importlib.util.spec_from_file_location("build_fixtures", FIXTURES / "build_fixtures.py")
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+@pytest.mark.parametrize("suffix", ["html", "pdf"])
+def test_the_web_page_and_the_pdf_read_as_the_tsv_does(precert: Run, suffix: str) -> None:
+    published = FIXTURES / f"cgs-jc-pa-table-2025.{suffix}"
+    args = ("--profile", "medicare-dmepos-cgs-table", "--dry-run", "--json")
+    tsv = codes_of(precert("import", str(TABLE_2025), *args))
+    result = precert("import", str(published), *args)
+    assert result.returncode == 0, result.stderr
+    codes = codes_of(result)
+    keys = ("code", "status", "qualifier", "effective", "end", "published")
+    assert [tuple(c[k] for k in keys) for c in codes] == [tuple(c[k] for k in keys) for c in tsv]
+    rows = json.loads(result.stdout)["rows"]
+    if suffix == "pdf":
+        assert [r["page"] for r in rows] == sorted(r["page"] for r in rows)
+        assert rows[-1]["page"] == 2  # the table runs onto a second page
+        plain = precert("import", str(published), *args[:-1])
+        assert "cgs-jc-pa-table-2025.pdf, page 1, line " in plain.stdout
+    else:
+        assert all(r["page"] is None for r in rows)
+
+
+def test_a_pdf_row_that_cannot_be_read_is_named_by_page_and_line(
+    precert: Run, home: Path, tmp_path: Path
+) -> None:
+    builder = load_builder()
+    rows = builder.tsv(TABLE_2025)
+    rows[4][1] = rows[4][1].replace("E0193", "E0193-E9999")  # a range of thousands of codes
+    pdf = builder.new_pdf("DMEPOS Required Prior Authorization List", (148, 210))
+    pdf.set_font("Helvetica", size=11)
+    builder.pdf_table(pdf, rows, (26, 52, 26, 24))
+    broken = tmp_path / "cgs-table-broken.pdf"
+    pdf.output(str(broken))
+    before = dump(home)
+    result = precert("import", str(broken), "--profile", "medicare-dmepos-cgs-table", "--dry-run")
+    assert result.returncode == 3, result.stderr
+    errors = result.stdout.split("could not read:\n", 1)[1].splitlines()
+    assert re.match(r"  cgs-table-broken\.pdf, page 2, line \d+: .*E0193", errors[0]), errors[0]
+    assert "L5856  required" in result.stdout
+    assert dump(home) == before
+    draft = precert("profile", "draft", str(FIXTURES / "cgs-jc-pa-table-2025.pdf"))
+    assert draft.returncode == 0, draft.stderr
+    assert 'code = "HCPCS Codes"' in draft.stdout and 'format = "pdf"' in draft.stdout

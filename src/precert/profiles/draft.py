@@ -189,7 +189,12 @@ def guess_roles(layout: Layout) -> dict[str, Column]:
             roles[role] = named
     if "description" not in roles:
         # No header says so: the column with the longest text is most likely the description.
-        free = [c for c in rest if c not in roles.values() and c.filled]
+        # Descriptions differ row by row; a column repeating a few long values is something else.
+        free = [
+            c
+            for c in rest
+            if c not in roles.values() and c.filled and len(c.values) >= 0.9 * c.filled
+        ]
         longest = max(free, key=lambda c: _mean_length(c), default=None)
         if longest is not None and _mean_length(longest) > 15:
             roles["description"] = longest
