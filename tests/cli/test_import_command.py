@@ -178,6 +178,12 @@ def test_contact_option_is_where_requests_go_and_bad_ones_are_usage_errors(
         ("", "NAME; phone"),
         ("Acme; telephone 800-555-0134", "'telephone 800-555-0134'"),
         ("Acme; fax", "'fax'"),
+        ("phone 800-555-0134; Acme", "the name comes first"),
+        ("Acme; phone 800-555-01x4", "is not a phone number"),
+        ("Acme; fax 12", "is not a phone number"),
+        ("Acme; option five", "is not a menu option number"),
+        ("Acme; url acme.example/pa", "is not a web address"),
+        ("Acme; phone 800-555-0134; phone 800-555-0135", "phone is given twice"),
     ):
         refused = precert(*base, "--contact", bad, "--dry-run")
         assert refused.returncode == 2, (bad, refused.stderr)
