@@ -40,6 +40,10 @@ class SearchResults:
     query: str
     hits: tuple[Determination, ...]
     corrections: dict[str, list[str]] = field(default_factory=dict)
+    offset: int = 0
+    limit: int = 20
+    more: bool = False  # another page follows (ask again with offset + limit)
+    notes: tuple[str, ...] = ()  # what was done to the query: corrections, ranges expanded
 
     def to_dict(self) -> dict[str, Any]:
         """JSON shape of `precert search --json` and `GET /v1/search`."""
@@ -47,4 +51,8 @@ class SearchResults:
             "query": self.query,
             "corrections": self.corrections,
             "results": [h.to_dict() for h in self.hits],
+            "offset": self.offset,
+            "limit": self.limit,
+            "more": self.more,
+            "notes": list(self.notes),
         }

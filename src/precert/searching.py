@@ -1,11 +1,30 @@
-"""Build FTS5 queries from words people type, tolerating order, case, plurals and one typo."""
+"""What a search query means: its words, the staff vocabulary, typo corrections (pure).
+
+A query becomes a list of :class:`Concept`: each word staff typed, or a phrase of the staff
+vocabulary (``hoyer lift``), with the phrases the CMS descriptions use for it (``patient
+lift``). A word that is neither a word of the code set nor of the vocabulary may be corrected
+(``wheelchiar`` -> ``wheelchair``); a real word never is (``cane`` stays ``cane``).
+"""
 
 from __future__ import annotations
 
 import re
+import tomllib
 import unicodedata
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass
+from functools import lru_cache
+from pathlib import Path
+
+SYNONYMS = Path(__file__).parent / "data" / "synonyms.toml"
 
 _WORD = re.compile(r"[A-Za-z0-9]+")
+_CODE_PREFIX = re.compile(r"[a-v]\d{1,4}")
+# Words that say how things relate, not what they are. "for" / "with" also mark where the
+# thing asked about ends: in "mask for cpap" the mask is wanted, not the CPAP device.
+STOP_WORDS = frozenset({"a", "an", "the", "and", "or", "of", "to", "in", "on", "per", "my"})
+PREPOSITIONS = frozenset({"for", "with", "w", "without", "used", "use"})
+_KEEP_S = ("ss", "us", "is", "as")  # glass, catheter bus, canvas stay whole
 
 
 def words(text: str) -> list[str]:
@@ -15,9 +34,159 @@ def words(text: str) -> list[str]:
     return [w.lower() for w in _WORD.findall(text)]
 
 
-def fts_query(terms: list[str]) -> str:
-    """An FTS5 MATCH expression requiring every term (any order), each as word or prefix."""
-    return " AND ".join(f'("{t}" OR "{t}"*)' for t in terms)
+@lru_cache(maxsize=16384)
+def singular(word: str) -> str:
+    """A plain English singular (``crutches`` -> ``crutch``, ``batteries`` -> ``battery``), so
+    plurals match on either side; words of three letters or fewer are left alone."""
+    if len(word) <= 3 or not word.isalpha():
+        return word
+    if word.endswith("ies") and len(word) > 4:
+        return word[:-3] + "y"
+    if word.endswith(("sses", "ches", "shes", "xes")):
+        return word[:-2]
+    if word.endswith("s") and not word.endswith(_KEEP_S):
+        return word[:-1]
+    return word
+
+
+def normalize(text: str) -> tuple[str, ...]:
+    """Words as both sides of a match compare them: lower case, singular."""
+    return tuple(singular(w) for w in words(text))
+
+
+@dataclass(frozen=True, slots=True)
+class Concept:
+    """One thing the query asks for: a word as typed, or a vocabulary phrase, and the phrases
+    (tuples of normalized words) any of which matches it."""
+
+    typed: str
+    alternatives: tuple[tuple[str, ...], ...]
+    code_prefix: str | None = None  # "k08": codes starting with it
+    corrected: bool = False
+
+    @property
+    def numeric(self) -> bool:
+        """A bare number ("group 2"): never the thing asked about."""
+        return self.typed.isdigit()
+
+
+@dataclass(frozen=True, slots=True)
+class Query:
+    """A search query taken apart."""
+
+    text: str
+    concepts: tuple[Concept, ...]
+    head: int  # index of the concept naming the thing asked about (-1: none)
+    corrections: Mapping[str, list[str]]
+    words: tuple[str, ...] = ()  # the normalized words, without "a", "for", "with" ...
+
+
+@dataclass(frozen=True, slots=True)
+class Vocabulary:
+    """The staff vocabulary: normalized key phrase -> normalized CMS phrases."""
+
+    version: int
+    terms: Mapping[tuple[str, ...], tuple[tuple[str, ...], ...]]
+    longest: int
+
+    def words(self) -> frozenset[str]:
+        """Every normalized word of the vocabulary (keys and targets)."""
+        out: set[str] = set()
+        for key, targets in self.terms.items():
+            out.update(key)
+            for target in targets:
+                out.update(target)
+        return frozenset(out)
+
+
+def _key(text: str) -> tuple[str, ...]:
+    return tuple(w for w in normalize(text) if w not in STOP_WORDS and w not in PREPOSITIONS)
+
+
+@lru_cache(maxsize=4)
+def load_vocabulary(path: Path = SYNONYMS) -> Vocabulary:
+    """Read the synonym file (bundled: src/precert/data/synonyms.toml)."""
+    data = tomllib.loads(path.read_text(encoding="utf-8"))
+    terms: dict[tuple[str, ...], tuple[tuple[str, ...], ...]] = {}
+    for key, targets in data["terms"].items():
+        norm_key = _key(key)
+        phrases = [norm_key, *(normalize(t) for t in targets)]
+        terms[norm_key] = tuple(dict.fromkeys(p for p in phrases if p))
+    longest = max((len(k) for k in terms), default=1)
+    return Vocabulary(int(data["version"]), terms, longest)
+
+
+def analyse(
+    text: str,
+    vocabulary: Vocabulary,
+    is_word: Callable[[str], bool],
+    terms: Callable[[], Iterable[tuple[str, int]]],
+) -> Query:
+    """Take a query apart into concepts.
+
+    ``is_word(w)`` says whether ``w`` is a word of the code set or the lists; ``terms()``
+    gives every indexed word with its document count (read only when a word needs correcting).
+    """
+    typed = words(text)
+    norm = [singular(w) for w in typed]
+    kept = [i for i, w in enumerate(norm) if w not in STOP_WORDS]
+    # The thing asked about is named before the first preposition ("mask for cpap").
+    cut = next((j for j, i in enumerate(kept) if norm[i] in PREPOSITIONS), len(kept))
+    content = [i for i in kept if norm[i] not in PREPOSITIONS]
+    concepts: list[Concept] = []
+    owners: list[int] = []  # position in `content` where each concept starts
+    corrections: dict[str, list[str]] = {}
+    vocab_words = vocabulary.words()
+    position = 0
+    while position < len(content):
+        matched = False
+        for width in range(min(vocabulary.longest, len(content) - position), 0, -1):
+            key = tuple(norm[i] for i in content[position : position + width])
+            if key in vocabulary.terms:
+                phrase = " ".join(typed[i] for i in content[position : position + width])
+                concepts.append(Concept(phrase, vocabulary.terms[key]))
+                owners.append(position)
+                position += width
+                matched = True
+                break
+        if matched:
+            continue
+        index = content[position]
+        word, base = typed[index], norm[index]
+        owners.append(position)
+        position += 1
+        if _CODE_PREFIX.fullmatch(word):
+            concepts.append(Concept(word, ((base,),), code_prefix=word.upper()))
+            continue
+        if word.isdigit() or is_word(word) or is_word(base) or base in vocab_words:
+            concepts.append(Concept(word, ((base,),)))
+            continue
+        fixes = corrections_for(word, terms(), vocab_words)
+        if fixes:
+            corrections[word] = fixes
+            concepts.append(Concept(word, tuple((singular(f),) for f in fixes), corrected=True))
+        else:
+            concepts.append(Concept(word, ((base,),)))
+    before_cut = [n for n, start in enumerate(owners) if kept.index(content[start]) < cut]
+    candidates = [n for n in before_cut if not concepts[n].numeric] or before_cut
+    head = candidates[-1] if candidates else -1
+    return Query(text, tuple(concepts), head, corrections, tuple(norm[i] for i in content))
+
+
+def fts_query(concepts: Iterable[Concept]) -> str:
+    """An FTS5 MATCH expression for any of the concepts (each phrase as all its words, each
+    word as itself or a prefix of longer words)."""
+    groups: list[str] = []
+    for concept in concepts:
+        if concept.code_prefix:
+            groups.append(f'code : "{concept.code_prefix.lower()}"*')
+        for phrase in concept.alternatives:
+            groups.append("(" + " AND ".join(_fts_word(w) for w in phrase) + ")")
+    return " OR ".join(groups)
+
+
+def _fts_word(word: str) -> str:
+    return f'"{word}"*' if len(word) >= 3 and word.isalpha() else f'"{word}"'
 
 
 def within_one_edit(a: str, b: str) -> bool:
@@ -42,14 +211,21 @@ def within_one_edit(a: str, b: str) -> bool:
     return any(a[:i] == b[:i] and a[i:] == b[i + 1 :] for i in range(len(a) + 1))
 
 
-def corrections(term: str, vocabulary: list[tuple[str, int]]) -> list[str]:
-    """Indexed terms one edit away from ``term`` (or its plain plural stem), most used first."""
-    if len(term) < 4 or term.isdigit():
+def corrections_for(
+    term: str, vocabulary: Iterable[tuple[str, int]], extra: Iterable[str] = ()
+) -> list[str]:
+    """Known words one edit away from ``term`` (or its singular), most used first (at most 3).
+
+    Short words (under four letters) and numbers are never corrected: too many real words are
+    one edit from them.
+    """
+    if len(term) < 4 or not term.isalpha():
         return []
-    stems = {term, term.rstrip("s")}
-    found = [
-        (count, word)
-        for word, count in vocabulary
-        if abs(len(word) - len(term)) <= 2 and any(within_one_edit(s, word) for s in stems)
-    ]
-    return [w for _, w in sorted(found, reverse=True)[:3]]
+    stems = {term, singular(term)}
+    found: dict[str, int] = {}
+    for word, count in [*vocabulary, *((w, 0) for w in extra)]:
+        close = abs(len(word) - len(term)) <= 2 and word.isalpha() and len(word) >= 3
+        if close and any(within_one_edit(s, word) for s in stems):
+            found[word] = max(found.get(word, 0), count)
+    ranked = sorted(found.items(), key=lambda kv: (-kv[1], kv[0]))
+    return [w for w, _ in ranked[:3]]

@@ -10,7 +10,7 @@ from pathlib import Path
 from typing import Any
 
 from precert import codes as codes_mod
-from precert import searching
+from precert import finding
 
 # Re-exported ("X as X"): callers import the bundled paths and DB name from precert.service.
 from precert.database import BUNDLED_HCPCS as BUNDLED_HCPCS
@@ -360,56 +360,86 @@ class Precert:
         status: str | Status | None = None,
         category: str | None = None,
         limit: int = 20,
+        offset: int = 0,
         payer: str | None = None,
         line_of_business: str | None = None,
         date: dt.date | None = None,
     ) -> SearchResults:
-        """Codes ranked by relevance to words (order, case, plurals and one typo forgiven)."""
+        """Codes of the whole CMS HCPCS set and the lists in scope, ranked by relevance to
+        words (staff vocabulary, order, case, plurals and typos forgiven), each with the answer
+        ``determine`` gives it. Codes or ranges typed are answered as they are. Paginated by
+        ``offset`` and ``limit``; ``more`` says whether another page follows."""
         store = self._fresh()
         scope = self.scope(payer, line_of_business, date)
         wanted_status = Status(status) if status else None
-        terms = searching.words(text)
-        corrections: dict[str, list[str]] = {}
-        if terms:
-            hits = store.search(searching.fts_query(terms), 2000)
-            if not hits:
-                vocabulary = store.vocabulary()
-                groups: list[str] = []
-                for term in terms:
-                    if store.search(searching.fts_query([term]), 1):
-                        groups.append(searching.fts_query([term]))
-                        continue
-                    fixes = searching.corrections(term, vocabulary)
-                    if fixes:
-                        corrections[term] = fixes
-                        groups.append("(" + " OR ".join(f'"{f}"' for f in fixes) + ")")
-                    else:
-                        groups.append(searching.fts_query([term]))
-                hits = store.search(" AND ".join(groups), 2000) if corrections else []
-            ranked = store.entry_ids([i for i, _ in hits])
-            order = [ranked[i] for i, _ in hits if i in ranked]
-        elif text.strip():
-            order = []  # only punctuation: no word to look for, so nothing (not everything)
-        else:
-            order = store.entries(versions=sorted(scope.keys))
-        keys = set(scope.keys)
-        codes: list[str] = []
-        for entry in order:
-            if (entry.list_id, entry.version) in keys and entry.code not in codes:
-                codes.append(entry.code)
-        results: list[Determination] = []
         want_category = category.strip().lower() if category else None
-        for answer in self.determine(
-            codes, payer=scope.payer, line_of_business=scope.line_of_business, date=date
+        corrections: dict[str, list[str]] = {}
+        notes: list[str] = []
+        queries = codes_mod.split_queries(text)
+        if not text.strip():
+            # No words: every code of the lists in scope (of the status / category asked).
+            order = store.entries(versions=sorted(scope.keys))
+            codes: list[str] = list(dict.fromkeys(e.code for e in order))
+        elif queries and all(
+            codes_mod.parse_range(q) is not None or codes_mod.parse_code(q).code is not None
+            for q in queries
         ):
-            if wanted_status is not None and answer.status is not wanted_status:
-                continue
-            if want_category and (answer.category or "").lower() != want_category:
-                continue
-            results.append(answer)
-            if len(results) >= limit:
+            # Codes typed in the search box are answered as `check` answers them.
+            codes = list(dict.fromkeys(p.code for p in self._parse(text) if p.code is not None))
+            for query in queries:
+                span = codes_mod.parse_range(query)
+                if span is not None:
+                    expanded = codes_mod.expand_range(span[0], span[1], self._known_codes())
+                    notes.append(codes_mod.range_note(query, expanded))
+        else:
+            found = finding.find_codes(
+                store,
+                finding.analyse(store, text),
+                sorted(scope.keys),
+                load=self._load,
+                hcpcs=self._hcpcs.get,
+                entries=lambda code: self._in_force(code, scope),
+                date=scope.date,
+            )
+            codes = list(found.codes)
+            corrections = dict(found.query.corrections)
+            notes.extend(
+                f"{word!r} is not a word of the code set or the staff vocabulary; "
+                f"searched for {' or '.join(fixes)}"
+                for word, fixes in corrections.items()
+            )
+        hits: list[Determination] = []
+        matched = 0
+        more = False
+        for start in range(0, len(codes), 100):  # determine page by page, not every match
+            answers = self.determine(
+                codes[start : start + 100],
+                payer=scope.payer,
+                line_of_business=scope.line_of_business,
+                date=date,
+            )
+            for answer in answers:
+                if wanted_status is not None and answer.status is not wanted_status:
+                    continue
+                if want_category and (answer.category or "").lower() != want_category:
+                    continue
+                matched += 1
+                if matched > offset + limit:
+                    more = True
+                    break
+                if matched > offset:
+                    hits.append(answer)
+            if more:
                 break
-        return SearchResults(text, tuple(results), corrections)
+        return SearchResults(
+            text,
+            tuple(hits),
+            corrections,
+            offset=offset,
+            limit=limit,
+            more=more,
+            notes=tuple(notes),
+        )
 
     def lists(self) -> list[ListVersion]:
         """Every list version loaded."""

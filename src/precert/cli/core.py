@@ -35,6 +35,17 @@ def positive_int(text: str) -> int:
     return value
 
 
+def non_negative_int(text: str) -> int:
+    """argparse type for counts of 0 or more."""
+    try:
+        value = int(text)
+    except ValueError:
+        value = -1
+    if value < 0:
+        raise argparse.ArgumentTypeError(f"expected a whole number of 0 or more, got {text!r}")
+    return value
+
+
 def _common(parser: argparse.ArgumentParser, *, date: bool = True, json: bool = True) -> None:
     scope_options(parser)
     if date:
@@ -76,18 +87,26 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
     p = command(
         sub,
         "search",
-        "find codes by words in codes, descriptions, categories and notes",
+        "find codes of the whole CMS HCPCS set by words (staff words too: hoyer lift, cpap, "
+        "AFO), each with its answer",
         'precert search "power wheelchair group 3" --status required',
     )
     p.add_argument(
         "words",
         nargs="*",
-        help="words to look for (order, case, plurals and one typo are forgiven)",
+        help="words to look for (staff vocabulary, order, case, plurals and typos are "
+        "forgiven); codes and ranges (K0813-K0816) are answered as check answers them",
     )
     p.add_argument("--status", choices=STATUSES, help="only answers with this status")
     p.add_argument("--category", help="only this (clean) category, e.g. Wheelchairs")
     p.add_argument(
         "--limit", type=positive_int, default=20, help="most results to show (default 20)"
+    )
+    p.add_argument(
+        "--offset",
+        type=non_negative_int,
+        default=0,
+        help="skip this many results first (the next page: --offset 20)",
     )
     _common(p)
     p.set_defaults(handler=run_search)
@@ -173,6 +192,7 @@ def run_search(args: argparse.Namespace) -> int:
         status=args.status,
         category=args.category,
         limit=args.limit,
+        offset=args.offset,
         payer=args.payer,
         line_of_business=args.lob,
         date=args.date,
@@ -180,14 +200,36 @@ def run_search(args: argparse.Namespace) -> int:
     if args.json:
         print_json(results.to_dict())
         return EXIT_OK
-    for term, fixes in results.corrections.items():
-        print(f"(no match for {term!r}; searched for {' or '.join(fixes)})", file=sys.stderr)
-    rows = [(a.code, a.status.label, a.category or "-", a.description or "-") for a in results.hits]
+    for note in results.notes:  # what was done to the query: corrections, ranges expanded
+        print(f"({note})", file=sys.stderr)
+    payers = len({a.payer for a in results.hits}) > 1
+    rows = [
+        (
+            a.code,
+            *((a.payer or "-",) if payers else ()),
+            a.status.label,
+            a.submit_to.name if a.submit_to else "-",
+            a.description or (a.hcpcs.long_description if a.hcpcs else "-"),
+            a.sources[0].cite() if a.sources else "-",
+        )
+        for a in results.hits
+    ]
+    first = args.offset + 1
+    shown = f"{first}-{args.offset + len(rows)}" if rows else "0"
+    more = f"; more: --offset {args.offset + len(rows)}" if results.more else ""
     print_rows(
-        ("Code", "Prior authorization", "Category", "Description"),
+        (
+            "Code",
+            *(("Payer",) if payers else ()),
+            "Prior authorization",
+            "Submit to",
+            "Description",
+            "Source",
+        ),
         rows,
         args.format,
-        title=f"{len(rows)} result(s) for {text!r}",
+        title=f"results {shown} for {text!r}{more}",
+        keep=(0,),
     )
     if not rows:
         print("no codes found", file=sys.stderr)

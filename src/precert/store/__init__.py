@@ -461,6 +461,7 @@ class Store(SearchMixin):
                 "INSERT INTO hcpcs_files VALUES (?, ?, ?, ?)",
                 (sha256, name, len(codes), len(modifiers)),
             )
+            self.index_hcpcs()
 
     # -- maintenance ----------------------------------------------------------------------
 

@@ -70,6 +70,16 @@ MIGRATIONS: tuple[str, ...] = (
     );
     CREATE VIRTUAL TABLE entries_vocab USING fts5vocab(entries_fts, 'row');
     """,
+    # 2: search over the whole CMS HCPCS set, not only the codes a list mentions. Tokenized
+    # without stemming, so hcpcs_vocab lists the real words typo correction may suggest.
+    """
+    CREATE VIRTUAL TABLE hcpcs_fts USING fts5(
+        code, long_description, short_description, tokenize = 'unicode61 remove_diacritics 2'
+    );
+    CREATE VIRTUAL TABLE hcpcs_vocab USING fts5vocab(hcpcs_fts, 'row');
+    INSERT INTO hcpcs_fts (code, long_description, short_description)
+        SELECT code, long_description, short_description FROM hcpcs WHERE kind = 'code';
+    """,
 )
 
 SCHEMA_VERSION = len(MIGRATIONS)

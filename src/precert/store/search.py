@@ -5,31 +5,99 @@ from __future__ import annotations
 import sqlite3
 from collections.abc import Iterable, Sequence
 
+# Migration 2 creates hcpcs_fts (the CMS code set's descriptions, tokenized without stemming
+# so that hcpcs_vocab lists real words for typo correction) and fills it; replace_hcpcs
+# refills it through index_hcpcs.
+INDEX_HCPCS = (
+    "INSERT INTO hcpcs_fts (code, long_description, short_description) "
+    "SELECT code, long_description, short_description FROM hcpcs WHERE kind = 'code'"
+)
+
 
 class SearchMixin:
     """Search reads of :class:`precert.store.Store` (kept here so the SQL stays in one place)."""
 
     db: sqlite3.Connection
 
+    def index_hcpcs(self) -> None:
+        """Rebuild the CMS code set's search index (inside the caller's transaction)."""
+        self.db.execute("DELETE FROM hcpcs_fts")
+        self.db.execute(INDEX_HCPCS)
+
     def hcpcs_codes(self) -> frozenset[str]:
         """Every code (not modifier) of the loaded CMS HCPCS set."""
         rows = self.db.execute("SELECT code FROM hcpcs WHERE kind = 'code'")
         return frozenset(str(r[0]) for r in rows)
 
-    def search(self, match: str, limit: int) -> list[tuple[int, float]]:
-        """FTS5 match expression -> (entry id, bm25 rank), best first (code column weighs most)."""
+    def hcpcs_count(self) -> int:
+        """How many codes the CMS set holds (the document count for word weights)."""
+        return int(self.db.execute("SELECT count(*) FROM hcpcs_fts").fetchone()[0])
+
+    def hcpcs_matches(self, match: str, limit: int) -> list[str]:
+        """CMS codes whose descriptions match an FTS5 expression, best (bm25) first."""
         sql = (
-            "SELECT rowid, bm25(entries_fts, 10.0, 2.0, 3.0, 1.0) AS rank FROM entries_fts "
-            "WHERE entries_fts MATCH ? ORDER BY rank LIMIT ?"
+            "SELECT code FROM hcpcs_fts WHERE hcpcs_fts MATCH ? "
+            "ORDER BY bm25(hcpcs_fts, 5.0, 2.0, 1.0) LIMIT ?"
         )
-        return [(int(r[0]), float(r[1])) for r in self.db.execute(sql, (match, limit))]
+        return [str(r[0]) for r in self.db.execute(sql, (match, limit))]
 
-    def vocabulary(self) -> list[tuple[str, int]]:
-        """Every indexed term with its document count (for typo correction)."""
+    def entry_matches(
+        self, match: str, versions: Sequence[tuple[str, str]], limit: int
+    ) -> list[str]:
+        """Codes of rows of these list versions whose code, description, category or notes
+        match an FTS5 expression, best (bm25) first."""
+        if not versions:
+            return []
+        scope = " OR ".join("(v.list_id = ? AND v.version = ?)" for _ in versions)
+        sql = (
+            "SELECT e.code FROM entries_fts f JOIN entries e ON e.id = f.rowid "
+            f"JOIN versions v ON v.id = e.version_id WHERE entries_fts MATCH ? AND ({scope}) "
+            "ORDER BY bm25(entries_fts, 10.0, 2.0, 3.0, 1.0) LIMIT ?"
+        )
+        args: list[object] = [match]
+        for list_id, version in versions:
+            args.extend((list_id, version))
+        args.append(limit)
+        return list(dict.fromkeys(str(r[0]) for r in self.db.execute(sql, args)))
+
+    def listed_families(self, versions: Sequence[tuple[str, str]]) -> frozenset[str]:
+        """The first letters (code families) of the codes these list versions hold."""
+        if not versions:
+            return frozenset()
+        scope = " OR ".join("(v.list_id = ? AND v.version = ?)" for _ in versions)
+        sql = (
+            "SELECT DISTINCT substr(e.code, 1, 1) FROM entries e "
+            f"JOIN versions v ON v.id = e.version_id WHERE {scope}"
+        )
+        args = [part for pair in versions for part in pair]
+        return frozenset(str(r[0]) for r in self.db.execute(sql, args))
+
+    def word_counts(self, words: Iterable[str]) -> dict[str, int]:
+        """How many CMS codes use each word (with its plural forms); absent words are left out."""
+        wanted = sorted(set(words))
+        if not wanted:
+            return {}
+        forms = {f: w for w in wanted for f in (w, w + "s", w + "es")}
+        sql = f"SELECT term, doc FROM hcpcs_vocab WHERE term IN ({','.join('?' * len(forms))})"
+        counts: dict[str, int] = {}
+        for term, doc in self.db.execute(sql, list(forms)):
+            word = forms[str(term)]
+            counts[word] = counts.get(word, 0) + int(doc)
+        return counts
+
+    def listed_words(self, words: Iterable[str]) -> set[str]:
+        """Which of these words occur in any list's rows (description, category, notes)."""
+        found: set[str] = set()
+        for word in set(words):
+            row = self.db.execute(
+                "SELECT 1 FROM entries_fts WHERE entries_fts MATCH ? LIMIT 1", (f'"{word}"',)
+            ).fetchone()
+            if row is not None:
+                found.add(word)
+        return found
+
+    def hcpcs_terms(self) -> list[tuple[str, int]]:
+        """Every word of the CMS descriptions with how many codes use it (for corrections)."""
         return [
-            (str(r[0]), int(r[1])) for r in self.db.execute("SELECT term, doc FROM entries_vocab")
+            (str(r[0]), int(r[1])) for r in self.db.execute("SELECT term, doc FROM hcpcs_vocab")
         ]
-
-
-def _placeholders(values: Sequence[object] | Iterable[object]) -> str:
-    return ",".join("?" * len(list(values)))

@@ -226,19 +226,25 @@ async def search(
         str | None, Query(max_length=MAX_QUERY, description="only this clean category")
     ] = None,
     limit: Annotated[int, Query(ge=1, le=MAX_CODES, description="most results")] = 20,
+    offset: Annotated[
+        int, Query(ge=0, le=100_000, description="results to skip (the next page)")
+    ] = 0,
     date: DateParam = None,
     payer: PayerParam = None,
     line_of_business: LobParam = None,
 ) -> Response:
-    """Codes ranked by relevance to words in codes, descriptions, categories and notes.
+    """Codes of the whole CMS HCPCS set and the lists, ranked by relevance to words, each
+    with its determination.
 
-    Order, case, plurals and one typo are forgiven. Without words, every code (of the
-    status / category asked) in list order.
+    Staff words (hoyer lift, cpap, AFO), order, case, plurals and typos are forgiven; codes
+    and ranges (K0813-K0816) are answered as typed. Without words, every code (of the
+    status / category asked) in list order. `more` says whether another page follows
+    (ask again with `offset` + `limit`).
     `curl 'http://127.0.0.1:8000/v1/search?q=hospital+bed&status=required&limit=5'`
     """
     try:
         results = _service(request).search(
-            q, status=status, category=category, limit=limit, payer=payer,
+            q, status=status, category=category, limit=limit, offset=offset, payer=payer,
             line_of_business=line_of_business, date=date,
         )  # fmt: skip
     except ScopeError as exc:

@@ -153,6 +153,10 @@ class SearchOut(BaseModel):
     query: str
     corrections: dict[str, list[str]]
     results: list[DeterminationOut]
+    offset: int
+    limit: int
+    more: bool
+    notes: list[str]
 
 
 class ListVersionOut(BaseModel):

@@ -1,0 +1,86 @@
+"""Find the codes a word search means, best first: candidates from the full-text indexes
+(the whole CMS HCPCS set and the lists in scope), each read as a document and ranked.
+
+The service calls :func:`find_codes`; the SQL is in :mod:`precert.store.search`, the query
+analysis in :mod:`precert.searching`, the scoring in :mod:`precert.ranking`.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass
+
+from precert import ranking, searching
+from precert.models import Entry, HcpcsCode
+from precert.store import Store
+
+CANDIDATES = 400  # per index: plenty for ranking, few enough to score in milliseconds
+KEEP = 0.45  # results scoring under this share of the best one are noise, not answers
+
+
+@dataclass(frozen=True, slots=True)
+class Found:
+    """Ranked codes for a query, and the corrections used."""
+
+    query: searching.Query
+    codes: tuple[str, ...]
+
+
+def analyse(store: Store, text: str) -> searching.Query:
+    """A query taken apart, with the store saying which words are real words."""
+    typed = searching.words(text)
+    forms = {w for t in typed for w in (t, searching.singular(t))}
+    known = set(store.word_counts(forms))
+    unknown = forms - known
+    if unknown:
+        known |= store.listed_words(unknown)
+    return searching.analyse(
+        text, searching.load_vocabulary(), known.__contains__, store.hcpcs_terms
+    )
+
+
+def find_codes(
+    store: Store,
+    query: searching.Query,
+    versions: Sequence[tuple[str, str]],
+    *,
+    load: Callable[[Iterable[str]], None],
+    hcpcs: Callable[[str], HcpcsCode | None],
+    entries: Callable[[str], Sequence[Entry]],
+    date: dt.date,
+) -> Found:
+    """Codes matching ``query`` in the CMS set or the list versions in scope, best first."""
+    match = searching.fts_query(query.concepts)
+    if not match:
+        return Found(query, ())
+    candidates = dict.fromkeys(
+        [*store.hcpcs_matches(match, CANDIDATES), *store.entry_matches(match, versions, CANDIDATES)]
+    )
+    load(candidates)
+    families = store.listed_families(versions)
+    docs = []
+    for code in candidates:
+        record = hcpcs(code)
+        rows = entries(code)
+        own = [record.long_description] if record else []
+        own.extend(e.description for e in rows)
+        said = [e.category for e in rows if e.category] + [e.notation for e in rows if e.notation]
+        terminated = bool(record and record.terminated and record.terminated < date)
+        docs.append(
+            ranking.document(
+                code,
+                own,
+                record.short_description if record else None,
+                said,
+                listed=bool(rows),
+                terminated=terminated,
+                family=code[:1] in families,
+            )
+        )
+    words = {w for c in query.concepts for phrase in c.alternatives for w in phrase}
+    ranked = ranking.rank(query, docs, store.word_counts(words), store.hcpcs_count())
+    if not ranked:
+        return Found(query, ())
+    floor = ranked[0][1] * KEEP
+    return Found(query, tuple(code for code, score in ranked if score >= floor))

@@ -1,0 +1,115 @@
+"""Search over the whole CMS HCPCS set in staff words, each hit answered as `check` answers it."""
+
+from __future__ import annotations
+
+import pytest
+
+from precert.models import Status
+from precert.service import Precert
+
+
+def codes(service: Precert, text: str, limit: int = 10) -> list[str]:
+    return [h.code or "" for h in service.search(text, limit=limit).hits]
+
+
+def test_real_words_are_never_corrected_and_codes_no_list_mentions_are_found(
+    service: Precert,
+) -> None:
+    results = service.search("cane")
+    assert results.corrections == {} and results.notes == ()
+    assert [h.code for h in results.hits[:2]] == ["E0100", "E0105"]
+    # Cigna's list does not mention canes: the honest answer is "Not on the list".
+    assert results.hits[0].status is Status.NOT_LISTED
+    assert results.hits[0].hcpcs is not None and results.hits[0].hcpcs.code == "E0100"
+
+
+def test_every_hit_is_exactly_the_answer_check_gives(service: Precert) -> None:
+    for text in ("cpap", "hospital bed", "power wheelchair group 3", "walker"):
+        for hit in service.search(text, limit=8).hits:
+            assert hit.to_dict() == service.determine_one(hit.code or "").to_dict(), hit.code
+
+
+def test_a_word_of_neither_the_code_set_nor_the_vocabulary_is_corrected_and_said_so(
+    service: Precert,
+) -> None:
+    results = service.search("wheelchiar cushion", limit=5)
+    assert results.corrections == {"wheelchiar": ["wheelchair"]}
+    assert results.notes and "'wheelchiar' is not a word" in results.notes[0]
+    assert "searched for wheelchair" in results.notes[0]
+    assert all("cushion" in (h.hcpcs.long_description if h.hcpcs else "").lower()
+               for h in results.hits)  # fmt: skip
+
+
+@pytest.mark.parametrize(
+    ("text", "first"),
+    [
+        ("hoyer lift", {"E0625", "E0630", "E0635"}),  # staff word -> "Patient lift"
+        ("bipap", {"E0470", "E0471"}),  # -> "Respiratory assist device, bi-level"
+        ("tens unit", {"E0720", "E0730"}),
+        ("glucose meter", {"E0607", "E2100", "E2101", "E2104"}),
+        ("AFO", {"L1900", "L1902", "L1904", "L1906", "L1930", "L1932"}),
+        ("knee brace", {"L1810", "L1812", "L1820", "L1830", "L1831", "L1832"}),
+        ("oxygen concentrater", {"E1390", "E1391", "E1392"}),  # a typo, corrected
+    ],
+)
+def test_staff_words_find_what_they_mean(service: Precert, text: str, first: set[str]) -> None:
+    assert codes(service, text, 3)[0] in first
+
+
+def test_the_query_words_tell_a_device_from_its_supplies(service: Precert) -> None:
+    assert codes(service, "cpap", 1) == ["E0601"]  # the device
+    masks = codes(service, "CPAP mask", 2)
+    assert set(masks) <= {"A7030", "A7031", "A7034", "A7027"}  # masks and interfaces
+    assert codes(service, "mask for cpap", 2) == masks
+    assert codes(service, "cpap tubing", 2) == ["A7037", "A4604"]
+
+
+def test_own_description_outranks_category_and_words_together_outrank_apart(
+    service: Precert,
+) -> None:
+    beds = service.search("hospital bed", limit=30).hits
+    # E0935 (a knee motion device) sits in Cigna's "Hospital beds and accessories" category;
+    # only its category says "bed", so it is no answer to "hospital bed".
+    assert "E0935" not in [h.code for h in beds]
+    assert all((h.hcpcs.long_description if h.hcpcs else "").startswith("Hospital bed")
+               for h in beds[:10])  # fmt: skip
+    # "Sling or seat, patient lift" (words together) before lifts that merely include a sling.
+    assert codes(service, "patient lift sling", 1) == ["E0621"]
+
+
+def test_a_note_is_searchable_when_the_query_is_all_it_says(service: Precert) -> None:
+    found = codes(service, "purchase only", 30)
+    assert "K0856" in found  # its note reads "Purchase only"
+
+
+def test_results_paginate(service: Precert) -> None:
+    whole = codes(service, "wheelchair", 30)
+    first = service.search("wheelchair", limit=10)
+    second = service.search("wheelchair", limit=10, offset=10)
+    assert first.more and second.more and (first.offset, second.offset) == (0, 10)
+    assert [h.code for h in first.hits + second.hits] == whole[:20]
+    last = service.search("trapeze", limit=10)
+    assert not last.more and len(last.hits) == 4
+    assert service.search("trapeze", limit=10, offset=10).hits == ()
+
+
+def test_filters_apply_to_the_whole_code_set(service: Precert) -> None:
+    required = service.search("wheelchair", status="required", limit=50).hits
+    assert required and all(h.status is Status.REQUIRED for h in required)
+    unlisted = service.search("walker", status="not_listed", limit=50).hits
+    assert "E0130" in [h.code for h in unlisted]
+
+
+@pytest.mark.parametrize("typed", ["K0813-K0816", "K0813 – K0816", "k0813 - k0816"])
+def test_a_range_typed_as_a_search_is_each_code_in_it(service: Precert, typed: str) -> None:
+    results = service.search(typed)
+    assert [h.code for h in results.hits] == ["K0813", "K0814", "K0815", "K0816"]
+    assert results.notes and "is a range" in results.notes[0]
+    assert results.hits[2].to_dict() == service.determine_one("K0815").to_dict()
+
+
+def test_the_json_shape_keeps_its_fields_and_adds_paging(service: Precert) -> None:
+    body = service.search("walker", limit=3).to_dict()
+    assert set(body) == {"query", "corrections", "results", "offset", "limit", "more", "notes"}
+    assert (body["offset"], body["limit"], body["more"]) == (0, 3, True)
+    assert len(body["results"]) == 3

@@ -1,0 +1,38 @@
+"""The staff vocabulary (src/precert/data/synonyms.toml) points only at words CMS uses."""
+
+from __future__ import annotations
+
+import tomllib
+
+from precert.readers.hcpcs import read_hcpcs
+from precert.searching import SYNONYMS, load_vocabulary, normalize
+from precert.service import BUNDLED_HCPCS
+
+
+def test_every_target_phrase_has_its_words_together_in_one_cms_description() -> None:
+    cms = read_hcpcs(BUNDLED_HCPCS)
+    descriptions = [
+        set(normalize(r.long_description)) | set(normalize(r.short_description))
+        for r in cms.codes.values()
+    ]
+    every_word = set().union(*descriptions)
+    raw = tomllib.loads(SYNONYMS.read_text(encoding="utf-8"))
+    assert isinstance(raw["version"], int) and raw["terms"]
+    missing = []
+    for key, targets in raw["terms"].items():
+        assert targets, f"{key!r} has no target"
+        for target in targets:
+            words = set(normalize(target))
+            absent = words - every_word
+            if absent or not any(words <= d for d in descriptions):
+                missing.append(f"{key!r} -> {target!r} (absent: {sorted(absent)})")
+    assert not missing, missing
+
+
+def test_the_vocabulary_loads_with_normalized_keys() -> None:
+    vocabulary = load_vocabulary()
+    assert vocabulary.version >= 1
+    assert vocabulary.terms[("hoyer", "lift")][-1] == ("patient", "lift")
+    # Plurals and little words do not matter in keys: "walker with wheels" is one key.
+    assert ("walker", "wheel") in vocabulary.terms
+    assert vocabulary.longest >= 3
