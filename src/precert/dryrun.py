@@ -44,40 +44,17 @@ class DryRun:
 
     @classmethod
     def of(cls, file: str, profile: Profile, items: Iterable[RowReading | RowError]) -> DryRun:
-        """Group the readings of one published row together; keep errors apart."""
+        """Every row and error of ``items``, held (for JSON; people get :func:`grouped` as it
+        reads)."""
         from precert.profiles import RowError
-        from precert.readers import ReaderError
 
         rows: list[DryRunRow] = []
         errors: list[RowError] = []
-        group: list[RowReading] = []
-
-        def flush() -> None:
-            if group:
-                first = group[0]
-                rows.append(
-                    DryRunRow(
-                        first.file, first.table, first.table_title, first.line, first.page,
-                        tuple(group),
-                    )
-                )  # fmt: skip
-                group.clear()
-
-        try:
-            for item in items:
-                if isinstance(item, RowError):
-                    errors.append(item)
-                    continue
-                if group and (group[0].table, group[0].line, group[0].page) != (
-                    item.table,
-                    item.line,
-                    item.page,
-                ):
-                    flush()
-                group.append(item)
-        except ReaderError as exc:  # a streamed row that cannot be read ends the file
-            errors.append(RowError(exc.file, exc.line, exc.page, exc.message))
-        flush()
+        for item in grouped(items):
+            if isinstance(item, RowError):
+                errors.append(item)
+            else:
+                rows.append(item)
         return cls(file, profile, tuple(rows), tuple(errors))
 
     def statuses(self) -> Counter[str]:
@@ -90,13 +67,7 @@ class DryRun:
 
     def summary(self) -> str:
         """One line: rows, codes, statuses, errors, and that nothing was imported."""
-        codes = sum(len(r.readings) for r in self.rows)
-        counts = ", ".join(f"{s} {n}" for s, n in sorted(self.statuses().items()))
-        return (
-            f"{self.file}: {len(self.rows)} rows read as {codes} codes"
-            + (f" ({counts})" if counts else "")
-            + f"; {len(self.errors)} line(s) could not be read; nothing was imported (dry run)"
-        )
+        return summary(self.file, len(self.rows), self.statuses(), len(self.errors))
 
     def to_dict(self) -> dict[str, Any]:
         """JSON shape of `precert import --dry-run --json`."""
@@ -127,6 +98,52 @@ class DryRun:
             ],
             "statuses": dict(sorted(self.statuses().items())),
         }
+
+
+def grouped(items: Iterable[RowReading | RowError]) -> Iterator[DryRunRow | RowError]:
+    """The readings of each published row together, and the errors, in file order (lazily:
+    a list of 100,000 rows is shown as it is read, never held whole)."""
+    from precert.profiles import RowError
+    from precert.readers import ReaderError
+
+    group: list[RowReading] = []
+    try:
+        for item in items:
+            if isinstance(item, RowError):
+                yield item
+                continue
+            if group and (group[0].table, group[0].line, group[0].page) != (
+                item.table,
+                item.line,
+                item.page,
+            ):
+                yield _row(group)
+                group = []
+            group.append(item)
+    except ReaderError as exc:  # a streamed row that cannot be read ends the file
+        if group:
+            yield _row(group)
+            group = []
+        yield RowError(exc.file, exc.line, exc.page, exc.message)
+    if group:
+        yield _row(group)
+
+
+def _row(group: list[RowReading]) -> DryRunRow:
+    first = group[0]
+    return DryRunRow(
+        first.file, first.table, first.table_title, first.line, first.page, tuple(group)
+    )
+
+
+def summary(file: str, rows: int, statuses: Counter[str], errors: int) -> str:
+    """One line: rows, codes, statuses, errors, and that nothing was imported."""
+    counts = ", ".join(f"{s} {n}" for s, n in sorted(statuses.items()))
+    return (
+        f"{file}: {rows} rows read as {sum(statuses.values())} codes"
+        + (f" ({counts})" if counts else "")
+        + f"; {errors} line(s) could not be read; nothing was imported (dry run)"
+    )
 
 
 def read_rows(

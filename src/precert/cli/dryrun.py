@@ -3,38 +3,56 @@
 from __future__ import annotations
 
 import sys
+from collections import Counter
+from collections.abc import Iterable
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
-    from precert.dryrun import DryRun, DryRunRow
-    from precert.profiles import RowReading
+    from precert.dryrun import DryRunRow
+    from precert.profiles import Profile, RowError, RowReading
 
 
-def print_dry_run(run: DryRun, *, as_json: bool) -> None:
-    """Every row with the codes it reads as, then every line that cannot be read, then a count."""
+def print_dry_run(
+    file: str, profile: Profile, items: Iterable[RowReading | RowError], *, as_json: bool
+) -> int:
+    """Every row with the codes it reads as, then every line that cannot be read, then a count;
+    returns how many lines could not be read. People see each row as it is read."""
+    from precert.dryrun import DryRun, grouped, status_text, summary
+    from precert.profiles import RowError
+
     if as_json:
         from precert.cli.output import print_json
 
+        run = DryRun.of(file, profile, items)
         print_json(run.to_dict())
-        return
+        return len(run.errors)
     out = sys.stdout
-    info = run.profile.list
+    info = profile.list
     out.write(
-        f"{run.file} read with {run.profile.where} as list {info.id} ({info.payer} / "
+        f"{file} read with {profile.where} as list {info.id} ({info.payer} / "
         f"{info.line_of_business} / {info.program}):\n\n"
     )
-    for row in run.rows:
-        _row(run, row)
-    if run.errors:
+    errors: list[RowError] = []
+    statuses: Counter[str] = Counter()
+    rows = 0
+    for item in grouped(items):
+        if isinstance(item, RowError):
+            errors.append(item)
+            continue
+        rows += 1
+        statuses.update(status_text(r) for r in item.readings)
+        _row(profile, item)
+    if errors:
         out.write("could not read:\n")
-        for error in run.errors:
+        for error in errors:
             out.write(f"  {error}\n")
         out.write("\n")
-    out.write(run.summary() + "\n")
+    out.write(summary(file, rows, statuses, len(errors)) + "\n")
+    return len(errors)
 
 
-def _row(run: DryRun, row: DryRunRow) -> None:
-    from precert.dryrun import status_text
+def _row(profile: Profile, row: DryRunRow) -> None:
+    from precert.dryrun import contact_text, status_text
 
     out = sys.stdout
     first = row.readings[0]
@@ -47,7 +65,7 @@ def _row(run: DryRun, row: DryRunRow) -> None:
         ("category", first.category_raw),
         ("description", first.description_raw),
         ("status as published", first.status_raw),
-        ("submit to", run.contact(first)),
+        ("submit to", contact_text(first.contact, profile)),
         ("notes", first.notation),
     ):
         if value:

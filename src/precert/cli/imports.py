@@ -217,12 +217,12 @@ def run_import(args: argparse.Namespace) -> int:
     service = _service()
     if args.dry_run:
         from precert.cli.dryrun import print_dry_run
-        from precert.dryrun import DryRun, read_rows
+        from precert.dryrun import read_rows
 
         codes = set(service.store.hcpcs())
-        run = DryRun.of(args.file.name, profile, read_rows(codes, args.file, profile))
-        print_dry_run(run, as_json=args.json)
-        return EXIT_INPUT if run.errors else EXIT_OK
+        items = read_rows(codes, args.file, profile)
+        failed = print_dry_run(args.file.name, profile, items, as_json=args.json)
+        return EXIT_INPUT if failed else EXIT_OK
     result = service.import_list(args.file, profile=profile, effective=args.effective)
     print(result.message)
     return EXIT_OK
