@@ -64,7 +64,9 @@ def generate() -> None:
     cells += ["", "N/A", "see notes", "E0466, A4239", "#N/A", "12"] * 40
     OUT.mkdir(parents=True, exist_ok=True)
     temp = SOURCE.with_suffix(".partial")
-    con = duckdb.connect(config={"enable_progress_bar": False})
+    con = duckdb.connect()
+    # A session setting since DuckDB 2.0 (it is refused as a connect-time, global option).
+    con.execute("SET enable_progress_bar = false")
     con.execute(
         "CREATE TABLE cells AS SELECT unnest($1) AS hcpcs, generate_subscripts($1, 1) - 1 AS i",
         [cells],

@@ -3,7 +3,6 @@
 Prints one Markdown section for docs/benchmarks.md. Needs Debian's `wrk` (`make wrk`).
 Usage: python bench/bench_web.py            (the whole benchmark, ~3 minutes)
        python bench/bench_web.py --floor PORT HOME   (internal: the bare-FastAPI baseline)
-       python bench/bench_web.py --routed PORT HOME  (internal: precert without the shortcut)
 """
 
 from __future__ import annotations
@@ -111,19 +110,6 @@ def serve_floor(port: int, home: str) -> None:
     uvicorn.run(app, host="127.0.0.1", port=port, log_level="warning", **UVICORN)  # type: ignore[arg-type]
 
 
-def serve_routed(port: int, home: str) -> None:
-    """precert's app with the ASGI shortcut removed: the documented FastAPI route answers."""
-    import uvicorn
-
-    from precert.service import Precert
-    from precert.web.api import FastDeterminations
-    from precert.web.app import create_app
-
-    app = create_app(Precert(home))
-    app.user_middleware = [m for m in app.user_middleware if m.cls is not FastDeterminations]
-    uvicorn.run(app, host="127.0.0.1", port=port, log_level="warning", **UVICORN)  # type: ignore[arg-type]
-
-
 def page_times(base: str, count: int = 60) -> dict[str, float]:
     """Server time (Server-Timing) and client time of ``/?q=wheelchair``, in ms."""
     server: list[float] = []
@@ -188,17 +174,6 @@ def main() -> int:
         finally:
             stop(floor)
 
-        port = free_port()
-        routed = subprocess.Popen(
-            [sys.executable, __file__, "--routed", str(port), str(home)],
-            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-        )  # fmt: skip
-        try:
-            wait_ready(f"http://127.0.0.1:{port}{QUERY}", routed)
-            results["routed"] = measure(f"http://127.0.0.1:{port}{QUERY}")
-        finally:
-            stop(routed)
-
         row_id = datasette_db(home, work / "entries.db")
         port = free_port()
         datasette = subprocess.Popen(
@@ -238,11 +213,10 @@ def main() -> int:
     print("|---|---:|---:|---:|")
     names = {
         "precert": "precert `GET /v1/determinations?code=E0466` (the real determination)",
-        "routed": "precert, the same app without the ASGI shortcut (FastAPI's router)",
         "floor": "bare FastAPI endpoint returning a precomputed dict (the floor)",
         "datasette": "Datasette, same entries in SQLite (JSON row endpoint)",
     }
-    for key in ("precert", "routed", "floor", "datasette"):
+    for key in ("precert", "floor", "datasette"):
         r = results[key]
         print(f"| {names[key]} | {r['rps']:,.0f} | {r['p50']:.2f} ms | {r['p99']:.2f} ms |")
     print(f"\nOne connection (wrk 1 thread, 1 connection, 10 s): precert p50 "
@@ -255,12 +229,10 @@ def main() -> int:
     print("|---|---|---|")
     for name, value, met in targets:
         print(f"| {name} | {value} | {'yes' if met else '**no**'} |")
-    print("\nprecert answers a plain `GET /v1/determinations` in a small ASGI layer ahead of "
-          "FastAPI's routing (`precert.web.api.FastDeterminations`: the same parser, service "
-          "call and memoized body as the documented route, which handles everything else), "
-          "so the real determination can run faster than the framework's own floor; the "
-          "second row shows the same app answering through FastAPI's router instead, so the "
-          "cost of the framework's routing and validation layers is visible. "
+    print("\nprecert answers through FastAPI's router (the documented route, every "
+          "middleware): a repeated query's serialized body comes from a bounded cache "
+          "(`precert.web.common.AnswerBodies`) without SQL or a thread hop; anything else is "
+          "determined in the thread pool, never on the event loop. "
           "wrk and the servers share the machine's 2 cores, so the ratios measured side by "
           "side in one run are the comparison that matters.")  # fmt: skip
     json.dump(results, sys.stderr)
@@ -271,8 +243,5 @@ def main() -> int:
 if __name__ == "__main__":
     if len(sys.argv) == 4 and sys.argv[1] == "--floor":
         serve_floor(int(sys.argv[2]), sys.argv[3])
-        sys.exit(0)
-    if len(sys.argv) == 4 and sys.argv[1] == "--routed":
-        serve_routed(int(sys.argv[2]), sys.argv[3])
         sys.exit(0)
     sys.exit(main())

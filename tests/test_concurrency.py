@@ -135,22 +135,27 @@ def state(home: Path) -> list[str]:
         return list(db.iterdump())
 
 
-def wal_size(home: Path) -> int:
+def log_size(home: Path) -> int:
+    """Bytes in the database's write-ahead log (or rollback journal): the import is writing."""
+    return sum(size(home / f"{DB_NAME}{suffix}") for suffix in ("-wal", "-journal"))
+
+
+def size(path: Path) -> int:
     try:
-        return (home / f"{DB_NAME}-wal").stat().st_size
-    except FileNotFoundError:
+        return path.stat().st_size
+    except FileNotFoundError:  # a rollback journal is deleted at commit
         return 0
 
 
 def test_an_import_killed_at_any_moment_leaves_the_old_state(home: Path, tmp_path: Path) -> None:
     source = large_list(tmp_path / "cigna-2027.csv", 8_000)
     before = state(home)
-    # Moments: starting up, reading the file, and writing (its write-ahead log is growing).
+    # Moments: starting up, reading the file, and writing (its log is growing).
     moments: list[tuple[str, float | int]] = [
         ("after", 0.2),
         ("after", 1.0),
-        ("wal", 512 * 1024),
-        ("wal", 4 * 1024 * 1024),
+        ("writing", 512 * 1024),
+        ("writing", 4 * 1024 * 1024),
     ]
     for kind, when in moments:
         importer = precert(home, "import", str(source), "--list", LIST)
@@ -158,7 +163,7 @@ def test_an_import_killed_at_any_moment_leaves_the_old_state(home: Path, tmp_pat
         if kind == "after":
             time.sleep(when)
         else:
-            while wal_size(home) < when and importer.poll() is None:
+            while log_size(home) < when and importer.poll() is None:
                 assert time.monotonic() < deadline, "the import never started writing"
                 time.sleep(0.01)
         assert importer.poll() is None, f"the import ended before the kill ({kind} {when})"

@@ -77,14 +77,18 @@ def free_port() -> int:
 
 
 def start_server(
-    home: Path, port: int, log: Path | None = None, env: dict[str, str] | None = None
+    home: Path,
+    port: int,
+    log: Path | None = None,
+    env: dict[str, str] | None = None,
+    args: tuple[str, ...] = (),
 ) -> subprocess.Popen[bytes]:
-    """`precert serve` on ``port`` over ``home`` (output to ``log`` if given); returns once
-    /healthz answers."""
+    """`precert serve` on ``port`` over ``home`` (output to ``log`` if given, more options
+    in ``args``); returns once /healthz answers."""
     precert = Path(sys.executable).with_name("precert")
     with log.open("wb") if log is not None else contextlib.nullcontext() as sink:
         process = subprocess.Popen(
-            [str(precert), "serve", "--host", "127.0.0.1", "--port", str(port)],
+            [str(precert), "serve", "--host", "127.0.0.1", "--port", str(port), *args],
             env={**os.environ, "PRECERT_HOME": str(home), **(env or {})},
             stdout=sink if sink is not None else subprocess.PIPE,
             stderr=subprocess.STDOUT,

@@ -3,22 +3,27 @@
 from __future__ import annotations
 
 import csv
+import datetime as dt
 import io
 import json
 import sys
 import types
 from collections.abc import AsyncIterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 from fastapi import APIRouter, FastAPI, HTTPException
 from fastapi.exceptions import RequestValidationError
+from starlette.datastructures import QueryParams
 
 from precert.cli import main as cli_main
 from precert.service import Precert
 from precert.web.app import create_app
+from precert.web.common import AnswerBodies
 from precert.web.errors import MAX_BODY
 
+from ..conftest import PUBLISHED
 from .conftest import Api
 
 
@@ -36,7 +41,8 @@ def test_one_code_answer_is_the_cli_json(api: Api, capsys: pytest.CaptureFixture
     assert answer["submit_to"]["name"].startswith("eviCore")
     assert answer["sources"][0] | {"table_title": ""} == {
         "list": "cigna-commercial-dme", "version": "v1", "table": 1, "line": 169, "page": 9,
-        "table_title": "",
+        "table_title": "", "file": "cigna-commercial-dme.txt", "url": None,
+        "published_code": "E0466",
     }  # fmt: skip
     # Same determination, same JSON fields as `precert check --json`.
     assert cli_main(["check", "--json", "E0466", "K0856-RR", "xyz"]) == 1
@@ -312,26 +318,96 @@ def test_app_over_default_home(home: Path) -> None:
     client.close()
 
 
-def test_fast_path_answers_exactly_like_the_route(service: Precert) -> None:
-    """The pre-routing fast path and the documented route give the same bytes."""
-    from precert.web import api as api_module
-    from precert.web.common import AnswerBodies
+def test_determinations_are_answered_by_the_router_alone(service: Precert) -> None:
+    """No second implementation ahead of FastAPI's router: every answer passes through it."""
+    app = create_app(service)
+    routes: list[str] = []
 
-    routed = FastAPI()
-    routed.state.service = service
-    routed.state.answer_bodies = AnswerBodies()
-    routed.include_router(api_module.router)  # no setup(): no fast path
-    fast = Api(create_app(service))
-    slow = Api(routed)
-    for query in ("code=E0466", "code=E0466&code=k0856-rr%3BXYZ", "code=A4239&date=2026-02-01",
-                  "code=L5856&payer=cigna&line_of_business=commercial", "code=", "",
-                  "code=E0466&date=2026-02-30", "code=E0466&payer=Aetna"):  # fmt: skip
-        a = fast.get(f"/v1/determinations?{query}")
-        b = slow.get(f"/v1/determinations?{query}")
-        assert (a.status_code, a.content) == (b.status_code, b.content), query
-        assert a.headers["content-type"] == b.headers["content-type"]
-    fast.close()
-    slow.close()
+    async def outer(scope: Any, receive: Any, send: Any) -> None:
+        await app(scope, receive, send)
+        if scope["type"] == "http":
+            route = scope.get("route")
+            routes.append(getattr(route, "path", "(not routed)"))
+
+    client = Api(outer)  # type: ignore[arg-type]
+    first = client.get("/v1/determinations?code=E0466")
+    again = client.get("/v1/determinations?code=E0466")  # answered from the body cache
+    assert first.status_code == again.status_code == 200
+    assert first.content == again.content and first.headers == again.headers
+    assert routes == ["/v1/determinations", "/v1/determinations"]
+    client.close()
+    import precert.web.api as api_module
+
+    assert not hasattr(api_module, "FastDeterminations")
+
+
+def test_cached_bodies_follow_an_import_made_elsewhere(service: Precert, home: Path) -> None:
+    app = create_app(service)
+    app.state.answer_bodies.recheck = 0.0  # check the data version on every request
+    client = Api(app)
+    url = "/v1/determinations?code=E0466&date=2027-02-01"
+    assert client.get(url).json()["determinations"][0]["status"] == "required"
+    rows = PUBLISHED.read_text().splitlines()
+    rows = [r.replace("\tYes\t", "\tNo\t") if "\tE0466\t" in r else r for r in rows]
+    newer = home / "newer.txt"
+    newer.write_text("\n".join(rows))
+    other = Precert(home)
+    other.import_list(newer, list_id="cigna-commercial-dme", effective=dt.date(2027, 1, 1))
+    other.close()
+    assert client.get(url).json()["determinations"][0]["status"] == "not_required"
+    client.close()
+
+
+def test_the_body_cache_is_bounded_in_bytes(service: Precert) -> None:
+    bodies = AnswerBodies(service, max_bytes=200_000)
+    for n in range(300):
+        key = f"code=E{n:04d}".encode()
+        body = bodies.answer(key, QueryParams(key))
+        assert json.loads(body)["determinations"][0]["code"] == f"E{n:04d}"
+        assert bodies.bytes <= 200_000
+    assert 0 < len(bodies) < 300
+    # One body over the whole budget is answered, not kept.
+    big = "&".join(f"code=E{n:04d}" for n in range(1000)).encode()
+    assert len(json.loads(bodies.answer(big, QueryParams(big)))["determinations"]) == 1000
+    assert bodies.bytes <= 200_000
+
+
+def test_post_accepts_a_date_as_the_readme_shows(api: Api) -> None:
+    response = api.post("/v1/determinations", json={"codes": ["E0466"], "date": "2026-07-01"})
+    assert response.status_code == 200
+    answer = response.json()["determinations"][0]
+    assert answer["status"] == "required" and answer["date"] == "2026-07-01"
+    for bad in ("2026-02-30", "2026-7-1", "20260701", "2026-07-01T00:00:00"):
+        refused = api.post("/v1/determinations", json={"codes": ["E0466"], "date": bad})
+        assert refused.status_code == 422, bad
+        assert refused.json()["detail"][0]["loc"] == ["body", "date"]
+
+
+def test_the_code_limit_counts_codes_after_splitting(api: Api) -> None:
+    pasted = ",".join(f"E{n:04d}" for n in range(33))  # 197 characters: one query may hold it
+    response = api.post("/v1/determinations", json={"codes": [pasted] * 1000})
+    assert response.status_code == 422
+    detail = response.json()["detail"][0]
+    assert detail["loc"] == ["body", "codes"] and "33,000" in detail["msg"]
+    over = api.get("/v1/determinations", params=[("code", pasted)] * 31)
+    assert over.status_code == 422 and over.json()["detail"][0]["loc"] == ["query", "code"]
+    exactly = api.post("/v1/determinations", json={"codes": [pasted] * 30 + ["E0466"] * 10})
+    assert exactly.status_code == 200 and len(exactly.json()["determinations"]) == 1000
+
+
+@pytest.mark.parametrize("depth", [500, 5_000, 100_000])
+def test_deeply_nested_json_is_a_4xx(api: Api, depth: int) -> None:
+    nested = "[" * depth + "]" * depth
+    for body in (
+        nested,
+        '{"codes": ' + nested + "}",
+        '{"codes": ["E0466"], "date": ' + nested + "}",
+    ):
+        response = api.post(
+            "/v1/determinations", content=body, headers={"content-type": "application/json"}
+        )
+        assert 400 <= response.status_code < 500, (depth, response.text[:200])
+        assert len(response.content) < 10_000  # the echo is short, whatever was sent
 
 
 @pytest.mark.parametrize(

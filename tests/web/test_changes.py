@@ -48,7 +48,7 @@ def derived(tmp_path: Path) -> Path:
 def two(service: Precert, tmp_path: Path) -> Iterator[Api]:
     """A client over a database holding v1 (effective unknown) and v2 (2027-01-01)."""
     service.import_list(derived(tmp_path), list_id=LIST, effective=dt.date(2027, 1, 1))
-    client = Api(create_app(service))
+    client = Api(create_app(service, public_url="https://precert.example.org/"))
     yield client
     client.close()
 
@@ -190,7 +190,8 @@ def test_atom_feed(two: Api) -> None:
     assert feed.findtext(f"{A}updated") == "2027-01-01T00:00:00Z"
     self_link = feed.find(f"{A}link[@rel='self']")
     assert (
-        self_link is not None and self_link.get("href") == "http://precert.test/feeds/changes.xml"
+        self_link is not None
+        and self_link.get("href") == "https://precert.example.org/feeds/changes.xml"
     )
     entries = feed.findall(f"{A}entry")
     assert [e.findtext(f"{A}updated") for e in entries] == [
@@ -204,7 +205,9 @@ def test_atom_feed(two: Api) -> None:
     assert all(i and i.startswith("urn:uuid:") for i in ids) and len(set(ids)) == 2
     alternate = newest.find(f"{A}link[@rel='alternate']")
     assert alternate is not None
-    assert alternate.get("href") == f"http://precert.test/lists/{LIST}/changes?from=v1&to=v2"
+    assert (
+        alternate.get("href") == f"https://precert.example.org/lists/{LIST}/changes?from=v1&to=v2"
+    )
     items = [li.text for li in newest.iter("{http://www.w3.org/1999/xhtml}li")]
     assert "E0466 status: Not required (no longer requires PA)" in items
     assert "E0100 added: Required (newly requires PA)" in items
@@ -215,3 +218,27 @@ def test_atom_feed(two: Api) -> None:
     assert len(one_list.findall(f"{A}entry")) == 2
     missing = two.get("/feeds/changes.xml", params={"list": "nope"})
     assert missing.status_code == 404 and "no list 'nope'" in missing.json()["detail"]
+
+
+def test_the_feed_never_takes_links_from_the_host_header(two: Api) -> None:
+    """A client (or a cache in front) sending another Host must not get that host's links."""
+    plain = two.get("/feeds/changes.xml", params={"list": LIST})
+    evil = two.get("/feeds/changes.xml", params={"list": LIST}, headers={"Host": "evil.example"})
+    assert evil.content == plain.content
+    assert b"evil.example" not in evil.content and b"precert.test" not in evil.content
+    feed = ET.fromstring(evil.content)
+    assert feed.findtext(f"{A}id") == f"https://precert.example.org/feeds/changes.xml?list={LIST}"
+
+
+def test_the_public_url_comes_from_the_environment(
+    service: Precert, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("PRECERT_PUBLIC_URL", "https://pa.example.net/precert")
+    client = Api(create_app(service))
+    feed = ET.fromstring(client.get("/feeds/changes.xml").content)
+    link = feed.find(f"{A}link[@rel='alternate']")
+    assert link is not None and link.get("href") == "https://pa.example.net/precert/lists"
+    client.close()
+    monkeypatch.setenv("PRECERT_PUBLIC_URL", "precert.example.org")
+    with pytest.raises(ValueError, match="must be http"):
+        create_app(service)

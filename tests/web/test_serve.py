@@ -54,3 +54,44 @@ def test_cli_does_not_import_the_web_stack() -> None:
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "[]"
+
+
+def test_access_log_writes_route_templates_never_what_was_typed(home: Path, tmp_path: Path) -> None:
+    port = free_port()
+    log = tmp_path / "server.log"
+    process = start_server(home, port, log=log, args=("--access-log",))
+    base = f"http://127.0.0.1:{port}"
+    try:
+        assert httpx.get(f"{base}/?q=John+Doe+DOB+1950-01-01+E0466").status_code == 200
+        assert httpx.get(f"{base}/codes/Jane%20Roe%20MRN123").status_code == 200
+        assert httpx.get(f"{base}/v1/codes/MRN123?date=1950-01-01").status_code == 200
+        assert httpx.get(f"{base}/Jane-Roe-MRN123").status_code == 404
+    finally:
+        stop_server(process)
+    text = log.read_text()
+    for typed in ("John", "Doe", "1950", "Jane", "Roe", "MRN123", "E0466", "q="):
+        assert typed not in text, typed
+    assert '"GET /codes/{code}" 200' in text and '"GET /v1/codes/{code}" 200' in text
+    assert '"GET /" 200' in text and '"GET -" 404' in text
+
+
+def test_public_url_option(home: Path, tmp_path: Path) -> None:
+    port = free_port()
+    process = start_server(home, port, args=("--public-url", "https://pa.example.org/"))
+    try:
+        feed = httpx.get(f"http://127.0.0.1:{port}/feeds/changes.xml", headers={"Host": "evil"})
+        assert feed.status_code == 200 and b"https://pa.example.org/lists" in feed.content
+        assert b"evil" not in feed.content and b"127.0.0.1" not in feed.content
+    finally:
+        stop_server(process)
+    assert main(["serve", "--public-url", "pa.example.org"]) == 2
+
+
+def test_public_url_defaults_to_the_bound_address(home: Path) -> None:
+    port = free_port()
+    process = start_server(home, port)
+    try:
+        feed = httpx.get(f"http://127.0.0.1:{port}/feeds/changes.xml", headers={"Host": "evil"})
+        assert f"http://127.0.0.1:{port}/lists".encode() in feed.content
+    finally:
+        stop_server(process)

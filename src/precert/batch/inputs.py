@@ -34,6 +34,7 @@ _EXTENSIONS = {
     ".json": JSONL,
 }
 _SAMPLE = 1 << 20
+_PIECE = 1 << 22
 _GZIP_MAGIC = b"\x1f\x8b"
 
 
@@ -50,6 +51,7 @@ class InputFile:
     delimiter: str = ","
     header: tuple[str, ...] = ()  # column names of a delimited text, unique
     skip: int = 0  # blank lines before the header line of a delimited text
+    longest: int = 0  # bytes in the longest line of a delimited text, when over _PIECE
 
     @property
     def name(self) -> str:
@@ -246,3 +248,28 @@ def to_utf8(source: InputFile, workdir: Path) -> InputFile:
         original=source.original or source.path,
         converted_from=source.encoding,
     )
+
+
+def longest_line(source: InputFile) -> tuple[int, int]:
+    """The longest line of a text, in bytes, and its line number, in one streaming pass.
+
+    Only lines longer than a read piece (4 MB) are measured (shorter ones count as 0): the
+    reader is then given a buffer big enough for them, since DuckDB's parallel CSV reader
+    drops a line longer than its buffer without logging it.
+    """
+    opener = gzip.open if source.gzip else open
+    run, line, best = 0, 1, (0, 0)
+    try:
+        with opener(source.path, "rb") as raw:
+            while piece := raw.read(_PIECE):
+                first = piece.find(b"\n")
+                if first < 0:
+                    run += len(piece)
+                    continue
+                if run + first > best[0]:
+                    best = (run + first, line)
+                line += piece.count(b"\n")
+                run = len(piece) - piece.rfind(b"\n") - 1
+    except (OSError, EOFError) as exc:
+        raise ReaderError(source.name, None, f"cannot read file: {exc}") from exc
+    return best if best[0] >= run else (run, line)

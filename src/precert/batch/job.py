@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING, Any, Protocol
 
 from precert.batch.answers import AnswerTable, TooManyKeys
 from precert.batch.columns import check_no_answer_columns, find_code_column, find_date_column
-from precert.batch.duck import DuckDBEngine, NotUtf8, Rejects
+from precert.batch.duck import DuckDBEngine, NotUtf8, Rejects, measured
 from precert.batch.inputs import (
     CSV,
     JSONL,
@@ -157,12 +157,12 @@ def screen(
             # Spark would read stray bytes as U+FFFD silently; DuckDB reports them instead.
             source = _to_utf8(replace(source, encoding="cp1252"), workdir)
         try:
-            return run(source)
+            return run(measured(source) if engine == "duckdb" else source)
         except TooManyKeys as exc:
             raise ReaderError(source.name, None, str(exc)) from None
         except NotUtf8:
             # The sample looked like UTF-8 but a later part is not: read it as Windows-1252.
-            return run(_to_utf8(replace(source, encoding="cp1252"), workdir))
+            return run(measured(_to_utf8(replace(source, encoding="cp1252"), workdir)))
     finally:
         shutil.rmtree(workdir, ignore_errors=True)
 

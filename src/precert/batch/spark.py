@@ -214,10 +214,10 @@ class SparkEngine:
 
     def write_rejects(self, path: Path) -> None:
         """The malformed records as they were, with their line numbers."""
-        import csv
+        from precert import csvsafe
 
         with path.open("w", newline="", encoding="utf-8") as handle:
-            out = csv.writer(handle)
+            out = csvsafe.writer(handle)
             out.writerow(["line", "error", "original_line"])
             out.writerows((line, "malformed record", text) for line, text in self._rejects)
 

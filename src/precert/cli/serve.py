@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 
 from precert.cli import EXIT_OK, EXIT_USAGE, command
@@ -27,7 +28,14 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
     p.add_argument(
         "--access-log",
         action="store_true",
-        help="log every request line (off by default: it costs throughput)",
+        help="log one line per request: client, method, route template (/codes/{code}), "
+        "status, time; never query strings or typed values (off by default)",
+    )
+    p.add_argument(
+        "--public-url",
+        default=None,
+        help="the URL clients reach this server at, for absolute links such as the Atom "
+        "feed's (default $PRECERT_PUBLIC_URL, else http://HOST:PORT)",
     )
     p.set_defaults(handler=run_serve)
 
@@ -43,6 +51,20 @@ def run_serve(args: argparse.Namespace) -> int:
     # Heavy imports only here, so `precert check` keeps its fast start.
     import uvicorn
 
+    from precert.web.common import check_public_url
+
+    host = f"[{args.host}]" if ":" in args.host else args.host
+    try:
+        public_url = check_public_url(
+            args.public_url or os.environ.get("PRECERT_PUBLIC_URL") or f"http://{host}:{args.port}"
+        )
+    except ValueError as exc:
+        print(f"precert serve: --public-url: {exc}", file=sys.stderr)
+        return EXIT_USAGE
+    # Workers build their own apps (and read these); one process passes them directly too.
+    os.environ["PRECERT_PUBLIC_URL"] = public_url
+    os.environ["PRECERT_ACCESS_LOG"] = "1" if args.access_log else "0"
+
     from precert.service import default
 
     service = default()
@@ -54,7 +76,9 @@ def run_serve(args: argparse.Namespace) -> int:
     options = {
         "host": args.host,
         "port": args.port,
-        "access_log": args.access_log,
+        # Uvicorn's access log writes whole request targets (typed codes, search words);
+        # precert's own (--access-log) writes route templates instead.
+        "access_log": False,
         "server_header": False,
         "log_level": "info",
         # uvloop and httptools when installed (the web extra has them), else asyncio / h11.
@@ -67,5 +91,7 @@ def run_serve(args: argparse.Namespace) -> int:
     else:
         from precert.web.app import create_app
 
-        uvicorn.run(create_app(service), **options)
+        uvicorn.run(
+            create_app(service, public_url=public_url, access_log=args.access_log), **options
+        )
     return EXIT_OK

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import argparse
-import csv
 import sys
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -147,10 +146,12 @@ def run_diff(args: argparse.Namespace) -> int:
 
 
 def write_csv(diff: Diff) -> None:
-    """The diff as CSV: a line per added or removed row, and per changed value."""
+    """The diff as CSV: a line per added or removed row, and per changed value (cells a
+    spreadsheet would run as formulas neutralized, as in every CSV precert writes)."""
+    from precert import csvsafe
     from precert.versioning import CSV_COLUMNS, csv_rows
 
-    writer = csv.writer(sys.stdout, lineterminator="\n")
+    writer = csvsafe.writer(sys.stdout, lineterminator="\n")
     writer.writerow(CSV_COLUMNS)
     writer.writerows(csv_rows(diff))
 

@@ -27,6 +27,7 @@ _HIDDEN = {"script", "style", "template", "noscript", "title"}
 # Elements that separate words where they start or end (a cell's "<p>A</p><p>B</p>" is "A B").
 _BREAKS = {"br", "p", "div", "li", "ul", "ol", "dd", "dt", "hr", *_HEADINGS}
 _CHARSET = re.compile(rb"""<meta[^>]+charset\s*=\s*["']?([A-Za-z0-9_.:-]+)""", re.IGNORECASE)
+_DIGITS = re.compile(r"\s*(\d+)")
 _MAX_COLSPAN = 1000  # the HTML standard's own limits: a bigger span is a typo
 _MAX_ROWSPAN = 65534
 
@@ -242,7 +243,9 @@ class _TableParser(HTMLParser):
 
 def _span(value: str | None, limit: int) -> int:
     """A rowspan/colspan attribute as browsers read it: digits, at least 1, at most ``limit``."""
-    digits = re.match(r"\s*(\d+)", value or "")
+    if value is None:
+        return 1
+    digits = _DIGITS.match(value)
     if digits is None:
         return 1
     number = int(digits.group(1))

@@ -22,9 +22,10 @@ from precert.readers.grid import Grid, GridRow, GridTable
 
 MAX_CELLS = 5_000_000  # e.g. 100,000 rows of 50 columns; calamine holds ~16 bytes a cell
 
-# A cell with a value: <c r="B12" ...> (a self-closing <c .../> is formatting only, and
-# calamine skips it too). The prefix is optional: some writers use <x:c>.
-_CELL = re.compile(rb'<(?:\w+:)?c\s[^>]*?\br="([A-Z]{1,3})([0-9]{1,7})"[^>]*?(/?)>')
+# A cell's reference attribute, r="B12", and whether its tag closes itself (<c r="B12" s="1"/>
+# is formatting only, and calamine skips it too). Only cells have an r="" that starts with a
+# letter (rows have r="12"; ref="", sqref="" do not match), whatever the tag's prefix (<x:c>).
+_CELL = re.compile(rb'\sr="([A-Z]{1,3})([0-9]{1,7})"[^>]*?(/?)>')
 _CHUNK = 1 << 20
 
 
@@ -66,7 +67,12 @@ def read_xlsx(path: Path) -> Grid:
 
 
 class SheetRows:
-    """A sheet's rows, converted to text one row at a time on every iteration."""
+    """A sheet's rows, converted to text one row at a time on every iteration.
+
+    A merged range repeats its value in every cell it covers (Excel keeps it in the first cell
+    only), as an HTML cell spanning rows or columns does: a category merged down the rows of
+    its codes is the category of each of them.
+    """
 
     def __init__(self, sheet: Any, where: str) -> None:
         self.sheet = sheet
@@ -77,10 +83,26 @@ class SheetRows:
         # so a table starting in column C has two empty cells first and letters still hold.
         # (tests/readers/test_workbook.py pins both.)
         pad = ("",) * self.sheet.start[1]
+        last_column = self.sheet.end[1]
+        starting: dict[int, list[tuple[int, int, int]]] = {}
+        for (top, left), (bottom, right) in self.sheet.merged_cell_ranges or ():
+            if (bottom, right) != (top, left) and left <= last_column:
+                # Clipped to the used columns: a merge across a whole row adds no cells.
+                starting.setdefault(top, []).append((bottom, left, min(right, last_column)))
+        merged: list[tuple[int, int, int, str]] = []  # (last row, first col, last col, value)
         for index, values in enumerate(self.sheet.iter_rows()):
-            cells = trim((*pad, *(clean_cell(value) for value in values)))
-            if cells:
-                yield GridRow(index + 1, cells)
+            cells = [*pad, *(clean_cell(value) for value in values)]
+            for bottom, left, right in starting.get(index, ()):
+                merged.append((bottom, left, right, cells[left] if left < len(cells) else ""))
+            if merged:
+                for _last, left, right, value in merged:
+                    if len(cells) <= right:
+                        cells.extend([""] * (right + 1 - len(cells)))
+                    cells[left : right + 1] = [value] * (right + 1 - left)
+                merged = [m for m in merged if m[0] > index]
+            row = trim(cells)
+            if row:
+                yield GridRow(index + 1, row)
 
 
 def sheet_extents(name: str, data: bytes) -> dict[str, tuple[int, int, int, int]]:

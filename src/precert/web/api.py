@@ -8,9 +8,8 @@ from typing import Annotated, Literal
 from fastapi import APIRouter, Body, FastAPI, Path, Query, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
-from starlette.datastructures import QueryParams
+from starlette.concurrency import run_in_threadpool
 from starlette.responses import Response
-from starlette.types import ASGIApp, Receive, Scope, Send
 
 from precert import __version__
 from precert.codes import split_queries
@@ -19,13 +18,15 @@ from precert.service import Precert, ScopeError
 from precert.web import csvout
 from precert.web.common import (
     AnswerBodies,
+    DeterminationQuery,
     JSONBytes,
     cached_categories,
+    count_codes,
     dumps,
     list_entries,
     list_version,
-    parse_determination_query,
     scope_problem,
+    too_many_codes,
 )
 from precert.web.schemas import (
     DETERMINATION_PARAMETERS,
@@ -58,61 +59,9 @@ LobParam = Annotated[
 ]
 
 
-class FastDeterminations:
-    """ASGI middleware answering plain ``GET /v1/determinations`` before routing.
-
-    The determination itself costs microseconds; FastAPI's routing, dependency solving and
-    exception layers cost several times that. This serves the hot path with the same parser,
-    the same service call and the same serialized body as the route below; anything else
-    (a malformed parameter, an unknown payer, any other path) goes on to the app, whose
-    route gives the documented answer or error.
-    """
-
-    def __init__(self, app: ASGIApp) -> None:
-        self.app = app
-        self._parsed: dict[bytes, tuple[list[str], dt.date | None, str | None, str | None]] = {}
-
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if (
-            scope["type"] == "http"
-            and scope["path"] == "/v1/determinations"
-            and scope["method"] == "GET"
-        ):
-            body = self._answer(scope)
-            if body is not None:
-                await send({"type": "http.response.start", "status": 200, "headers": [
-                    (b"content-type", b"application/json"),
-                    (b"content-length", str(len(body)).encode()),
-                ]})  # fmt: skip
-                await send({"type": "http.response.body", "body": body})
-                return
-        await self.app(scope, receive, send)
-
-    def _answer(self, scope: Scope) -> bytes | None:
-        raw: bytes = scope["query_string"]
-        parsed = self._parsed.get(raw)
-        if parsed is None:
-            try:
-                parsed = parse_determination_query(QueryParams(raw))
-            except RequestValidationError:
-                return None
-            if len(self._parsed) >= 4096:
-                self._parsed.clear()
-            self._parsed[raw] = parsed
-        codes, date, payer, lob = parsed
-        state = scope["app"].state
-        try:
-            answers = state.service.determine(codes, payer=payer, line_of_business=lob, date=date)
-        except ScopeError:
-            return None
-        bodies: AnswerBodies = state.answer_bodies
-        return bodies.body(answers)
-
-
 def setup(app: FastAPI) -> None:
-    """Serve plain determinations ahead of routing (see :class:`FastDeterminations`)."""
-    app.state.answer_bodies = AnswerBodies()
-    app.add_middleware(FastDeterminations)
+    """Keep the serialized bodies of repeated determinations (bounded; see AnswerBodies)."""
+    app.state.answer_bodies = AnswerBodies(app.state.service)
 
 
 def _service(request: Request) -> Precert:
@@ -124,7 +73,7 @@ def _bodies(request: Request) -> AnswerBodies:
     state = request.app.state
     bodies: AnswerBodies | None = getattr(state, "answer_bodies", None)
     if bodies is None:
-        bodies = state.answer_bodies = AnswerBodies()
+        bodies = state.answer_bodies = AnswerBodies(_service(request))
     return bodies
 
 
@@ -139,20 +88,20 @@ def _bodies(request: Request) -> AnswerBodies:
 async def get_determinations(request: Request) -> Response:
     """Whether each code needs prior authorization and where to send it, in request order.
 
-    A query that is not a code is answered with status `invalid`, never an error.
+    A query that is not a code is answered with status `invalid`, never an error. At most
+    1,000 codes, counted after splitting (`code=E0466,K0856` is two).
     `curl 'http://127.0.0.1:8000/v1/determinations?code=E0466&code=K0856-RR'`
     """
-    # The hot path. Parameters are read by hand (FastAPI's per-parameter validation would
-    # cost as much as the rest of the request; the errors keep FastAPI's 422 shape), the
-    # service memoizes answers, and each answer list's body is serialized once.
-    codes, date, payer, lob = parse_determination_query(request.query_params)
-    try:
-        answers = request.app.state.service.determine(
-            codes, payer=payer, line_of_business=lob, date=date
-        )
-    except ScopeError as exc:
-        raise scope_problem(exc, "query", payer, lob) from None
-    return JSONBytes(_bodies(request).body(answers))
+    # The hot path. A repeated query is a memory lookup on the event loop; anything else
+    # (parsing, the service, SQLite) runs in the thread pool, never on the loop. Parameters
+    # are read by hand: FastAPI's per-parameter validation would cost as much as the rest,
+    # and the errors keep FastAPI's 422 shape.
+    bodies = _bodies(request)
+    key: bytes = request.scope["query_string"]
+    body = bodies.cached(key)
+    if body is None:
+        body = await run_in_threadpool(bodies.answer, key, request.query_params)
+    return JSONBytes(body)
 
 
 @router.post(
@@ -162,21 +111,26 @@ async def get_determinations(request: Request) -> Response:
     response_class=JSONResponse,
     responses={200: {"model": DeterminationsOut}, **responses(400, 413)},
 )
-async def post_determinations(
+def post_determinations(
     request: Request, body: Annotated[DeterminationRequest, Body()]
 ) -> Response:
-    """The same answers as the GET form, for a JSON body ``{"codes": [...], "date": null}``.
+    """The same answers as the GET form, for a JSON body
+    ``{"codes": [...], "date": "2026-07-01"}`` (``date`` optional, default today).
 
+    At most 1,000 codes, counted after splitting (`"E0466, K0856"` is two).
     `curl -X POST http://127.0.0.1:8000/v1/determinations -H 'Content-Type: application/json'
     -d '{"codes": ["E0466", "k0856-rr"]}'`
     """
-    try:
-        answers = _service(request).determine(
-            body.codes, payer=body.payer, line_of_business=body.line_of_business, date=body.date
-        )
-    except ScopeError as exc:
-        raise scope_problem(exc, "body", body.payer, body.line_of_business) from None
-    return JSONBytes(_bodies(request).body(answers))
+    count = count_codes(body.codes)
+    if count > MAX_CODES:
+        raise RequestValidationError(
+            [{"type": "too_long", "loc": ("body", "codes"), "msg": too_many_codes(count),
+              "input": None}]
+        )  # fmt: skip
+    query = DeterminationQuery(
+        body.codes, body.date, body.payer, body.line_of_business, where="body"
+    )
+    return JSONBytes(_bodies(request).answer(b"", query))
 
 
 @router.get(
@@ -186,7 +140,7 @@ async def post_determinations(
     response_class=JSONResponse,
     responses={200: {"model": CodeOut}},
 )
-async def get_code(
+def get_code(
     request: Request,
     code: Annotated[str, Path(max_length=MAX_QUERY, examples=["E0466"])],
     date: DateParam = None,
@@ -218,7 +172,7 @@ async def get_code(
     response_class=JSONResponse,
     responses={200: {"model": SearchOut}},
 )
-async def search(
+def search(
     request: Request,
     q: Annotated[str, Query(max_length=MAX_QUERY, description="words, e.g. hospital bed")] = "",
     status: Annotated[Status | None, Query(description="only this status")] = None,
@@ -259,7 +213,7 @@ async def search(
     response_class=JSONResponse,
     responses={200: {"model": ListsOut}},
 )
-async def get_lists(request: Request) -> Response:
+def get_lists(request: Request) -> Response:
     """Every imported list version: payer, line of business, program, effective date, rows.
 
     `curl http://127.0.0.1:8000/v1/lists`
@@ -274,7 +228,7 @@ async def get_lists(request: Request) -> Response:
     response_class=JSONResponse,
     responses={200: {"model": CategoriesOut}},
 )
-async def get_categories(
+def get_categories(
     request: Request,
     date: DateParam = None,
     payer: PayerParam = None,
@@ -304,7 +258,7 @@ async def get_categories(
         **responses(404),
     },
 )
-async def get_entries(
+def get_entries(
     request: Request,
     list_id: Annotated[str, Path(examples=["cigna-commercial-dme"])],
     version: Annotated[
@@ -336,7 +290,7 @@ async def get_entries(
 
 
 @router.get("/healthz", tags=["service"], summary="Liveness", response_model=Health)
-async def healthz(request: Request) -> Health:
+def healthz(request: Request) -> Health:
     """`ok` with the version and what is loaded (for load balancers and monitors).
 
     `curl http://127.0.0.1:8000/healthz`

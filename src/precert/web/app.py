@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import importlib
+import os
 from collections.abc import Sequence
 
 from fastapi import FastAPI
@@ -10,7 +11,8 @@ from fastapi.staticfiles import StaticFiles
 
 from precert import __version__
 from precert.service import Precert
-from precert.web import errors
+from precert.web import accesslog, errors
+from precert.web.common import DEFAULT_PUBLIC_URL, check_public_url
 from precert.web.templating import STATIC_DIR
 
 # Each module exposes `router` (an APIRouter) and may expose `setup(app)` for handlers,
@@ -19,6 +21,7 @@ ROUTER_MODULES: tuple[str, ...] = (
     "precert.web.api",
     "precert.web.pages",
     "precert.web.docs",
+    "precert.web.methods",  # inside the CDS module's CORS, which answers CORS preflights
     "precert.web.cds",
     "precert.web.changes",
     "precert.web.head",
@@ -35,8 +38,23 @@ table, page and line it comes from. The fields are the same as `precert check --
 """
 
 
-def create_app(service: Precert | None = None, *, modules: Sequence[str] | None = None) -> FastAPI:
-    """The app over ``service`` (default: the database under PRECERT_HOME, preloaded)."""
+def create_app(
+    service: Precert | None = None,
+    *,
+    modules: Sequence[str] | None = None,
+    public_url: str | None = None,
+    access_log: bool | None = None,
+) -> FastAPI:
+    """The app over ``service`` (default: the database under PRECERT_HOME, preloaded).
+
+    ``public_url`` (default PRECERT_PUBLIC_URL, else http://127.0.0.1:8000) makes absolute
+    links such as the Atom feed's; ``access_log`` (default PRECERT_ACCESS_LOG=1) logs one
+    line per request without query strings or path values. `precert serve --workers N` passes
+    both through the environment, since each worker builds its own app.
+    """
+    url = check_public_url(public_url or os.environ.get("PRECERT_PUBLIC_URL") or DEFAULT_PUBLIC_URL)
+    if access_log is None:
+        access_log = os.environ.get("PRECERT_ACCESS_LOG") == "1"
     service = service or Precert()
     service.preload()
     app = FastAPI(
@@ -48,6 +66,9 @@ def create_app(service: Precert | None = None, *, modules: Sequence[str] | None 
         redoc_url=None,
     )
     app.state.service = service
+    app.state.public_url = url
+    if access_log:
+        accesslog.install(app)
     errors.install(app)
     for name in ROUTER_MODULES if modules is None else modules:
         module = importlib.import_module(name)

@@ -6,6 +6,7 @@ import builtins
 import datetime as dt
 import uuid
 from typing import Annotated, Any, Literal
+from urllib.parse import urlencode
 from weakref import WeakKeyDictionary
 from xml.etree import ElementTree as ET
 
@@ -32,7 +33,7 @@ from precert.versioning import (
     timeline,
 )
 from precert.web import csvout
-from precert.web.common import JSONBytes, dumps
+from precert.web.common import JSONBytes, dumps, public_url
 from precert.web.schemas import MAX_QUERY, ListVersionOut, SourceOut, responses
 from precert.web.templating import render
 
@@ -207,7 +208,7 @@ def setup(app: FastAPI) -> None:
     response_class=JSONResponse,
     responses={200: {"model": VersionsOut}, **responses(404, 422)},
 )
-async def get_versions(request: Request, list_id: ListId) -> Response:
+def get_versions(request: Request, list_id: ListId) -> Response:
     """Every version in the order they take effect, with the first and last day it is in
     force (`null`: unknown / still in force) and a link to its changes.
 
@@ -226,7 +227,7 @@ async def get_versions(request: Request, list_id: ListId) -> Response:
         **responses(404, 422),
     },
 )
-async def get_changes(
+def get_changes(
     request: Request,
     list_id: ListId,
     from_: Annotated[str | None, Query(alias="from", max_length=MAX_QUERY)] = None,
@@ -253,7 +254,7 @@ async def get_changes(
     response_class=JSONResponse,
     responses={200: {"model": LintOut}, **responses(404, 422)},
 )
-async def get_lint(request: Request, list_id: ListId, version: VersionParam = None) -> Response:
+def get_lint(request: Request, list_id: ListId, version: VersionParam = None) -> Response:
     """Findings (`code`, `line`, `kind`, `severity`, `message`) for one version (default:
     the newest to take effect); CMS terminations are judged as of today.
 
@@ -266,7 +267,7 @@ async def get_lint(request: Request, list_id: ListId, version: VersionParam = No
 
 
 @router.get("/lists/{list_id}/changes", response_class=HTMLResponse, include_in_schema=False)
-async def changes_page(
+def changes_page(
     request: Request, list_id: str, from_: Annotated[str, Query(alias="from")] = "",
     to: str = "",
 ) -> Response:  # fmt: skip
@@ -284,7 +285,7 @@ async def changes_page(
 
 
 @router.get("/lists/{list_id}/lint", response_class=HTMLResponse, include_in_schema=False)
-async def lint_page(
+def lint_page(
     request: Request, list_id: str, version: str = "", severity: str = "warning"
 ) -> Response:
     """The data-quality problems of a list version (errors and warnings by default)."""
@@ -311,7 +312,7 @@ def _title(service: Precert, list_id: str) -> str:
 
 
 @router.get("/feeds/changes.xml", include_in_schema=False)
-async def changes_feed(
+def changes_feed(
     request: Request, list_id: Annotated[str, Query(alias="list", max_length=MAX_QUERY)] = ""
 ) -> Response:
     """An Atom feed of list versions, newest to take effect first, with what each changed."""
@@ -320,8 +321,11 @@ async def changes_feed(
         items = feed_items(service, list_id or None, limit=FEED_ITEMS)
     except VersionError as exc:
         raise HTTPException(404, str(exc)) from None
-    base = str(request.base_url).rstrip("/")
-    body = atom(items, base, str(request.url))
+    # Links and ids come from the configured public URL, never from the request's Host
+    # header: a feed reader or a cache must not be handed another host's links.
+    base = public_url(request)
+    self_url = f"{base}/feeds/changes.xml" + (f"?{urlencode({'list': list_id})}" if list_id else "")
+    body = atom(items, base, self_url)
     return Response(body, media_type="application/atom+xml; charset=utf-8")
 
 

@@ -5,17 +5,42 @@ from __future__ import annotations
 import datetime as dt
 import json
 import re
+import time
+from dataclasses import dataclass
 from typing import Any
+from urllib.parse import urlsplit
 from weakref import WeakKeyDictionary
 
+from fastapi import Request
 from fastapi.exceptions import RequestValidationError
 from starlette.datastructures import QueryParams
 from starlette.exceptions import HTTPException
 from starlette.responses import Response
 
-from precert.models import Determination, Entry, ListVersion
+from precert.caching import LRU
+from precert.codes import split_queries
+from precert.models import Entry, ListVersion
 from precert.service import Precert, ScopeError
 from precert.web.schemas import MAX_CODES, MAX_QUERY
+
+DEFAULT_PUBLIC_URL = "http://127.0.0.1:8000"
+
+
+def check_public_url(url: str) -> str:
+    """``url`` without a trailing slash, or ValueError saying what a public URL looks like."""
+    parts = urlsplit(url.strip())
+    if parts.scheme not in ("http", "https") or not parts.netloc or parts.query or parts.fragment:
+        raise ValueError(
+            f"public URL {url!r} must be http(s)://host[:port][/path], "
+            "without a query or fragment, e.g. https://precert.example.org"
+        )
+    return url.strip().rstrip("/")
+
+
+def public_url(request: Request) -> str:
+    """The server's public URL (``--public-url`` / PRECERT_PUBLIC_URL), for absolute links."""
+    url: str = getattr(request.app.state, "public_url", DEFAULT_PUBLIC_URL)
+    return url
 
 
 def dumps(payload: Any) -> bytes:
@@ -30,38 +55,101 @@ class JSONBytes(Response):
 
 
 class AnswerBodies:
-    """Serialized ``{"determinations": [...]}`` bodies for answer lists the service memoized.
+    """Serialized ``{"determinations": [...]}`` bodies by request, bounded in bytes.
 
-    The service returns the same Determination objects for a repeated query, so a body is
-    keyed by their identities; the cache holds those objects, so an id cannot be reused by
-    another answer while its body is cached.
+    A repeated query is answered from here without touching the service (no SQL, no thread
+    hop). An entry belongs to one generation of the service's data and to one day (a query
+    without a date means today); the generation is re-read through the service at most every
+    ``recheck`` seconds, so an import made by another process shows within that time.
     """
 
-    def __init__(self, limit: int = 4096) -> None:
-        self.limit = limit
-        self._bodies: dict[tuple[int, ...], tuple[list[Determination], bytes]] = {}
+    def __init__(
+        self,
+        service: Precert,
+        *,
+        max_entries: int = 4096,
+        max_bytes: int = 32 * 1024 * 1024,
+        recheck: float = 0.5,
+    ) -> None:
+        self.service = service
+        self.recheck = recheck
+        self.checked_at = float("-inf")
+        # Value: (generation, body, bytes charged: the body and its key).
+        self._cache: LRU[tuple[bytes, dt.date], tuple[int, bytes, int]] = LRU(
+            max_entries, max_bytes=max_bytes, size=lambda v: v[2]
+        )
 
-    def body(self, answers: list[Determination]) -> bytes:
-        """The JSON body for ``answers``."""
-        key = tuple(map(id, answers))
-        hit = self._bodies.get(key)
-        if hit is not None:
-            return hit[1]
+    def cached(self, key: bytes) -> bytes | None:
+        """The body for this request key, if held, current, and recently checked."""
+        if time.monotonic() - self.checked_at > self.recheck:
+            return None
+        hit = self._cache.get((key, dt.date.today()))
+        if hit is None or hit[0] != self.service.generation:
+            return None
+        return hit[1]
+
+    def answer(self, key: bytes, params: QueryParams | DeterminationQuery) -> bytes:
+        """Determine and serialize (blocking: SQLite may be read), keeping the body.
+
+        ``params`` are a GET's query parameters or a POST's parsed body; 422 (as
+        RequestValidationError) for malformed ones, or for a payer not loaded.
+        """
+        today = dt.date.today()
+        query = params if isinstance(params, DeterminationQuery) else parse_query(params)
+        try:
+            answers = self.service.determine(
+                query.codes, payer=query.payer, line_of_business=query.lob, date=query.date
+            )
+        except ScopeError as exc:
+            raise scope_problem(exc, query.where, query.payer, query.lob) from None
+        # The service checked the data version just now: what it holds is current.
+        generation = self.service.generation
+        self.checked_at = time.monotonic()
         body = dumps({"determinations": [a.to_dict() for a in answers]})
-        if len(self._bodies) >= self.limit:
-            self._bodies.clear()
-        self._bodies[key] = (answers, body)
+        if key:
+            self._cache.put((key, today), (generation, body, len(body) + len(key)))
         return body
+
+    @property
+    def bytes(self) -> int:
+        """Bytes of bodies (and keys) held."""
+        return self._cache.bytes
+
+    def __len__(self) -> int:
+        return len(self._cache)
+
+
+@dataclass(frozen=True, slots=True)
+class DeterminationQuery:
+    """A determination request, validated: codes as typed, date, payer, line of business."""
+
+    codes: list[str]
+    date: dt.date | None
+    payer: str | None
+    lob: str | None
+    where: str = "query"  # "query" or "body": where a 422 says the problem is
+
+
+def count_codes(texts: list[str]) -> int:
+    """How many answers ``texts`` make: each text holds one or more codes (a blank one is
+    one invalid answer), so a limit on codes counts them after splitting."""
+    return sum(max(1, len(split_queries(text))) for text in texts)
+
+
+def too_many_codes(count: int) -> str:
+    """The message for a request over :data:`MAX_CODES` codes."""
+    return (
+        f"at most {MAX_CODES:,} codes per request, counted after splitting pasted text "
+        f"(this one holds {count:,}); send several requests or use the batch screener"
+    )
 
 
 _ISO_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
 
 
-def parse_determination_query(
-    params: QueryParams,
-) -> tuple[list[str], dt.date | None, str | None, str | None]:
-    """(codes, date, payer, line of business) of ``GET /v1/determinations``, validated with
-    FastAPI's 422 error shape (``loc`` names the field)."""
+def parse_query(params: QueryParams) -> DeterminationQuery:
+    """The parameters of ``GET /v1/determinations``, validated with FastAPI's 422 error shape
+    (``loc`` names the field)."""
     errors: list[dict[str, Any]] = []
     codes = params.getlist("code")
     if not codes:
@@ -74,6 +162,8 @@ def parse_determination_query(
             if len(code) > MAX_QUERY:
                 errors.append(_problem("string_too_long", "code", f"String should have at most "
                               f"{MAX_QUERY} characters", code[:40], index))  # fmt: skip
+        if not errors and (count := count_codes(codes)) > MAX_CODES:
+            errors.append(_problem("too_long", "code", too_many_codes(count), None))
     date: dt.date | None = None
     text = params.get("date")
     if text:
@@ -92,7 +182,7 @@ def parse_determination_query(
                                    f"{MAX_QUERY} characters", value[:40]))  # fmt: skip
     if errors:
         raise RequestValidationError(errors)
-    return codes, date, payer, lob
+    return DeterminationQuery(codes, date, payer, lob)
 
 
 def _problem(

@@ -7,7 +7,6 @@ import math
 from typing import Any
 
 from fastapi import FastAPI, Request
-from fastapi.encoders import jsonable_encoder
 from fastapi.exception_handlers import http_exception_handler
 from fastapi.exceptions import RequestValidationError
 from starlette.exceptions import HTTPException as StarletteHTTPException
@@ -131,24 +130,52 @@ async def _http_error(request: Request, exc: Exception) -> Response:
     return await http_exception_handler(request, exc)
 
 
-def _json_safe(value: Any) -> Any:
-    """``value`` with what JSON cannot carry spelled out: NaN and infinities as text, lone
-    surrogates as escapes (Python's JSON reader accepts both in a request body)."""
-    if isinstance(value, float) and not math.isfinite(value):
-        return str(value)
+_ECHO_DEPTH = 3  # levels of an echoed input kept; deeper ones are elided
+_ECHO_ITEMS = 20  # items of an echoed array or object kept
+_ECHO_TEXT = 200  # characters of an echoed string kept
+
+
+def _echo(value: Any, depth: int = 0) -> Any:
+    """A short, JSON-safe copy of an input a 422 echoes back.
+
+    Bounded in depth and size, whatever the client sent (a body nested 500 levels must not
+    exhaust the recursion limit here), with what JSON cannot carry spelled out: NaN and
+    infinities as text, lone surrogates as escapes (Python's JSON reader accepts both).
+    """
+    if value is None or isinstance(value, bool | int):
+        return value
+    if isinstance(value, float):
+        return value if math.isfinite(value) else str(value)
     if isinstance(value, str):
-        return value.encode("utf-8", "backslashreplace").decode("utf-8")
-    if isinstance(value, dict):
-        return {_json_safe(k): _json_safe(v) for k, v in value.items()}
-    if isinstance(value, list):
-        return [_json_safe(item) for item in value]
-    return value
+        return value[:_ECHO_TEXT].encode("utf-8", "backslashreplace").decode("utf-8")
+    if isinstance(value, dict | list | tuple):
+        if depth >= _ECHO_DEPTH:
+            return "…"
+        if isinstance(value, dict):
+            items = list(value.items())[:_ECHO_ITEMS]
+            return {str(_echo(str(k), depth)): _echo(v, depth + 1) for k, v in items}
+        return [_echo(item, depth + 1) for item in list(value)[:_ECHO_ITEMS]]
+    return _echo(str(value), depth)
+
+
+def _problem(error: Any) -> dict[str, Any]:
+    out: dict[str, Any] = {
+        "type": str(error.get("type", "invalid")),
+        "loc": [_echo(part) for part in error.get("loc", ())],
+        "msg": str(error.get("msg", "")).encode("utf-8", "backslashreplace").decode("utf-8"),
+        "input": _echo(error.get("input")),
+    }
+    ctx = error.get("ctx")
+    if isinstance(ctx, dict):
+        out["ctx"] = {str(k): _echo(v if isinstance(v, int | float | str) else str(v))
+                      for k, v in ctx.items()}  # fmt: skip
+    return out
 
 
 async def _invalid_request(request: Request, exc: Exception) -> Response:
-    # FastAPI's own 422, except that the echoed `input` may hold values it cannot serialize.
+    # FastAPI's 422 shape (type, loc, msg, input), the echoed input kept short and safe.
     assert isinstance(exc, RequestValidationError)
-    detail = _json_safe(jsonable_encoder(exc.errors()))
+    detail = [_problem(e) for e in exc.errors() if isinstance(e, dict)]
     return JSONResponse({"detail": detail}, status_code=422)
 
 

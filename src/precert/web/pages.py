@@ -115,7 +115,7 @@ def _summary(outcome: Outcome, q: str) -> str:
 
 
 @router.get("/", response_class=HTMLResponse)
-async def index(
+def index(
     request: Request, q: str = "", status: str = "", category: str = "", date: str = "",
     limit: str = "", words: str = "", partial: str = "",
 ) -> Response:  # fmt: skip
@@ -146,7 +146,7 @@ async def index(
 
 
 @router.get("/export.csv")
-async def export_csv(
+def export_csv(
     request: Request, q: str = "", status: str = "", category: str = "", date: str = "",
     limit: str = "", words: str = "",
 ) -> Response:  # fmt: skip
@@ -162,7 +162,7 @@ async def export_csv(
 
 
 @router.get("/codes/{code}", response_class=HTMLResponse)
-async def code_page(request: Request, code: str, date: str = "") -> Response:
+def code_page(request: Request, code: str, date: str = "") -> Response:
     """Everything known about one code: answer, CMS record, the exact published rows."""
     started = time.perf_counter()
     when: dt.date | None = None
@@ -183,7 +183,7 @@ async def code_page(request: Request, code: str, date: str = "") -> Response:
 
 
 @router.get("/categories", response_class=HTMLResponse)
-async def categories_page(request: Request) -> Response:
+def categories_page(request: Request) -> Response:
     """Categories with counts per status, linking to the codes of each."""
     try:
         items = cached_categories(_service(request), None, None, None)
@@ -193,7 +193,7 @@ async def categories_page(request: Request) -> Response:
 
 
 @router.get("/lists", response_class=HTMLResponse)
-async def lists_page(request: Request) -> Response:
+def lists_page(request: Request) -> Response:
     """Each list loaded with its versions (others link their pages from here)."""
     service = _service(request)
     groups: dict[str, dict[str, Any]] = {}
@@ -211,7 +211,7 @@ async def lists_page(request: Request) -> Response:
 
 
 @router.get("/lists/{list_id}", response_class=HTMLResponse)
-async def list_page(request: Request, list_id: str, version: str = "") -> Response:
+def list_page(request: Request, list_id: str, version: str = "") -> Response:
     """Every published row of one list version."""
     service = _service(request)
     chosen = list_version(service, list_id, version or None)

@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import builtins
 import datetime as dt
+import re
 from typing import Annotated, Any
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field
 
 from precert.models import Status
 
@@ -44,20 +45,39 @@ DETERMINATION_PARAMETERS: list[dict[str, Any]] = [
 ]  # fmt: skip
 
 
+_ISO_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
+
+
+def _iso_date(value: object) -> object:
+    """A JSON date is a ``YYYY-MM-DD`` string (not a number, not a timestamp)."""
+    if value is None or isinstance(value, dt.date):
+        return value
+    if isinstance(value, str) and _ISO_DATE.fullmatch(value):
+        try:
+            return dt.date.fromisoformat(value)
+        except ValueError:
+            pass
+    raise ValueError("Input should be a valid date in the format YYYY-MM-DD")
+
+
 class DeterminationRequest(BaseModel):
     """Body of ``POST /v1/determinations``."""
 
     model_config = ConfigDict(
         extra="forbid",
-        json_schema_extra={"examples": [{"codes": ["E0466", "k0856-rr", "L5856 LT"]}]},
+        json_schema_extra={
+            "examples": [{"codes": ["E0466", "k0856-rr", "L5856 LT"], "date": "2026-07-01"}]
+        },
     )
 
     codes: list[Query] = Field(
         max_length=MAX_CODES,
         description="codes as typed, with modifiers; one string may hold several codes",
     )
-    date: Annotated[dt.date | None, Field(strict=True)] = Field(
-        default=None, description="date of service YYYY-MM-DD (default: today)"
+    date: Annotated[dt.date | None, BeforeValidator(_iso_date)] = Field(
+        default=None,
+        description="date of service YYYY-MM-DD (default: today)",
+        examples=["2026-07-01"],
     )
     payer: str | None = Field(
         default=None, max_length=MAX_QUERY, description="default: the only one loaded"
@@ -75,6 +95,9 @@ class Contact(BaseModel):
     fax: str | None = None
     url: str | None = None
     option: str | None = None
+    portal: str | None = None
+    label: str | None = None
+    states: list[str] = Field(default_factory=list, description="states this contact serves")
 
 
 class SourceOut(BaseModel):
@@ -85,7 +108,10 @@ class SourceOut(BaseModel):
     table: int
     table_title: str
     line: int
-    page: int
+    page: int = Field(description="page of the published document; 0 where it has no pages")
+    file: str = ""
+    url: str | None = None
+    published_code: str = Field(default="", description="the code or range as the list wrote it")
 
 
 class HcpcsOut(BaseModel):
@@ -124,6 +150,11 @@ class DeterminationOut(BaseModel):
     message: str | None = None
     conflict: bool = False
     date: dt.date | None = None
+    qualifier: str | None = Field(
+        default=None, description="voluntary, notification, suspended or removed (or null)"
+    )
+    description_source: str | None = None
+    submit_options: list[Contact] = Field(default_factory=list)
 
 
 class DeterminationsOut(BaseModel):

@@ -290,3 +290,59 @@ def test_the_audience_never_comes_from_the_host_header(
         headers={"Authorization": f"Bearer {other}", "Host": "other-cds.example.org"},
     )
     assert response.status_code == 401
+
+
+def test_tokens_living_over_five_minutes_are_refused(secured: Any, keys: Keys) -> None:
+    now = int(time.time())
+    response = call(secured, keys.token(iat=now, exp=now + 301))
+    assert response.status_code == 401 and "at most 300 s" in response.json()["detail"]
+    assert call(secured, keys.token(iat=now, exp=now + 300)).status_code == 200
+
+
+@pytest.mark.parametrize("exp", ["9999999999", True, None])
+def test_exp_must_be_a_number(secured: Any, keys: Keys, exp: object) -> None:
+    now = int(time.time())
+    response = call(secured, keys.token(iat=now, exp=exp if exp is not None else [now + 60]))
+    assert response.status_code == 401
+    assert "exp" in response.json()["detail"]
+
+
+@pytest.mark.filterwarnings("ignore::jwt.warnings.InsecureKeyLengthWarning")
+def test_rsa_keys_under_2048_bits_are_refused(
+    secured: Any, cds_app: Any, keys: Keys, tmp_path: Path
+) -> None:
+    weak = rsa.generate_private_key(public_exponent=65537, key_size=1024)
+    jwk = json.loads(RSAAlgorithm.to_jwk(weak.public_key()))
+    jwk.update(kid="rsa-weak", alg="RS384", use="sig")
+    path = tmp_path / "weak-jwks.json"
+    path.write_text(json.dumps({"keys": [jwk]}))
+    cds_app.state.cds_config = CdsConfig(
+        auth=True, jwks=(str(path),), issuers=(ISSUER,), audience=AUDIENCE
+    )
+    now = int(time.time())
+    payload = {"iss": ISSUER, "aud": SERVICE_URL, "iat": now, "exp": now + 60,
+               "jti": str(uuid.uuid4())}  # fmt: skip
+    token = jwt.encode(payload, weak, algorithm="RS384", headers={"kid": "rsa-weak"})
+    response = call(secured, token)
+    assert response.status_code == 401 and "1024 bits" in response.json()["detail"]
+
+
+def test_replays_are_refused_across_apps_over_one_home(
+    secured: Any, cds_app: Any, keys: Keys
+) -> None:
+    """Workers are separate processes, each with its own app: the ledger is a shared file."""
+    from precert.web.app import create_app
+
+    from .conftest import Client
+
+    token = keys.token()
+    assert call(secured, token).status_code == 200
+    other_app = create_app(cds_app.state.service, modules=["precert.web.cds"])
+    other_app.state.cds_config = cds_app.state.cds_config
+    other = Client(other_app)
+    try:
+        response = call(other, token)
+        assert response.status_code == 401 and "already used" in response.json()["detail"]
+        assert call(other, keys.token()).status_code == 200
+    finally:
+        other.close()

@@ -151,3 +151,23 @@ def test_every_call_is_logged_without_patient_identifiers(
     ]
     for value in identifiers:
         assert value not in caplog.text, value
+
+
+def test_the_call_log_keeps_only_what_parses_as_a_code(
+    cds: Any, caplog: pytest.LogCaptureFixture
+) -> None:
+    """Free text typed into coding.code (a name, a record number) never reaches the log."""
+    data = json.loads(SIGN_BODY.read_text())
+    coding = data["context"]["draftOrders"]["entry"][0]["resource"]["codeCodeableConcept"]
+    coding["coding"][0]["code"] = "Jane Roe MRN123"
+    with caplog.at_level(logging.INFO, logger="precert.cds"):
+        assert cds.post("/cds-services/precert-order-sign", json=data).status_code == 200
+        assert cds.post("/cds-services/Jane-Roe-MRN123", json=data).status_code == 404
+    records = [json.loads(r.getMessage()) for r in caplog.records if r.name == "precert.cds"]
+    assert records[0]["answers"][0]["codes"] == ["(not a code)"]
+    assert records[1]["service"] == "(unknown)" and records[1]["status"] == 404
+    assert "Jane" not in caplog.text and "MRN123" not in caplog.text
+    coding["coding"][0]["code"] = " e0250-rr "
+    with caplog.at_level(logging.INFO, logger="precert.cds"):
+        cds.post("/cds-services/precert-order-sign", json=data)
+    assert json.loads(caplog.records[-1].getMessage())["answers"][0]["codes"] == ["E0250"]

@@ -13,6 +13,7 @@ from typing import Any
 
 import jwt
 
+from precert.store.replay import ReplayLedger
 from precert.web.cds.config import CdsConfig
 
 # CDS Hooks 2.0 names ES384 and RS384; anything else (HS*, none, ...) is refused before any
@@ -21,6 +22,9 @@ ALGORITHMS = ("ES384", "RS384")
 _KEY_TYPES = {"ES384": "EC", "RS384": "RSA"}
 _REFRESH_AFTER_MISS = 30.0  # seconds between re-fetches triggered by an unknown kid
 _MAX_JWKS_BYTES = 1 << 20
+# CDS Hooks' security guidance: tokens live at most five minutes, RSA keys have 2,048 bits.
+MAX_LIFETIME = 300.0
+MIN_RSA_BITS = 2048
 
 
 class AuthError(Exception):
@@ -65,6 +69,21 @@ class KeyStore:
             return self.keys.get(kid)
 
 
+def _check_lifetime(claims: dict[str, Any]) -> None:
+    """``exp`` and ``iat`` are numbers (PyJWT also takes numeric strings) at most
+    :data:`MAX_LIFETIME` apart."""
+    for name in ("exp", "iat"):
+        value = claims[name]
+        if isinstance(value, bool) or not isinstance(value, int | float):
+            raise AuthError(f"the token's {name} must be a number (seconds since 1970)")
+    lifetime = float(claims["exp"]) - float(claims["iat"])
+    if lifetime > MAX_LIFETIME:
+        raise AuthError(
+            f"the token lives {lifetime:.0f} s (exp - iat); at most {MAX_LIFETIME:.0f} s "
+            "is accepted"
+        )
+
+
 def _read(source: str) -> bytes:
     if source.startswith(("http://", "https://")):
         with urllib.request.urlopen(source, timeout=5) as response:
@@ -93,31 +112,12 @@ def _parse_jwks(data: bytes) -> Iterable[tuple[str, jwt.PyJWK]]:
 
 
 @dataclass
-class ReplayGuard:
-    """Remembers each (issuer, jti) until its token expires, so a token is accepted once."""
-
-    seen: dict[tuple[str, str], float] = field(default_factory=dict)
-    _lock: threading.Lock = field(default_factory=threading.Lock)
-
-    def first_use(self, issuer: str, jti: str, expires: float, now: float) -> bool:
-        """Record the token; False when it was already used."""
-        with self._lock:
-            if len(self.seen) > 10_000:
-                self.seen = {k: v for k, v in self.seen.items() if v > now}
-            key = (issuer, jti)
-            if key in self.seen and self.seen[key] > now:
-                return False
-            self.seen[key] = expires
-            return True
-
-
-@dataclass
 class Authenticator:
     """Checks ``Authorization: Bearer <jwt>`` headers for one configuration."""
 
     config: CdsConfig
+    replay: ReplayLedger  # shared by the server's workers (see precert.store.replay)
     keys: KeyStore = field(init=False)
-    replay: ReplayGuard = field(default_factory=ReplayGuard)
     _last_miss: float = float("-inf")
 
     def __post_init__(self) -> None:
@@ -158,6 +158,10 @@ class Authenticator:
             raise AuthError(f"no trusted key has kid {kid!r}")
         if key.key_type != _KEY_TYPES[alg]:
             raise AuthError(f"key {kid!r} is not a {_KEY_TYPES[alg]} key for {alg}")
+        bits = getattr(key.key, "key_size", None)
+        if alg == "RS384" and (not isinstance(bits, int) or bits < MIN_RSA_BITS):
+            raise AuthError(f"key {kid!r} is an RSA key of {bits} bits; at least "
+                            f"{MIN_RSA_BITS} are required")  # fmt: skip
         try:
             claims: dict[str, Any] = jwt.decode(
                 token,
@@ -173,6 +177,7 @@ class Authenticator:
             raise AuthError("the token's aud is not this service's URL") from None
         except jwt.PyJWTError as exc:
             raise AuthError(f"the token is not valid: {exc}") from None
+        _check_lifetime(claims)
         issuer = claims["iss"]
         if self.config.issuers and issuer not in self.config.issuers:
             raise AuthError(f"issuer {issuer!r} is not trusted")

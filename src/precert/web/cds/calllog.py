@@ -8,7 +8,10 @@ import sys
 from collections.abc import Sequence
 from typing import Any
 
+from precert.codes import parse_code
 from precert.web.cds.hooks import OrderAnswer
+
+NOT_A_CODE = "(not a code)"
 
 logger = logging.getLogger("precert.cds")
 
@@ -26,6 +29,13 @@ def ensure_log_handler() -> None:
     logger.addHandler(handler)
     logger.setLevel(logging.INFO)
     logger.propagate = False  # a root handler added later must not print each line twice
+
+
+def loggable_code(text: str) -> str:
+    """The code as precert reads it (``K0856``), or ``(not a code)``: a ``coding.code`` may
+    hold free text (a name, a note), and only what parses as a code is logged."""
+    parsed = parse_code(text)
+    return parsed.code if parsed.code is not None else NOT_A_CODE
 
 
 def log_call(
@@ -57,7 +67,7 @@ def log_call(
         "answers": [
             {
                 "type": a.kind,
-                "codes": list(a.codes),
+                "codes": [loggable_code(c) for c in a.codes],
                 "statuses": list(a.statuses),
                 "covered": a.covered,
                 "pa_needed": a.pa_needed,

@@ -4,12 +4,15 @@ from __future__ import annotations
 
 import datetime as dt
 import time
+from pathlib import Path
 from typing import Any
 
 from fastapi import APIRouter, FastAPI, Request
 from fastapi.responses import JSONResponse, Response
 from starlette.concurrency import run_in_threadpool
 
+from precert.service import Precert
+from precert.store.replay import ReplayLedger
 from precert.web.cds.auth import Authenticator, AuthError
 from precert.web.cds.calllog import ensure_log_handler, log_call, log_feedback
 from precert.web.cds.config import CdsConfig, get_config
@@ -38,9 +41,14 @@ def _error(status: int, message: str, headers: dict[str, str] | None = None) -> 
 def _authenticator(request: Request, config: CdsConfig) -> Authenticator:
     current = getattr(request.app.state, "cds_auth", None)
     if not isinstance(current, Authenticator) or current.config is not config:
-        current = Authenticator(config)
+        current = Authenticator(config, ReplayLedger(replay_path(get_service(request))))
         request.app.state.cds_auth = current
     return current
+
+
+def replay_path(precert: Precert) -> Path:
+    """The ledger of used token ids: beside the database, shared by every worker serving it."""
+    return precert.home / "run" / "cds-tokens.sqlite"
 
 
 def _audiences(config: CdsConfig, service: Service) -> list[str]:
@@ -53,10 +61,14 @@ async def _authenticate(request: Request, service: Service) -> str | None:
     config = get_config(request)
     if not config.auth:
         return None
-    auth = _authenticator(request, config)
     header = request.headers.get("authorization")
-    # Verification may read key files or URLs: keep that off the event loop.
-    claims = await run_in_threadpool(auth.verify, header, _audiences(config, service))
+
+    def verify() -> dict[str, Any]:
+        auth = _authenticator(request, config)
+        return auth.verify(header, _audiences(config, service))
+
+    # Verification may read key files or URLs and writes the token ledger: off the loop.
+    claims = await run_in_threadpool(verify)
     return str(claims["iss"])
 
 
@@ -72,14 +84,14 @@ async def call_service(service_id: str, request: Request) -> Response:
     started = time.perf_counter()
     service = SERVICES.get(service_id)
     if service is None:
-        message = f"no CDS service {service_id!r}; see GET {PREFIX}"
+        message = f"no CDS service {service_id[:80]!r}; see GET {PREFIX}"
         log_call(
-            service=service_id[:80],
+            service="(unknown)",  # the id is whatever the client put in the URL
             hook=None,
             hook_instance=None,
             status=404,
             latency_ms=(time.perf_counter() - started) * 1000,
-            error=message,
+            error="unknown CDS service id",
         )
         return _error(404, message)
     try:
@@ -108,7 +120,10 @@ async def call_service(service_id: str, request: Request) -> Response:
             error=str(exc),
         )
         return _error(400, str(exc))
-    result = answer(hook_request, get_service(request), get_config(request), dt.date.today())
+    # The determination reads SQLite on a cold cache: off the event loop.
+    result = await run_in_threadpool(
+        answer, hook_request, get_service(request), get_config(request), dt.date.today()
+    )
     log_call(
         service=service_id,
         hook=hook_request.hook,
