@@ -5,9 +5,8 @@ from __future__ import annotations
 
 import datetime as dt
 from collections import Counter
-from collections.abc import Collection, Iterable, Iterator
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
-from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
@@ -144,16 +143,6 @@ def summary(file: str, rows: int, statuses: Counter[str], errors: int) -> str:
         + (f" ({counts})" if counts else "")
         + f"; {errors} line(s) could not be read; nothing was imported (dry run)"
     )
-
-
-def read_rows(
-    hcpcs_codes: Collection[str], path: str | Path, profile: Profile
-) -> Iterator[RowReading | RowError]:
-    """How every row of a file reads with a profile (the importer reads the same way)."""
-    from precert.profiles import apply
-    from precert.readers import read_grid
-
-    return apply(read_grid(path, profile.format), profile, hcpcs_codes)
 
 
 def status_text(reading: RowReading) -> str:

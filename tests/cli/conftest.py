@@ -66,7 +66,7 @@ def example_files(
 
     folder = tmp_path / "examples"
     folder.mkdir()
-    required = [(c, d) for c, d, s in cigna_rows if s == "Yes"]
+    required = list({c: (c, d) for c, d, s in cigna_rows if s == "Yes"}.values())  # each once
     with (folder / "plan-pa-codes.csv").open("w", encoding="utf-8", newline="") as file:
         csv.writer(file).writerows([("HCPCS", "Description"), *required])
     with (folder / "plan-dme-grid.csv").open("w", encoding="utf-8", newline="") as file:

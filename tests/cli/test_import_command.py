@@ -273,7 +273,7 @@ def test_cignas_text_with_its_list_id_reads_through_its_bundled_profile(precert:
         (("--code-column", "HCPCS", "--payer", "Acme", "--lob", "Commercial"), "--list"),
         (("--code-column", "HCPCS", *ACME, "--status-map", "X"), "VALUE=STATUS"),
         (("--code-column", "HCPCS", *ACME, "--listed-means", "maybe"), "invalid choice"),
-        (("--list", "acme-dme"), "no profile for list 'acme-dme'"),
+        (("--list", "acme-dme"), "no title rows naming the payer"),
         (("--json",), "--json goes with --dry-run"),
     ],
 )

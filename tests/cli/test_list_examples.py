@@ -76,6 +76,10 @@ def test_every_help_example_runs(
 ) -> None:
     examples = help_examples(precert, *command)
     assert examples, command
+    if command == ("lists", "remove"):  # the list removed is the one the README imports
+        for readme_command, _, _ in readme_examples():
+            if " --list acme-dme " in readme_command:
+                assert run_example(precert, readme_command).returncode == 0
     for example in examples:
         result = run_example(precert, example)
         assert result.returncode == 0, (example, result.stdout[-2000:], result.stderr)

@@ -41,7 +41,8 @@ EXAMPLES = """more examples:
 """
 NO_PROFILE = """precert import: say how {file} reads and which list it is, one of:
   --profile PROFILE        a profile file (TOML), or a bundled one: {bundled}
-  --list ID                a new version of a loaded list whose layout precert knows
+  --list ID                a list with a bundled profile, or a list in the published text
+                           layout (its title rows, or --payer/--lob, name the payer)
   --payer P --lob L --list ID --code-column C [...]   a simple table, with options
 `precert profile draft {file}` writes a starting profile from the file's headers and values."""
 
@@ -158,28 +159,30 @@ def profile_for(args: argparse.Namespace) -> Profile | None:
             format=args.file_format,
             **{kw: getattr(args, dest) for dest, kw in COLUMN_OPTIONS.items()},
         )
-    elif extra or args.payer or args.lob or args.program:
+    elif extra:
         print(
             "precert import: the options form needs --code-column (the header of the column "
             "holding the codes), e.g. --code-column HCPCS --listed-means required",
             file=sys.stderr,
         )
         return None
-    elif args.list_id and args.list_id in bundled_names():
-        # The list's own bundled profile: `precert import FILE --list cigna-commercial-dme`.
-        profile = load_profile(args.list_id)
+    elif args.list_id:
+        # `precert import FILE --list ID`: the list's bundled profile, or the published text
+        # layout named by its title rows or --payer/--lob (the service picks it, as import does).
+        from precert.cli.core import _service
+
+        profile = _service().read_profile(
+            args.file,
+            list_id=args.list_id,
+            payer=args.payer,
+            line_of_business=args.lob,
+            program=args.program,
+        )
     else:
-        if args.list_id:
-            print(
-                f"precert import: precert has no profile for list {args.list_id!r}; say how "
-                f"{args.file.name} reads with --profile PROFILE or --code-column C",
-                file=sys.stderr,
-            )
-        else:
-            print(
-                NO_PROFILE.format(file=args.file, bundled=", ".join(bundled_names())),
-                file=sys.stderr,
-            )
+        print(
+            NO_PROFILE.format(file=args.file, bundled=", ".join(bundled_names())),
+            file=sys.stderr,
+        )
         return None
     if args.list_id and args.list_id != profile.list.id:
         profile = replace(profile, list=replace(profile.list, id=args.list_id))
@@ -217,10 +220,8 @@ def run_import(args: argparse.Namespace) -> int:
     service = _service()
     if args.dry_run:
         from precert.cli.dryrun import print_dry_run
-        from precert.dryrun import read_rows
 
-        codes = set(service.store.hcpcs())
-        items = read_rows(codes, args.file, profile)
+        items = service.dry_run(args.file, profile=profile)
         failed = print_dry_run(args.file.name, profile, items, as_json=args.json)
         return EXIT_INPUT if failed else EXIT_OK
     result = service.import_list(args.file, profile=profile, effective=args.effective)
