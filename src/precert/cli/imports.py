@@ -10,7 +10,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from precert.cli import EXIT_INPUT, EXIT_OK, EXIT_USAGE, command
-from precert.cli.core import iso_date
+from precert.cli.core import service_date
 
 if TYPE_CHECKING:
     from precert.profiles import Profile
@@ -74,8 +74,9 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
     )
     p.add_argument(
         "--effective",
-        type=iso_date,
-        help="first date of service this version applies to (default: the profile's, or unknown)",
+        type=service_date,
+        help="first date of service this version applies to, YYYY-MM-DD or MM/DD/YYYY "
+        "(default: the profile's, or unknown)",
     )
     p.add_argument(
         "--dry-run",
