@@ -179,6 +179,9 @@ def profile_for(args: argparse.Namespace) -> Profile | None:
             line_of_business=args.lob,
             program=args.program,
         )
+        # As the service reads such a file: in the format its content and extension say (a
+        # CSV export of the text layout is read as CSV).
+        profile = replace(profile, format=None)
     else:
         print(
             NO_PROFILE.format(file=args.file, bundled=", ".join(bundled_names())),
