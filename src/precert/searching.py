@@ -178,6 +178,10 @@ def fts_query(concepts: Iterable[Concept]) -> str:
     """An FTS5 MATCH expression for any of the concepts (each phrase as all its words, each
     word as itself or a prefix of longer words)."""
     groups: list[str] = []
+    concepts = list(concepts)
+    if any(not c.numeric for c in concepts):
+        # "3" alone matches thousands of codes; with words beside it, it only ranks them.
+        concepts = [c for c in concepts if not c.numeric]
     for concept in concepts:
         if concept.code_prefix:
             groups.append(f'code : "{concept.code_prefix.lower()}"*')
