@@ -457,6 +457,11 @@ class Precert:
                 f"searched for {' or '.join(fixes)}"
                 for word, fixes in corrections.items()
             )
+            if found.query.dropped:
+                notes.append(
+                    f"only the first {len(found.query.words)} words were searched; "
+                    f"{found.query.dropped} more were left out"
+                )
         hits: list[Determination] = []
         matched = 0  # codes with at least one answer that passes the filters
         more = False
