@@ -596,6 +596,27 @@ class Precert:
             program=program,
         )
 
+    def read_profile(
+        self,
+        path: str | Path,
+        *,
+        list_id: str | None = None,
+        payer: str | None = None,
+        line_of_business: str | None = None,
+        program: str | None = None,
+    ) -> Profile:
+        """The profile :meth:`import_list` reads a file with when given none."""
+        from precert.importer import profile_of_file
+
+        return profile_of_file(
+            self.store,
+            path,
+            list_id=list_id,
+            payer=payer,
+            line_of_business=line_of_business,
+            program=program,
+        )
+
     def list_versions(self, list_id: str) -> list[ListVersion]:
         """The versions of one loaded list; UnknownListError (naming the loaded lists) if none."""
         versions = self.versions(list_id)
