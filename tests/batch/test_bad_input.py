@@ -181,23 +181,23 @@ def test_blank_lines_before_the_header_are_skipped(service: Precert, tmp_path: P
 
 def test_unknown_code_column_lists_the_headers(service: Precert, tmp_path: Path) -> None:
     source = tmp_path / "x.csv"
-    source.write_text("order,item,qty\n1,E0466,2\n", encoding="utf-8")
+    source.write_text("order,sku,qty\n1,E0466,2\n", encoding="utf-8")
     with pytest.raises(ReaderError) as caught:
         screen(source, tmp_path / "x.parquet", service=service)
     assert "no code column found" in str(caught.value)
-    assert "'order', 'item', 'qty'" in str(caught.value)
+    assert "'order', 'sku', 'qty'" in str(caught.value)
     with pytest.raises(ReaderError, match="no code column 'hcpcs'"):
         screen(source, tmp_path / "x.parquet", service=service, code_column="hcpcs")
     with pytest.raises(ReaderError, match="no date column 'dos'"):
         screen(
-            source, tmp_path / "x.parquet", service=service, code_column="ITEM", date_column="dos"
+            source, tmp_path / "x.parquet", service=service, code_column="SKU", date_column="dos"
         )
-    summary = screen(source, tmp_path / "x.parquet", service=service, code_column="ITEM")
-    assert summary.code_column == "item" and summary.statuses["required"] == 1
+    summary = screen(source, tmp_path / "x.parquet", service=service, code_column="SKU")
+    assert summary.code_column == "sku" and summary.statuses["required"] == 1
 
 
 def test_header_spellings_are_recognized(service: Precert, tmp_path: Path) -> None:
-    for header in ("CPT® Code", "HCPC", "Procedure_Code", "hcpcs code", "CODE"):
+    for header in ("CPT® Code", "HCPC", "Procedure_Code", "hcpcs code", "CODE", "Item"):
         source = tmp_path / "h.csv"
         source.write_text(f"id,{header}\n1,E0466\n", encoding="utf-8")
         assert screen(source, tmp_path / "h.parquet", service=service).code_column == header

@@ -80,10 +80,10 @@ def test_batch_json_summary_and_exit_0_when_every_row_has_a_code(
 
 def test_batch_errors_and_exit_codes(home: Path, tmp_path: Path) -> None:
     source = tmp_path / "x.csv"
-    source.write_text("order,item\n1,E0466\n2,K0856,extra\n", encoding="utf-8")
+    source.write_text("order,sku\n1,E0466\n2,K0856,extra\n", encoding="utf-8")
     missing = run(home, "batch", str(source), "-o", str(tmp_path / "x.parquet"))
     assert missing.returncode == 3
-    assert "no code column found; the headers are 'order', 'item'" in missing.stderr
+    assert "no code column found; the headers are 'order', 'sku'" in missing.stderr
     strict = run(
         home,
         "batch",
@@ -91,13 +91,13 @@ def test_batch_errors_and_exit_codes(home: Path, tmp_path: Path) -> None:
         "-o",
         str(tmp_path / "x.parquet"),
         "--code-column",
-        "item",
+        "sku",
         "--strict",
     )
     assert strict.returncode == 3 and "line 3" in strict.stderr and "extra" not in strict.stderr
     assert not (tmp_path / "x.parquet").exists()
     lenient = run(
-        home, "batch", str(source), "-o", str(tmp_path / "x.parquet"), "--code-column", "item"
+        home, "batch", str(source), "-o", str(tmp_path / "x.parquet"), "--code-column", "sku"
     )
     assert lenient.returncode == 1 and "Malformed lines skipped: 1 (line 3" in lenient.stdout
     assert (tmp_path / "x.parquet.rejected.csv").read_text().splitlines()[1] == (
@@ -112,7 +112,7 @@ def test_batch_errors_and_exit_codes(home: Path, tmp_path: Path) -> None:
         "-o",
         str(tmp_path / "y.csv"),
         "--code-column",
-        "item",
+        "sku",
         "--payer",
         "Aetna",
     )

@@ -7,7 +7,7 @@ import sys
 from pathlib import Path
 
 from precert.cli import EXIT_OK, EXIT_USAGE, command
-from precert.cli.core import iso_date
+from precert.cli.core import service_date
 
 NO_LIST = (
     "precert import: say which list {file} is: --list ID (a loaded list, for a new version of "
@@ -36,7 +36,7 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
     )
     p.add_argument(
         "--effective",
-        type=iso_date,
+        type=service_date,
         help="first date of service this version applies to (default: unknown)",
     )
     p.add_argument("--payer", help="payer of a new list (default: from the title block)")

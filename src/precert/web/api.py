@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import datetime as dt
 from typing import Annotated, Literal
 
 from fastapi import APIRouter, Body, FastAPI, Path, Query, Request
@@ -29,6 +28,7 @@ from precert.web.common import (
     too_many_codes,
 )
 from precert.web.schemas import (
+    DATE_DESCRIPTION,
     DETERMINATION_PARAMETERS,
     MAX_CODES,
     MAX_QUERY,
@@ -40,15 +40,14 @@ from precert.web.schemas import (
     Health,
     ListsOut,
     SearchOut,
+    ServiceDate,
     Version,
     responses,
 )
 
 router = APIRouter()
 
-DateParam = Annotated[
-    dt.date | None, Query(description="date of service YYYY-MM-DD (default: today)")
-]
+DateParam = Annotated[ServiceDate, Query(description=DATE_DESCRIPTION)]
 PayerParam = Annotated[
     str | None,
     Query(max_length=MAX_QUERY, description="payer (default: the only one loaded)"),
