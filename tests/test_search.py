@@ -135,3 +135,10 @@ def test_with_several_payers_each_hit_is_answered_for_each_payer_apart(
         assert hit.to_dict() == service.determine_one(hit.code or "", payer=hit.payer).to_dict()
     # A payer named: only its answers.
     assert {h.payer for h in service.search("patient lift", payer="Acme").hits} == {"Acme"}
+
+
+def test_a_pasted_paragraph_is_searched_by_its_first_words_and_says_so(service: Precert) -> None:
+    text = "hospital bed " + " ".join(["with side rails and a mattress for home use"] * 40)
+    results = service.search(text, limit=5)
+    assert results.notes[-1].startswith("only the first 12 words were searched")
+    assert results.hits and all(h.code and h.code.startswith("E0") for h in results.hits)

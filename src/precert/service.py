@@ -457,6 +457,11 @@ class Precert:
                 f"searched for {' or '.join(fixes)}"
                 for word, fixes in corrections.items()
             )
+            if found.query.dropped:
+                notes.append(
+                    f"only the first {len(found.query.words)} words were searched; "
+                    f"{found.query.dropped} more were left out"
+                )
         hits: list[Determination] = []
         matched = 0  # codes with at least one answer that passes the filters
         more = False
@@ -585,6 +590,27 @@ class Precert:
             path,
             known=self.store.hcpcs_codes(),
             profile=profile,
+            list_id=list_id,
+            payer=payer,
+            line_of_business=line_of_business,
+            program=program,
+        )
+
+    def read_profile(
+        self,
+        path: str | Path,
+        *,
+        list_id: str | None = None,
+        payer: str | None = None,
+        line_of_business: str | None = None,
+        program: str | None = None,
+    ) -> Profile:
+        """The profile :meth:`import_list` reads a file with when given none."""
+        from precert.importer import profile_of_file
+
+        return profile_of_file(
+            self.store,
+            path,
             list_id=list_id,
             payer=payer,
             line_of_business=line_of_business,
