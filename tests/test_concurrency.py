@@ -86,6 +86,7 @@ def test_a_large_import_while_a_server_and_another_cli_process_read(
     http: list[tuple[int, Any]] = []
     checks: list[tuple[float, float, subprocess.CompletedProcess[str]]] = []
     writing = ended = float("inf")
+    initial = size(home / DB_NAME)
     try:
         with httpx.Client(timeout=30) as client:
             assert answer(client.get(url).json()) == OLD
@@ -105,18 +106,19 @@ def test_a_large_import_while_a_server_and_another_cli_process_read(
                         timeout=60,
                     )
                     checks.append((started, time.monotonic(), done))
-                    time.sleep(0.2)  # leave the import some of the machine
+                    time.sleep(0.5)  # leave the import some of the machine
 
             checker = threading.Thread(target=check_loop)
             checker.start()
             while importer.poll() is None and time.monotonic() < deadline:
-                if writing == float("inf") and log_size(home) > 1024 * 1024:
+                grown = log_size(home) + size(home / DB_NAME) - initial
+                if writing == float("inf") and grown > 1024 * 1024:
                     writing = time.monotonic()  # the import has begun writing its rows
                 response = client.get(url)
                 http.append(
                     (response.status_code, response.json() if response.status_code < 500 else None)
                 )
-                time.sleep(0.01)
+                time.sleep(0.05)
             ended = time.monotonic()
             checker.join()
             out, err = importer.communicate(timeout=max(1.0, deadline - time.monotonic()))
@@ -189,7 +191,7 @@ def test_an_import_killed_at_any_moment_leaves_the_old_state(home: Path, tmp_pat
         else:
             while log_size(home) < when and importer.poll() is None:
                 assert time.monotonic() < deadline, "the import never started writing"
-                time.sleep(0.01)
+                time.sleep(0.05)
         assert importer.poll() is None, f"the import ended before the kill ({kind} {when})"
         os.kill(importer.pid, signal.SIGKILL)
         importer.wait(timeout=30)
