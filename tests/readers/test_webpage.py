@@ -123,6 +123,10 @@ def test_windows_1252_page_and_hidden_text(tmp_path: Path) -> None:
     )
     [table] = read_grid(path).tables
     assert [r.cells for r in table.rows] == [("Accessories – Voluntary",)]
+    # Pages that say ISO-8859-1 are Windows-1252, as browsers read them.
+    path.write_bytes(path.read_bytes().replace(b"windows-1252", b"ISO-8859-1"))
+    [table] = read_grid(path).tables
+    assert [r.cells for r in table.rows] == [("Accessories – Voluntary",)]
 
 
 def test_a_page_without_a_table_is_a_clear_error(tmp_path: Path) -> None:
