@@ -211,3 +211,19 @@ def test_check_with_stdin_closed_is_a_usage_error(home: Path) -> None:
     )
     assert closed.returncode == 2 and "Traceback" not in closed.stderr
     assert "precert check E0466 K0856-RR" in closed.stderr
+
+
+def test_a_typed_range_is_each_of_its_codes_in_check_and_search(home: Path) -> None:
+    checked = run(home, "check", "--json", "K0813 – K0816")
+    answers = json.loads(checked.stdout)["determinations"]
+    assert checked.returncode == 0 and [a["code"] for a in answers] == [
+        "K0813", "K0814", "K0815", "K0816",
+    ]  # fmt: skip
+    assert all("is a range" in a["notes"][-1] for a in answers)
+    searched = run(home, "search", "K0813", "-", "K0816")
+    assert "is a range" in searched.stderr
+    assert [line.split()[0] for line in searched.stdout.splitlines()[1:]] == [
+        "K0813", "K0814", "K0815", "K0816",
+    ]  # fmt: skip
+    shown = run(home, "show", "K0813-K0816")
+    assert shown.returncode == 2 and "precert check answers several" in shown.stderr

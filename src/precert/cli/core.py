@@ -247,9 +247,9 @@ def run_search(args: argparse.Namespace) -> int:
 def run_show(args: argparse.Namespace) -> int:
     """`precert show`."""
     from precert.cli.output import print_determinations, print_json
-    from precert.codes import split_queries
+    from precert.codes import several_codes
 
-    if len(split_queries(args.code)) > 1:  # else only the first would be shown, silently
+    if several_codes(args.code):  # else only the first would be shown, silently
         print(
             f"precert show: give one code, not {args.code!r}; precert check answers several",
             file=sys.stderr,

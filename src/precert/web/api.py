@@ -11,7 +11,7 @@ from starlette.concurrency import run_in_threadpool
 from starlette.responses import Response
 
 from precert import __version__
-from precert.codes import split_queries
+from precert.codes import several_codes
 from precert.models import Status
 from precert.service import Precert, ScopeError
 from precert.web import csvout
@@ -150,7 +150,7 @@ def get_code(
 
     `curl http://127.0.0.1:8000/v1/codes/E0466`
     """
-    if len(split_queries(code)) > 1:  # else only the first code would be answered, silently
+    if several_codes(code):  # else only the first code would be answered, silently
         raise RequestValidationError(
             [{"type": "several_codes", "loc": ("path", "code"), "input": code,
               "msg": "one code per request here; GET /v1/determinations answers several"}]

@@ -12,7 +12,7 @@ from fastapi import APIRouter, Request
 from starlette.concurrency import run_in_threadpool
 from starlette.responses import HTMLResponse, RedirectResponse, Response
 
-from precert.codes import parse_code, split_queries
+from precert.codes import parse_code, several_codes, split_queries
 from precert.dates import DateError, date_of_service
 from precert.models import Determination, Status
 from precert.searching import words as words_of
@@ -172,7 +172,7 @@ def code_page(request: Request, code: str, date: str = "") -> Response:
             when = date_of_service(date)
         except DateError as exc:
             return _error(request, "Not a date", f"{exc}.")
-    if len(split_queries(code[:200])) > 1:  # several codes: answer them all on the search page
+    if several_codes(code[:200]):  # several codes: answer them all on the search page
         return RedirectResponse(f"/?q={quote(code[:200])}", status_code=303)
     try:
         report = _service(request).show(code[:200], date=when)
