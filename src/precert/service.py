@@ -31,8 +31,8 @@ from precert.store import Store
 # grow the process; see bench/bench_web.py for the RSS figures).
 _SCOPES_KEPT = 256  # (payer, line of business, date) resolutions
 _SCOPE_MEMOS = 4  # scopes whose answers and templates are kept
-_ANSWERS_KEPT = 10_000  # query texts per scope
-_TEMPLATES_KEPT = 10_000  # codes per scope
+_ANSWERS_KEPT = 10_000  # answers per scope (a text may hold many codes), ~1 kB each
+_TEMPLATES_KEPT = 5_000  # codes per scope (a list has hundreds; made-up codes are evicted)
 
 
 class ScopeError(ValueError):
@@ -245,7 +245,9 @@ class Precert:
         self._fresh()
         scope = self.scope(payer, line_of_business, date)
         texts = [queries] if isinstance(queries, str) else list(queries)
-        memo = self._answers.setdefault(scope, lambda: LRU(_ANSWERS_KEPT))
+        memo = self._answers.setdefault(
+            scope, lambda: LRU(_ANSWERS_KEPT, max_size=_ANSWERS_KEPT, size=len)
+        )
         if not self._complete:
             wanted: set[str] = set()
             for text in texts:
