@@ -57,8 +57,8 @@ def distinct_dates(base: str, count: int = 20_000) -> int:
 
 
 def big_requests(base: str, count: int = 500, size: int = 1000) -> int:
-    """``count`` requests of ``size`` codes never asked before (comma-joined, 33 to a
-    parameter); non-200 answers."""
+    """``count`` requests of ``size`` codes never asked before (comma-joined, as many to a
+    parameter as it holds); non-200 answers."""
     letters = string.ascii_uppercase
     paths = []
     serial = 0
@@ -70,7 +70,9 @@ def big_requests(base: str, count: int = 500, size: int = 1000) -> int:
             suffix = "" if serial < 260_000 else "-RR"
             codes.append(f"{letter}{number:04d}{suffix}")
             serial += 1
-        params = "&".join("code=" + ",".join(codes[i : i + 33]) for i in range(0, len(codes), 33))
+        # As many codes to a parameter as its 200 characters hold (33, or 22 with "-RR").
+        per = 200 // (len(codes[-1]) + 1)
+        params = "&".join("code=" + ",".join(codes[i : i + per]) for i in range(0, len(codes), per))
         paths.append(f"/v1/determinations?{params}")
     return _run(base, paths)
 
