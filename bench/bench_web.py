@@ -130,6 +130,9 @@ def r_s(load: dict[str, float]) -> str:
     return f"{load['seconds']:.0f} s"
 
 
+LOAD_START = os.getloadavg()[0]
+
+
 def main() -> int:
     if shutil.which("wrk") is None:
         print("wrk is not installed: run `make wrk` (apt-get install wrk)", file=sys.stderr)
@@ -279,6 +282,11 @@ def main() -> int:
     print("|---|---|---|")
     for name, value, met in targets:
         print(f"| {name} | {value} | {'yes' if met else '**no**'} |")
+    print(
+        f"\nThe machine's 1-minute load average was {LOAD_START:.1f} when this run started and "
+        f"{os.getloadavg()[0]:.1f} when it ended (2 cores: above 2, other work was "
+        "competing for them, and absolute figures and tail latencies suffer with it)."
+    )
     print("\nprecert answers through FastAPI's router (the documented route, every "
           "middleware): a repeated query's serialized body comes from a bounded cache "
           "(`precert.web.common.AnswerBodies`) without SQL or a thread hop; anything else is "
