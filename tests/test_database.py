@@ -273,3 +273,92 @@ def test_a_store_left_in_a_failed_transaction_stays_usable(tmp_path: Path) -> No
         db.execute("INSERT INTO hcpcs_files VALUES ('s', 'n', 1, 1)")
     assert store.hcpcs_loaded()
     store.close()
+
+
+def test_two_imports_into_one_list_at_once_never_fail_on_a_constraint(
+    home: Path, tmp_path: Path
+) -> None:
+    lines = BUNDLED_LIST.read_text().splitlines()
+    sources = []
+    for number, status in enumerate(("No", "Out Of Scope")):
+        changed = [
+            line.replace("\tYes\t", f"\t{status}\t") if "\tE0466\t" in line else line
+            for line in lines
+        ]
+        sources.append(tmp_path / f"cigna-{number}.txt")
+        sources[-1].write_text("\n".join(changed))
+    env = {**os.environ, "PRECERT_HOME": str(home), "PRECERT_BUSY_TIMEOUT": "60"}
+    # Both imports read their file and wait for the write lock another process holds.
+    with locked(home / DB_NAME, "BEGIN IMMEDIATE", 5):
+        imports = [
+            subprocess.Popen(
+                [PRECERT, "import", str(source), "--list", "cigna-commercial-dme"],
+                env=env,
+                stdout=subprocess.PIPE,
+                stderr=subprocess.PIPE,
+                text=True,
+            )
+            for source in sources
+        ]
+    results = [(p.wait(timeout=120), *p.communicate()) for p in imports]
+    assert sorted(code for code, _, _ in results) in ([0, 0], [0, 4]), results
+    for code, _, err in results:
+        assert "UNIQUE constraint" not in err and "Traceback" not in err
+        if code == 4:
+            assert "changed while this import was reading its file" in err
+            assert "run the import again" in err
+    assert integrity_ok(home / DB_NAME)
+
+
+def integrity_ok(path: Path) -> bool:
+    with sqlite3.connect(path) as db:
+        return [r[0] for r in db.execute("PRAGMA integrity_check")] == ["ok"]
+
+
+def test_two_first_uses_at_once_build_one_database(tmp_path: Path) -> None:
+    home = tmp_path / "new"
+    env = {**os.environ, "PRECERT_HOME": str(home)}
+    runs = [
+        subprocess.Popen(
+            [PRECERT, "check", "E0466"], env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE
+        )
+        for _ in range(2)
+    ]
+    for process in runs:
+        out, err = process.communicate(timeout=120)
+        assert process.returncode == 0 and b"REQUIRED" in out, err
+    assert files(home) == [DB_NAME]  # no temporary file left, nothing moved aside
+    assert integrity_ok(home / DB_NAME) and journal_mode(home / DB_NAME) == "wal"
+
+
+def test_first_use_on_a_file_system_without_hard_links(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import precert.database
+
+    def no_links(source: object, target: object) -> None:
+        raise PermissionError(1, "Operation not permitted")
+
+    monkeypatch.setattr(precert.database.os, "link", no_links)
+    service = Precert(tmp_path / "fat")
+    assert service.determine_one("E0466").status is Status.REQUIRED
+    service.close()
+    assert files(tmp_path / "fat") == [DB_NAME]
+
+
+def test_a_log_left_by_a_database_deleted_by_hand_is_not_replayed_into_a_new_one(
+    home: Path, tmp_path: Path
+) -> None:
+    # A user deletes precert.db while its write-ahead log still holds an import.
+    path = home / DB_NAME
+    keep = sqlite3.connect(path, isolation_level=None)
+    keep.execute("PRAGMA wal_autocheckpoint = 0")  # the import stays in the log
+    keep.execute("UPDATE entries SET status = 'not_required' WHERE code = 'E0466'")
+    assert (home / f"{DB_NAME}-wal").stat().st_size > 0
+    path.unlink()
+    result = run(home, "check", "E0466")
+    keep.close()
+    assert result.returncode == 0 and "REQUIRED" in result.stdout, result.stderr
+    assert "NOT REQUIRED" not in result.stdout
+    assert any(p.name.startswith(f"{DB_NAME}-wal.stale-") for p in home.iterdir())
+    assert integrity_ok(path)

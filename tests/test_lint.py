@@ -130,7 +130,7 @@ def test_a_derived_file_reports_duplicates_unknown_codes_and_disagreeing_tables(
     # Nothing was imported by linting a file.
     assert [v.version for v in service.versions(LIST)] == ["v1"]
     # The same file once imported gives the same findings.
-    service.import_list(path, effective=dt.date(2027, 1, 1))
+    service.import_list(path, effective=dt.date(2027, 1, 1), list_id="cigna-commercial-dme")
     imported = lint_version(service, LIST, date=TODAY)
     assert imported.version == "v2"
     assert [f.to_dict() for f in imported.findings] == [f.to_dict() for f in report.findings]

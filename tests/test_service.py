@@ -31,7 +31,7 @@ def document_rows() -> dict[str, list[tuple[int, Status]]]:
 def test_every_code_of_the_document_gets_its_published_status_and_lines(service: Precert) -> None:
     rows = document_rows()
     assert len(rows) == 604
-    answers = service.determine(sorted(rows))
+    answers = service.determine(sorted(rows), payer="Cigna")
     for answer in answers:
         expected = rows[answer.code or ""]
         statuses = {s for _, s in expected}
@@ -44,7 +44,7 @@ def test_every_code_of_the_document_gets_its_published_status_and_lines(service:
 
 
 def test_codes_in_both_tables_cite_both_and_pages(service: Precert) -> None:
-    answer = service.determine_one("L5856")
+    answer = service.determine_one("L5856", payer="Cigna")
     assert [s.table for s in answer.sources] == [1, 2]
     assert all(s.page >= 1 for s in answer.sources)
     assert answer.sources[1].page > answer.sources[0].page
@@ -53,7 +53,7 @@ def test_codes_in_both_tables_cite_both_and_pages(service: Precert) -> None:
 
 def test_the_five_statuses_and_their_wording(service: Precert) -> None:
     e0466, k0856, a4239, e0100, xyz = service.determine(
-        ["E0466", "k0856-rr", "A4239", "E0100", "XYZ"]
+        ["E0466", "k0856-rr", "A4239", "E0100", "XYZ"], payer="Cigna"
     )
     assert e0466.status is Status.REQUIRED
     assert e0466.submit_to is not None and "eviCore" in e0466.submit_to.name
@@ -73,17 +73,17 @@ def test_the_five_statuses_and_their_wording(service: Precert) -> None:
 def test_not_required_rows_say_no_pa_in_the_program(service: Precert) -> None:
     no_rows = [c for c, r in document_rows().items() if r[0][1] is Status.NOT_REQUIRED]
     assert len(no_rows) == 25
-    answer = service.determine_one(no_rows[0])
+    answer = service.determine_one(no_rows[0], payer="Cigna")
     assert answer.status is Status.NOT_REQUIRED and answer.submit_to is None
 
 
 def test_cigna_routing_effective_date_and_cms_termination(service: Precert) -> None:
-    e0784 = service.determine_one("E0784")
+    e0784 = service.determine_one("E0784", payer="Cigna")
     assert e0784.status is Status.REQUIRED
     assert e0784.submit_to is not None and e0784.submit_to.name == "Cigna"
     assert (e0784.submit_to.phone, e0784.submit_to.fax) == ("888-454-0013", "877-730-3858")
     assert e0784.description == "External ambulatory infusion pump, insulin"
-    k0553 = service.determine_one("K0553")
+    k0553 = service.determine_one("K0553", payer="Cigna")
     assert k0553.submit_to is not None and k0553.submit_to.name == "Cigna"
     assert k0553.effective == dt.date(2021, 7, 1)
     assert any("terminated K0553 on 2022-12-31" in w for w in k0553.warnings)
@@ -92,11 +92,11 @@ def test_cigna_routing_effective_date_and_cms_termination(service: Precert) -> N
 
 
 def test_messy_categories_are_cleaned_and_reported(service: Precert) -> None:
-    l2006 = service.determine_one("L2006")
+    l2006 = service.determine_one("L2006", payer="Cigna")
     assert any("'#N/A'" in w and "line 499" in w for w in l2006.warnings)
-    l8033 = service.determine_one("L8033")
+    l8033 = service.determine_one("L8033", payer="Cigna")
     assert any("does not fit code family L" in w for w in l8033.warnings)
-    cats = {c["category"]: c for c in service.categories()}
+    cats = {c["category"]: c for c in service.categories(payer="Cigna")}
     assert "Neuromuscular electrical stimulators" in cats
     assert set(cats["Neuromuscular electrical stimulators"]["published"]) == {
         "NEUROMUSCULAR ELECTRICAL STIMULATORS",
@@ -105,24 +105,24 @@ def test_messy_categories_are_cleaned_and_reported(service: Precert) -> None:
 
 
 def test_modifiers_are_checked_against_cms(service: Precert) -> None:
-    answer = service.determine_one("L5856 LT ZZ")
+    answer = service.determine_one("L5856 LT ZZ", payer="Cigna")
     assert answer.modifiers == ("LT", "ZZ")
     assert [w for w in answer.warnings if "Modifier" in w] == [
         "Modifier ZZ is not in the CMS HCPCS modifier list."
     ]
-    over = service.determine_one("E0651-RR")  # ">4 components, purchase only"
+    over = service.determine_one("E0651-RR", payer="Cigna")  # ">4 components, purchase only"
     assert over.status is not Status.INVALID
 
 
 def test_cpt_and_unknown_hcpcs_codes_are_not_listed_with_reasons(service: Precert) -> None:
-    cpt, unknown = service.determine(["99213", "E9999"])
+    cpt, unknown = service.determine(["99213", "E9999"], payer="Cigna")
     assert cpt.status is Status.NOT_LISTED and cpt.system == "CPT"
     assert unknown.status is Status.NOT_LISTED
     assert any("not in the CMS HCPCS" in w for w in unknown.warnings)
 
 
 def test_json_contract_fields(service: Precert) -> None:
-    data = service.determine_one("K0856-RR").to_dict()
+    data = service.determine_one("K0856-RR", payer="Cigna").to_dict()
     for field in (
         "query",
         "payer",
@@ -159,19 +159,19 @@ def test_json_contract_fields(service: Precert) -> None:
     ],
 )
 def test_search_is_ranked_and_forgiving(service: Precert, words: str, expected: str) -> None:
-    results = service.search(words, limit=50)
+    results = service.search(words, limit=50, payer="Cigna")
     codes = [h.code for h in results.hits]
     assert expected in codes, codes[:10]
 
 
 def test_search_filters_and_typo_correction(service: Precert) -> None:
-    results = service.search("wheelchiar", limit=5)
+    results = service.search("wheelchiar", limit=5, payer="Cigna")
     assert results.corrections == {"wheelchiar": ["wheelchair"]}
-    required = service.search("wheelchair", status="required", limit=200).hits
+    required = service.search("wheelchair", status="required", limit=200, payer="Cigna").hits
     assert required and all(h.status is Status.REQUIRED for h in required)
-    in_cat = service.search("", category="wheelchairs", limit=500).hits
+    in_cat = service.search("", category="wheelchairs", limit=500, payer="Cigna").hits
     assert len(in_cat) == 137
-    assert service.search("zzzzqqq").hits == ()
+    assert service.search("zzzzqqq", payer="Cigna").hits == ()
 
 
 def test_search_without_words_finds_nothing_and_full_width_words_are_words(
@@ -179,10 +179,10 @@ def test_search_without_words_finds_nothing_and_full_width_words_are_words(
 ) -> None:
     # Punctuation only has no word to look for: no list of every code as if it matched.
     for text in ("*", '"', "!?", "—"):
-        assert service.search(text).hits == (), text
+        assert service.search(text, payer="Cigna").hits == (), text
     # Full-width letters (typed with an East Asian input method) are the same word.
-    wide = service.search("ｗｈｅｅｌｃｈａｉｒ ｃｕｓｈｉｏｎ", limit=200).hits
-    assert wide and wide == service.search("wheelchair cushion", limit=200).hits
+    wide = service.search("ｗｈｅｅｌｃｈａｉｒ ｃｕｓｈｉｏｎ", limit=200, payer="Cigna").hits
+    assert wide and wide == service.search("wheelchair cushion", limit=200, payer="Cigna").hits
 
 
 def _dump(home: Path) -> list[str]:
@@ -221,8 +221,16 @@ def test_a_second_payer_never_leaks_into_the_first(service: Precert, tmp_path: P
     other = tmp_path / "acme.txt"
     other.write_text("\n".join(rows))
     service.import_list(other, list_id="acme-commercial-dme")
-    with pytest.raises(ScopeError, match="several payers"):
-        service.determine("E0466")
+    # No payer named: one answer per loaded payer and line of business, each naming its own.
+    each = service.determine("E0466")
+    loaded = sorted({(v.payer, v.line_of_business) for v in service.lists()})
+    assert [(a.payer, a.line_of_business) for a in each] == loaded
+    by_payer = {a.payer: a for a in each}
+    assert by_payer["Acme Health"].status is Status.NOT_REQUIRED
+    assert by_payer["Cigna"].status is Status.REQUIRED
+    for answer in each:
+        lists = {v.split("@")[0] for v in answer.versions}
+        assert lists <= {v.list_id for v in service.lists() if v.payer == answer.payer}
     cigna = service.determine_one("E0466", payer="Cigna")
     acme = service.determine_one("E0466", payer="acme health")
     assert cigna.status is Status.REQUIRED and acme.status is Status.NOT_REQUIRED
@@ -240,11 +248,11 @@ def test_a_second_payer_never_leaks_into_the_first(service: Precert, tmp_path: P
 def test_first_use_builds_the_database_and_a_corrupt_one_is_rebuilt(tmp_path: Path) -> None:
     home = tmp_path / "new"
     fresh = Precert(home)
-    assert fresh.determine_one("E0466").status is Status.REQUIRED
+    assert fresh.determine_one("E0466", payer="Cigna").status is Status.REQUIRED
     fresh.close()
     (home / DB_NAME).write_bytes(b"this is not a database" * 100)
     again = Precert(home)
-    assert again.determine_one("E0466").status is Status.REQUIRED
+    assert again.determine_one("E0466", payer="Cigna").status is Status.REQUIRED
     assert again.notices and "moved it to" in again.notices[0]
     assert list(home.glob(f"{DB_NAME}.corrupt-*"))
     again.close()
@@ -253,7 +261,7 @@ def test_first_use_builds_the_database_and_a_corrupt_one_is_rebuilt(tmp_path: Pa
 def test_answers_follow_imports_made_by_another_process(
     service: Precert, home: Path, tmp_path: Path
 ) -> None:
-    assert service.determine_one("E0466").status is Status.REQUIRED
+    assert service.determine_one("E0466", payer="Cigna").status is Status.REQUIRED
     rows = BUNDLED_LIST.read_text().splitlines()
     for i, line in enumerate(rows):
         if "\tE0466\t" in line:
@@ -263,27 +271,27 @@ def test_answers_follow_imports_made_by_another_process(
     other = Precert(home)
     other.import_list(newer, list_id="cigna-commercial-dme", effective=dt.date(2027, 1, 1))
     other.close()
-    later = service.determine_one("E0466", date=dt.date(2027, 2, 1))
+    later = service.determine_one("E0466", date=dt.date(2027, 2, 1), payer="Cigna")
     assert later.status is Status.NOT_REQUIRED and later.sources[0].version == "v2"
-    earlier = service.determine_one("E0466", date=dt.date(2026, 12, 1))
+    earlier = service.determine_one("E0466", date=dt.date(2026, 12, 1), payer="Cigna")
     assert earlier.status is Status.REQUIRED and earlier.sources[0].version == "v1"
 
 
 def test_a_requirement_not_yet_in_effect_on_the_date_is_flagged(service: Precert) -> None:
-    before = service.determine_one("K0553", date=dt.date(2021, 6, 30))
+    before = service.determine_one("K0553", date=dt.date(2021, 6, 30), payer="Cigna")
     assert any("takes effect 2021-07-01" in w for w in before.warnings)
-    after = service.determine_one("K0553", date=dt.date(2021, 7, 1))
+    after = service.determine_one("K0553", date=dt.date(2021, 7, 1), payer="Cigna")
     assert not any("takes effect" in w for w in after.warnings)
     assert not any("terminated" in w for w in after.warnings)  # CMS ended it 2022-12-31
 
 
 @pytest.mark.parametrize("typed", ["K0813-K0816", "K0813 – K0816", "K0813 - K0816"])
 def test_a_typed_range_is_answered_for_each_code_with_a_note(service: Precert, typed: str) -> None:
-    answers = service.determine(typed)
+    answers = service.determine(typed, payer="Cigna")
     assert [a.code for a in answers] == ["K0813", "K0814", "K0815", "K0816"]
     assert all(a.status is not Status.INVALID for a in answers)
     assert all("is a range" in a.notes[-1] and "4 codes" in a.notes[-1] for a in answers)
     # Each answer is the code's own answer, plus the note.
     for answer in answers:
-        alone = service.determine_one(answer.code or "")
+        alone = service.determine_one(answer.code or "", payer="Cigna")
         assert (answer.status, answer.sources) == (alone.status, alone.sources)

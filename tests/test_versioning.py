@@ -14,10 +14,10 @@ from hypothesis import strategies as st
 
 from precert import Precert, Status
 from precert.cli import main
-from precert.importer import entries_of
+from precert.importer import Part, entry_of, read
 from precert.models import ListVersion
+from precert.profiles import RowReading, load_profile
 from precert.readers import ReaderError
-from precert.readers.published import read_published_text
 from precert.service import BUNDLED_LIST
 from precert.versioning import (
     NEWLY_REQUIRED,
@@ -113,9 +113,13 @@ def test_importing_the_same_file_twice_is_a_no_op_that_says_so(
     assert "already cigna-commercial-dme v1; nothing to do" in again.message
     assert service.store.dump() == before
     path = next_version().write(tmp_path / "next.txt")
-    assert service.import_list(path, effective=dt.date(2027, 1, 1)).created
+    assert service.import_list(
+        path, effective=dt.date(2027, 1, 1), list_id="cigna-commercial-dme"
+    ).created
     after = service.store.dump()
-    repeat = service.import_list(path, effective=dt.date(2027, 1, 1))
+    repeat = service.import_list(
+        path, effective=dt.date(2027, 1, 1), list_id="cigna-commercial-dme"
+    )
     assert (repeat.created, repeat.version) == (False, "v2")
     assert service.store.dump() == after and len(service.versions(LIST)) == 2
 
@@ -126,9 +130,13 @@ def test_a_malformed_version_changes_nothing_and_names_its_line(
     document = next_version().set("E0470", "status", "Maybe")
     before = service.store.dump()
     with pytest.raises(ReaderError) as error:
-        service.import_list(document.write(tmp_path / "bad.txt"), effective=dt.date(2027, 1, 1))
+        service.import_list(
+            document.write(tmp_path / "bad.txt"),
+            effective=dt.date(2027, 1, 1),
+            list_id="cigna-commercial-dme",
+        )
     assert error.value.line == document.line_of("E0470")
-    assert "expected Yes, No or Out Of Scope" in error.value.message
+    assert "unknown status 'Maybe'" in error.value.message
     assert service.store.dump() == before
 
 
@@ -252,7 +260,7 @@ def test_timeline_and_a_superseded_import(two_versions: Precert, tmp_path: Path)
     assert spans[0].in_force(dt.date(2026, 12, 31)) and not spans[0].in_force(dt.date(2027, 1, 1))
     # A corrected file for the same date replaces v2 from that date on.
     fix = next_version().set("E0466", "status", "Yes").write(tmp_path / "corrected.txt")
-    two_versions.import_list(fix, effective=dt.date(2027, 1, 1))
+    two_versions.import_list(fix, effective=dt.date(2027, 1, 1), list_id="cigna-commercial-dme")
     spans = timeline(two_versions.versions(LIST))
     assert [(s.version.version, s.superseded) for s in spans] == [
         ("v1", False),
@@ -269,7 +277,11 @@ def test_version_errors_say_what_exists(service: Precert, tmp_path: Path) -> Non
         diff_versions(service, LIST)
     with pytest.raises(VersionError, match="no list 'nope'; loaded: cigna-commercial-dme"):
         diff_versions(service, "nope")
-    service.import_list(next_version().write(tmp_path / "n.txt"), effective=dt.date(2027, 1, 1))
+    service.import_list(
+        next_version().write(tmp_path / "n.txt"),
+        effective=dt.date(2027, 1, 1),
+        list_id="cigna-commercial-dme",
+    )
     with pytest.raises(VersionError, match="has no version 'v9'; it has v1, v2"):
         diff_versions(service, LIST, "v9")
     with pytest.raises(VersionError, match="first version"):
@@ -339,12 +351,24 @@ def test_diff_and_versions_commands_on_bad_input(
 
 
 def test_versions_command_shows_when_each_is_in_force(
-    two_versions: Precert, capsys: pytest.CaptureFixture[str]
+    two_versions: Precert, tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
+    later = next_version().set("E0466", "status", "Yes").write(tmp_path / "cigna-dme-2099.txt")
+    two_versions.import_list(later, list_id=LIST, effective=dt.date(2099, 1, 1))
     assert main(["versions", LIST, "--format", "plain"]) == 0
     lines = capsys.readouterr().out.splitlines()
     assert lines[1].split()[:5] == ["v1", "unknown", "always", "to", "2026-12-31"]
-    assert lines[2].split()[:5] == ["v2", "2027-01-01", "2027-01-01", "to", "now"]
+    # A version that starts after today is "not yet in force", never "... to now".
+    assert "2027-01-01" in lines[2] and "to 2098-12-31" in lines[2]
+    assert "from 2099-01-01 (not yet in force)" in lines[3] and "now" not in lines[3]
+
+
+def test_a_version_window_in_words(two_versions: Precert) -> None:
+    v1, v2 = timeline(two_versions.versions(LIST))
+    before, after = dt.date(2026, 6, 1), dt.date(2027, 6, 1)
+    assert v1.window(before) == v1.window(after) == "always to 2026-12-31"
+    assert v2.window(before) == "from 2027-01-01 (not yet in force)"
+    assert v2.window(dt.date(2027, 1, 1)) == v2.window(after) == "2027-01-01 to now"
 
 
 def test_feed_items_announce_each_version(two_versions: Precert) -> None:
@@ -360,8 +384,12 @@ def test_feed_items_announce_each_version(two_versions: Precert) -> None:
     assert len(feed_items(two_versions, limit=1)) == 1
 
 
-REAL = read_published_text(BUNDLED_LIST)
-ENTRIES, _ = entries_of(REAL, LIST, "v1")
+# Cigna's list names no ranges, so no CMS code set is needed to read it.
+ENTRIES = [
+    entry_of(r, LIST, "v1")
+    for r in read(Part(BUNDLED_LIST, load_profile(LIST)), frozenset())[1]
+    if isinstance(r, RowReading)
+]
 
 
 @settings(max_examples=40, deadline=None)
@@ -441,7 +469,11 @@ def test_a_repeated_row_is_a_change_and_both_diff_paths_agree(
     document = next_version()
     row = document.lines[document.line_of("A4287") - 1]
     document.lines.insert(document.line_of("A4287"), row)  # the same row twice in table 1
-    service.import_list(document.write(tmp_path / "twice.txt"), effective=dt.date(2027, 1, 1))
+    service.import_list(
+        document.write(tmp_path / "twice.txt"),
+        effective=dt.date(2027, 1, 1),
+        list_id="cigna-commercial-dme",
+    )
     diff = diff_versions(service, LIST)
     a4287 = next(i for i in diff.changed if i.code == "A4287")
     line = document.line_of("A4287")

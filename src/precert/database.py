@@ -3,13 +3,12 @@ done with a file that is not a usable database."""
 
 from __future__ import annotations
 
-import contextlib
 import datetime as dt
 import os
 import sys
 from pathlib import Path
 
-from precert.importer import BUNDLED_LIST_ID, import_published
+from precert.importer import import_bundled
 from precert.store import SQLITE_HEADER, DatabaseBusy, DatabaseDamaged, Store, StoreError
 
 DATA_DIR = Path(__file__).parent / "data"
@@ -117,12 +116,13 @@ def build_database(home: Path) -> None:
             _load_bundled(store)
         finally:
             store.close()  # the last connection checkpoints: the file holds everything
-        # A log left by a database deleted by hand would be replayed into the new one.
-        for stale in _companions(path):
-            if stale.exists():
-                _move_aside(stale, "stale")
-        with contextlib.suppress(FileExistsError):  # another process built it first: use theirs
-            os.link(temporary, path)
+        if not path.exists():
+            # A log left by a database deleted by hand would be replayed into the new one. (Once
+            # the database exists, its -wal and -shm belong to whoever has it open: leave them.)
+            for stale in _companions(path):
+                if stale.exists():
+                    _move_aside(stale, "stale")
+            _place(temporary, path)
     except OSError as exc:
         raise StoreError(
             f"cannot write the database in {home} ({exc.strerror or exc}); "
@@ -132,18 +132,33 @@ def build_database(home: Path) -> None:
         temporary.unlink(missing_ok=True)
 
 
+def _place(temporary: Path, path: Path) -> None:
+    """Put the built file at ``path`` unless a database appeared there meanwhile."""
+    try:
+        os.link(temporary, path)  # fails if the name exists: never replaces an open database
+    except FileExistsError:
+        pass  # another process built it first: use theirs
+    except OSError:
+        # File systems without hard links (FAT, some network shares): rename instead.
+        if not path.exists():
+            os.replace(temporary, path)
+
+
 def _load_bundled(store: Store) -> None:
     from precert.readers.hcpcs import read_hcpcs
 
     cms = read_hcpcs(BUNDLED_HCPCS)
     store.replace_hcpcs(cms.name, cms.sha256, cms.codes, cms.modifiers)
-    import_published(store, BUNDLED_LIST, list_id=BUNDLED_LIST_ID)
+    import_bundled(store, DATA_DIR, frozenset(cms.codes))
 
 
 def _sqlite_header(path: Path) -> bool:
     """True when the file starts as every SQLite database does (an empty file is one, too)."""
-    with path.open("rb") as file:
-        start = file.read(len(SQLITE_HEADER))
+    try:
+        with path.open("rb") as file:
+            start = file.read(len(SQLITE_HEADER))
+    except OSError as exc:
+        raise StoreError(f"cannot read {path} ({exc.strerror or exc})") from exc
     return not start or start == SQLITE_HEADER
 
 

@@ -8,19 +8,17 @@ analysis in :mod:`precert.searching`, the scoring in :mod:`precert.ranking`.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable, Iterable, Sequence
-from dataclasses import dataclass
+from collections.abc import Sequence
+from typing import NamedTuple
 
 from precert import ranking, searching
-from precert.models import Entry, HcpcsCode
 from precert.store import Store
 
-CANDIDATES = 400  # per index: plenty for ranking, few enough to score in milliseconds
+CANDIDATES = 200  # per index: plenty for ranking, few enough to score in milliseconds
 KEEP = 0.45  # results scoring under this share of the best one are noise, not answers
 
 
-@dataclass(frozen=True, slots=True)
-class Found:
+class Found(NamedTuple):
     """Ranked codes for a query, and the corrections used."""
 
     query: searching.Query
@@ -36,45 +34,37 @@ def analyse(store: Store, text: str) -> searching.Query:
     if unknown:
         known |= store.listed_words(unknown)
     return searching.analyse(
-        text, searching.load_vocabulary(), known.__contains__, store.hcpcs_terms
+        text, searching.load_vocabulary(), known.__contains__, store.term_counts
     )
 
 
 def find_codes(
-    store: Store,
-    query: searching.Query,
-    versions: Sequence[tuple[str, str]],
-    *,
-    load: Callable[[Iterable[str]], None],
-    hcpcs: Callable[[str], HcpcsCode | None],
-    entries: Callable[[str], Sequence[Entry]],
-    date: dt.date,
+    store: Store, query: searching.Query, versions: Sequence[tuple[str, str]], date: dt.date
 ) -> Found:
     """Codes matching ``query`` in the CMS set or the list versions in scope, best first."""
     match = searching.fts_query(query.concepts)
     if not match:
         return Found(query, ())
-    candidates = dict.fromkeys(
-        [*store.hcpcs_matches(match, CANDIDATES), *store.entry_matches(match, versions, CANDIDATES)]
-    )
-    load(candidates)
+    cms = {row[0]: row for row in store.hcpcs_matches(match, CANDIDATES)}
+    candidates = list(dict.fromkeys([*cms, *store.entry_matches(match, versions, CANDIDATES)]))
+    rows = store.entry_texts(candidates, versions)
     families = store.listed_families(versions)
+    today = date.isoformat()
     docs = []
     for code in candidates:
-        record = hcpcs(code)
-        rows = entries(code)
-        own = [record.long_description] if record else []
-        own.extend(e.description for e in rows)
-        said = [e.category for e in rows if e.category] + [e.notation for e in rows if e.notation]
-        terminated = bool(record and record.terminated and record.terminated < date)
+        record = cms.get(code)
+        listed = rows.get(code, [])
+        own = [record[1]] if record else []
+        own.extend(description for description, _, _ in listed)
+        said = [c for _, c, _ in listed if c] + [n for _, _, n in listed if n]
         docs.append(
             ranking.document(
                 code,
                 own,
-                record.short_description if record else None,
+                record[2] if record else None,
                 said,
-                listed=bool(rows),
-                terminated=terminated,
+                listed=bool(listed),
+                terminated=bool(record and record[3] and str(record[3]) < today),
                 family=code[:1] in families,
             )
         )

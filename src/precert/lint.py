@@ -14,6 +14,7 @@ from precert.models import Entry, HcpcsCode
 from precert.rules import FAMILIES, MISSING_CATEGORIES, note_in_description
 
 if TYPE_CHECKING:
+    from precert.profiles import Profile
     from precert.service import Precert
 
 ERROR, WARNING, INFO = "error", "warning", "info"
@@ -351,13 +352,29 @@ def lint_version(
     )
 
 
-def lint_file(service: Precert, path: str | Path, *, date: dt.date | None = None) -> LintReport:
-    """Lint a list file (any format `precert import` reads) without importing it."""
-    from precert.importer import entries_of, read_list
+def lint_file(
+    service: Precert,
+    path: str | Path,
+    *,
+    date: dt.date | None = None,
+    profile: Profile | str | Path | None = None,
+    list_id: str | None = None,
+) -> LintReport:
+    """Lint a list file (read as `precert import` reads it) without importing it."""
+    from precert.importer import ImportFailed, entry_of
+    from precert.profiles import RowError
 
-    published = read_list(path)
-    entries, _ = entries_of(published, "file", "file")
-    return _report(service, published.name, published.name, entries, date)
+    entries: list[Entry] = []
+    errors: list[RowError] = []
+    for item in service.dry_run(path, list_id=list_id or "file", profile=profile):
+        if isinstance(item, RowError):
+            errors.append(item)
+        else:
+            entries.append(entry_of(item, "file", "file"))
+    if errors:
+        raise ImportFailed(errors)
+    name = Path(path).name
+    return _report(service, name, name, entries, date)
 
 
 def _report(

@@ -84,11 +84,72 @@ class Contact:
             out["states"] = list(self.states)
         return out
 
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> Contact:
+        """The contact a ``to_dict`` (or a stored JSON object) describes."""
+        return cls(
+            name=str(data["name"]),
+            phone=data.get("phone"),
+            fax=data.get("fax"),
+            url=data.get("url"),
+            option=data.get("option"),
+            portal=data.get("portal"),
+            states=tuple(data.get("states", ())),
+            label=data.get("label"),
+        )
 
-EVICORE = Contact(
-    name="eviCore healthcare (CareCore National)",
-    url="https://www.evicore.com/provider",
-)
+
+@dataclass(frozen=True, slots=True)
+class ListPolicy:
+    """What a list version says beyond its rows: what an unlisted code means, where requests
+    go (a default contact, or one per member's state) and where the list is published."""
+
+    unlisted: Status = Status.NOT_LISTED
+    unlisted_scope: tuple[str, ...] = ()  # HCPCS letters ("E") or ranges ("A4206-A9999")
+    unlisted_note: str | None = None
+    contact: Contact | None = None
+    by_state: tuple[Contact, ...] = ()  # each with the states it serves
+    source_url: str | None = None
+    more_info_url: str | None = None
+
+    def covers(self, code: str) -> bool:
+        """True when the list settles ``code`` even though it does not name it."""
+        for item in self.unlisted_scope:
+            first, _, last = item.partition("-")
+            if (last and first <= code <= last and code[0] == first[0]) or code[:1] == item:
+                return True
+        return False
+
+    def contact_for(self, state: str | None) -> Contact | None:
+        """The contact serving a member's state (None when the state is unknown here)."""
+        wanted = (state or "").strip().upper()
+        return next((c for c in self.by_state if wanted in c.states), None)
+
+    def to_dict(self) -> dict[str, Any]:
+        """JSON shape kept with each version in the database."""
+        return {
+            "unlisted": self.unlisted.value,
+            "unlisted_scope": list(self.unlisted_scope),
+            "unlisted_note": self.unlisted_note,
+            "contact": self.contact.to_dict() if self.contact else None,
+            "by_state": [c.to_dict() for c in self.by_state],
+            "source_url": self.source_url,
+            "more_info_url": self.more_info_url,
+        }
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> ListPolicy:
+        """The policy a ``to_dict`` describes (an empty dict: a list that settles nothing else)."""
+        contact = data.get("contact")
+        return cls(
+            unlisted=Status(data.get("unlisted", "not_listed")),
+            unlisted_scope=tuple(data.get("unlisted_scope", ())),
+            unlisted_note=data.get("unlisted_note"),
+            contact=Contact.from_dict(contact) if contact else None,
+            by_state=tuple(Contact.from_dict(c) for c in data.get("by_state", ())),
+            source_url=data.get("source_url"),
+            more_info_url=data.get("more_info_url"),
+        )
 
 
 @dataclass(frozen=True, slots=True)
@@ -99,8 +160,11 @@ class Source:
     version: str
     table: int
     line: int
-    page: int
+    page: int  # 0 where the published format has no pages (CSV, TSV, XLSX, HTML)
     table_title: str = ""
+    file: str = ""  # the file the row was read from
+    url: str | None = None  # where the payer publishes it
+    published_code: str = ""  # the code (or range) as the cell wrote it: "K0813-K0816"
 
     def to_dict(self) -> dict[str, Any]:
         """JSON shape of one citation."""
@@ -111,10 +175,15 @@ class Source:
             "table_title": self.table_title,
             "line": self.line,
             "page": self.page,
+            "file": self.file,
+            "url": self.url,
+            "published_code": self.published_code,
         }
 
     def cite(self) -> str:
         """Short human citation, e.g. ``cigna-commercial-dme v1, table 1, page 9, line 181``."""
+        if not self.page:
+            return f"{self.list} {self.version}, {self.file} table {self.table}, line {self.line}"
         return f"{self.list} {self.version}, table {self.table}, page {self.page}, line {self.line}"
 
 
@@ -140,12 +209,31 @@ class Entry:
     status: Status
     platform: str
     notation: str
+    qualifier: str | None = None  # voluntary, notification, suspended, removed
+    effective: dt.date | None = None  # the row is in force from (None: as its version)
+    end: dt.date | None = None  # … until the day before this date
+    announced: dt.date | None = None  # a date a note announces (warned about, not a limit)
+    removed: bool = False  # the list removed the code on `end`
+    modifiers: tuple[str, ...] = ()  # the row applies only with one of these ("" = none)
+    contact: Contact | None = None  # where this row sends a request (over the list's)
+    notes: tuple[str, ...] = ()  # notes the profile adds (qualifier, section, facts …)
+    published: str = ""  # the code or range as published
+    source_file: str = ""
+    source_url: str | None = None
+    categorized: bool = True  # False for a list with no category at all
 
     @property
     def source(self) -> Source:
         """The citation for this row."""
         return Source(
-            self.list_id, self.version, self.table, self.line, self.page, self.table_title
+            self.list_id, self.version, self.table, self.line, self.page, self.table_title,
+            self.source_file, self.source_url, self.published or self.code,
+        )  # fmt: skip
+
+    def in_force(self, date: dt.date) -> bool:
+        """True when the row applies on ``date`` (effective <= date < end)."""
+        return (self.effective is None or self.effective <= date) and (
+            self.end is None or date < self.end
         )
 
 
@@ -189,6 +277,7 @@ class ListVersion:
     effective: dt.date | None
     rows: int
     platform: str = ""
+    policy: ListPolicy = field(default_factory=ListPolicy)
 
     def to_dict(self) -> dict[str, Any]:
         """JSON shape used by `precert lists --json` and the API."""
@@ -204,6 +293,8 @@ class ListVersion:
             "sha256": self.sha256,
             "effective": _iso(self.effective),
             "rows": self.rows,
+            "source_url": self.policy.source_url,
+            "unlisted": self.policy.unlisted.value,
         }
 
 
@@ -231,6 +322,9 @@ class Determination:
     conflict: bool = False
     date: dt.date | None = None
     versions: tuple[str, ...] = field(default=())
+    qualifier: str | None = None  # voluntary, notification, suspended, removed
+    description_source: str | None = None  # "list", or "CMS HCPCS" when the list gives none
+    submit_options: tuple[Contact, ...] = ()  # where to send it, per member's state
 
     def requery(
         self, query: str, modifiers: tuple[str, ...], warnings: tuple[str, ...]
@@ -240,7 +334,8 @@ class Determination:
             query, self.payer, self.line_of_business, self.code, modifiers, self.status,
             self.submit_to, self.notes, warnings, self.description, self.category, self.hcpcs,
             self.hcpcs_known, self.effective, self.sources, self.system, self.message,
-            self.conflict, self.date, self.versions,
+            self.conflict, self.date, self.versions, self.qualifier, self.description_source,
+            self.submit_options,
         )  # fmt: skip
 
     def to_dict(self) -> dict[str, Any]:
@@ -273,6 +368,9 @@ class Determination:
             "message": self.message,
             "conflict": self.conflict,
             "date": _iso(self.date),
+            "qualifier": self.qualifier,
+            "description_source": self.description_source,
+            "submit_options": [c.to_dict() for c in self.submit_options],
         }
 
 

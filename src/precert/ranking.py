@@ -21,11 +21,13 @@ from __future__ import annotations
 import math
 import re
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass
 from functools import lru_cache
+from typing import NamedTuple
 
 from precert.searching import PREPOSITIONS, STOP_WORDS, Concept, Query, singular
 
+# Fields, documents and matches are NamedTuples, not dataclasses: they are made by the
+# thousand per query, and a fresh `precert search` process pays for defining each class.
 _TOKEN = re.compile(r"[a-z0-9]+|[,;:]")
 # Where the name of the thing described ends: "Full face mask | used with ...".
 _HEAD_END = frozenset(
@@ -47,8 +49,7 @@ FAMILY_BONUS = 0.05  # a DME list in scope makes DME codes (E, K, L ...) likelie
 TERMINATED_PENALTY = 0.5
 
 
-@dataclass(frozen=True, slots=True)
-class Field:
+class Field(NamedTuple):
     """The normalized words of one text, and how many of them name the thing described."""
 
     words: tuple[str, ...]
@@ -56,6 +57,7 @@ class Field:
     weight: float
     head_end: int = 0  # where the head ends, generic words ("device") left out
     bare: tuple[str, ...] = ()  # the words without "a", "for", "with" ... (for whole matches)
+    joined: str = ""  # " " + the words joined by spaces (for prefix matches)
 
 
 @lru_cache(maxsize=32768)
@@ -75,11 +77,11 @@ def field(text: str, weight: float, *, has_head: bool = True) -> Field:
     while end > 1 and out[end - 1] in _GENERIC:
         end -= 1
     bare = tuple(w for w in out if w not in STOP_WORDS and w not in PREPOSITIONS)
-    return Field(tuple(out), head if has_head else 0, weight, end if has_head else 0, bare)
+    joined = " " + " ".join(out)
+    return Field(tuple(out), head if has_head else 0, weight, end if has_head else 0, bare, joined)
 
 
-@dataclass(frozen=True, slots=True)
-class Document:
+class Document(NamedTuple):
     """One code as search sees it."""
 
     code: str
@@ -105,12 +107,11 @@ def document(
     if short:
         fields.append(field(short, SHORT, has_head=False))
     fields.extend(field(t, SAID, has_head=False) for t in dict.fromkeys(said) if t)
-    fields.append(Field((code.lower(),), 1, OWN))
+    fields.append(Field((code.lower(),), 1, OWN, 1, (), " " + code.lower()))
     return Document(code, tuple(fields), listed, terminated, family)
 
 
-@dataclass(frozen=True, slots=True)
-class _Match:
+class _Match(NamedTuple):
     quality: float
     field: int
     start: int
@@ -120,25 +121,30 @@ class _Match:
 def _find(phrase: tuple[str, ...], f: Field, index: int) -> _Match | None:
     words = f.words
     n = len(phrase)
+    first = phrase[0]
     if n == 1:
-        target = phrase[0]
-        for i, w in enumerate(words):
-            if w == target:
-                return _Match(1.0, index, i, i + 1)
-        if len(target) >= 3 and target.isalpha():
-            for i, w in enumerate(words):
-                if w.startswith(target):
-                    return _Match(PREFIX, index, i, i + 1)
+        if first in words:
+            i = words.index(first)
+            return _Match(1.0, index, i, i + 1)
+        if len(first) >= 3 and first.isalpha():
+            at = f.joined.find(" " + first)  # a C-speed scan: most fields lack the word
+            if at >= 0:
+                i = f.joined.count(" ", 0, at)
+                return _Match(PREFIX, index, i, i + 1)
         return None
-    for i in range(len(words) - n + 1):
-        if words[i : i + n] == phrase:
-            return _Match(1.0, index, i, i + n)
     positions = []
     for target in phrase:
-        try:
-            positions.append(words.index(target))
-        except ValueError:
+        if target not in words:
             return None
+        positions.append(words.index(target))
+    start = positions[0]
+    while True:  # the phrase as written, wherever its first word occurs
+        if words[start : start + n] == phrase:
+            return _Match(1.0, index, start, start + n)
+        try:
+            start = words.index(first, start + 1)
+        except ValueError:
+            break
     return _Match(APART, index, min(positions), max(positions) + 1)
 
 

@@ -10,33 +10,23 @@ from functools import lru_cache
 
 from precert.codes import system_of
 from precert.models import (
-    EVICORE,
     RESTRICTIVENESS,
     Contact,
     Determination,
     Entry,
     HcpcsCode,
+    ListPolicy,
     ParsedCode,
     Status,
 )
+from precert.routing import date_notes, modifiers_match, route, unlisted_status
 
-PUBLISHED_STATUS = {
-    "yes": Status.REQUIRED,
-    "no": Status.NOT_REQUIRED,
-    "out of scope": Status.OUT_OF_SCOPE,
-}
 RENTAL_MODIFIERS = frozenset({"RR"})
 MISSING_CATEGORIES = frozenset({"", "0", "#N/A", "N/A", "NA", "-"})
 _ACRONYMS = ("TENS", "DME", "CPAP", "BIPAP", "AED", "IPPB", "O&P", "CGM", "NMES", "PAP")
-_PHONE = r"(\d{3}[-.\s]\d{3}[-.\s]\d{4})"
-_CIGNA_CONTACT = re.compile(r"reach out to Cigna at\s*" + _PHONE, re.IGNORECASE)
-_OPTION = re.compile(r"option\s*(\d+)", re.IGNORECASE)
-_FAX = re.compile(r"\(fax\)\s*" + _PHONE, re.IGNORECASE)
-_CIGNA_PRECERT = re.compile(r"precertification through Cigna", re.IGNORECASE)
-_EFFECTIVE = re.compile(r"effective\s+(\d{1,2})[./-](\d{1,2})[./-](\d{4})", re.IGNORECASE)
+_UPPER_WORD = re.compile(r"(?<![A-Za-z])[A-Z][A-Z&]+(?![A-Za-z])")
 _PURCHASE_ONLY = re.compile(r"^\s*purchase only\.?\s*$", re.IGNORECASE)
 _OVER_COMPONENTS = re.compile(r">\s*(\d+)\s*components?,?\s*purchase only", re.IGNORECASE)
-_SLEEP = re.compile(r"part of sleep DME", re.IGNORECASE)
 # Note text that publishers sometimes repeat inside the description column.
 _NOTE_MARKERS = (
     re.compile(r"[\s.\-*]*For this HCPCS code please reach out.*$", re.IGNORECASE | re.DOTALL),
@@ -63,7 +53,7 @@ NOTE_NOT_LISTED = (
     "member's plan."
 )
 NOTE_NOT_REQUIRED = "In the program; the list says no prior authorization is needed."
-NOTE_SLEEP = "Part of sleep DME: handled by Cigna's separate sleep program."
+NOTE_UNLISTED = "{list} settles every code in its scope and does not name this code."
 
 
 @dataclass(frozen=True, slots=True)
@@ -71,19 +61,8 @@ class RowRules:
     """What a row's free-text notes mean for the answer."""
 
     notes: tuple[str, ...] = ()
-    contact: Contact | None = None
-    effective: dt.date | None = None
     purchase_only: bool = False
     purchase_only_over: int | None = None
-    sleep_program: bool = False
-
-
-def published_status(raw: str) -> Status:
-    """Map the published "Yes" / "No" / "Out Of Scope" to a status."""
-    try:
-        return PUBLISHED_STATUS[raw.strip().lower()]
-    except KeyError:
-        raise ValueError(f"expected Yes, No or Out Of Scope, found {raw!r}") from None
 
 
 def clean_description(description: str) -> str:
@@ -108,8 +87,12 @@ def clean_category(raw: str) -> str | None:
     text = re.sub(r"\s+", " ", raw).strip()
     if text.upper() in MISSING_CATEGORIES:
         return None
+    # Words the publisher wrote in capitals inside mixed-case text are acronyms ("(PMD)").
+    kept = _UPPER_WORD.findall(text) if not text.isupper() else []
     cleaned = text.lower()
     cleaned = cleaned[:1].upper() + cleaned[1:]
+    for word in kept:
+        cleaned = re.sub(rf"(?<![A-Za-z]){re.escape(word)}(?![A-Za-z])", word, cleaned, flags=re.I)
     for acronym in _ACRONYMS:
         cleaned = re.sub(
             rf"(?<![A-Za-z]){re.escape(acronym)}(?![A-Za-z])", acronym, cleaned, flags=re.IGNORECASE
@@ -141,35 +124,11 @@ def row_rules(notation: str, description: str = "") -> RowRules:
         notes.append(notation.strip())
     elif text:
         notes.append(text)
-    contact: Contact | None = None
-    cigna = _CIGNA_CONTACT.search(text)
-    if cigna:
-        option = _OPTION.search(text)
-        fax = _FAX.search(text)
-        contact = Contact(
-            "Cigna",
-            phone=cigna.group(1),
-            fax=fax.group(1) if fax else None,
-            option=option.group(1) if option else None,
-        )
-    elif _CIGNA_PRECERT.search(text):
-        contact = Contact("Cigna")
-    effective = None
-    eff = _EFFECTIVE.search(text)
-    if eff:
-        month, day, year = (int(g) for g in eff.groups())
-        try:
-            effective = dt.date(year, month, day)
-        except ValueError:
-            effective = None
     over = _OVER_COMPONENTS.search(text)
     return RowRules(
         notes=tuple(notes),
-        contact=contact,
-        effective=effective,
         purchase_only=bool(_PURCHASE_ONLY.match(notation)),
         purchase_only_over=int(over.group(1)) if over else None,
-        sleep_program=bool(_SLEEP.search(text)),
     )
 
 
@@ -244,12 +203,21 @@ def determine_code(
     today: dt.date | None = None,
     version_effective: dt.date | None = None,
     program: str = "prior-authorization",
+    policies: Mapping[str, ListPolicy] | None = None,
+    state: str | None = None,
+    modifiers: tuple[str, ...] = (),
 ) -> Determination:
-    """The answer for a bare code (no modifiers, empty query) from the rows in force."""
+    """The answer for a code (empty query) from the rows of the versions in force.
+
+    Rows carry their own dates: a row added later, or removed before the date, does not
+    answer; the list's policy says what that means (``not_listed``, or ``not_required`` for a
+    list exhaustive for the code). Rows that apply only with some modifiers answer only
+    for ``modifiers``. Every door calls this one function.
+    """
     system = system_of(code)
     warnings: list[str] = []
-    notes: list[str] = []
     when = date or today or dt.date.today()
+    policies = policies or {}
     if system == "HCPCS":
         if hcpcs is None:
             warnings.append(f"{code} is not in the CMS HCPCS Level II code set.")
@@ -263,75 +231,104 @@ def determine_code(
             warnings.append(
                 f"CMS added {code} on {hcpcs.added.isoformat()}, after {when.isoformat()}."
             )
-    if not entries:
-        note = NOTE_NOT_LISTED
+    dated = [e for e in entries if e.in_force(when)]
+    pending = [e for e in entries if e.effective is not None and e.effective > when]
+    ended = [e for e in entries if e.end is not None and e.end <= when]
+    conditional = [e for e in dated if not modifiers_match(e.modifiers, modifiers)]
+    applicable = [e for e in dated if modifiers_match(e.modifiers, modifiers)]
+    later, qualifier = date_notes(code, pending, ended, conditional, when)
+    if not applicable:
+        status, policy_note = unlisted_status(code, system, policies)
+        note = policy_note or NOTE_NOT_LISTED
         if system == "CPT":
             note = "CPT code: this list covers HCPCS Level II codes only. " + note
+        cited = sorted((*pending, *ended, *conditional), key=_order)
         return Determination(
             query="",
             payer=payer,
             line_of_business=line_of_business,
             code=code,
             modifiers=(),
-            status=Status.NOT_LISTED,
+            status=status,
             submit_to=None,
-            notes=(note,),
+            notes=(note, *later),
             warnings=tuple(warnings),
             description=hcpcs.long_description if hcpcs else None,
             category=None,
             hcpcs=hcpcs,
             hcpcs_known=hcpcs is not None,
             effective=version_effective,
-            sources=(),
+            sources=tuple(e.source for e in cited),
             system=system,
             date=date,
+            versions=tuple(dict.fromkeys(f"{e.list_id}@{e.version}" for e in cited)),
+            qualifier=qualifier,
+            description_source="CMS HCPCS" if hcpcs else None,
         )
-    ordered = sorted(entries, key=lambda e: (RESTRICTIVENESS[e.status], e.list_id, e.table, e.line))
+    ordered = sorted(
+        applicable, key=lambda e: (RESTRICTIVENESS[e.status], e.list_id, e.table, e.line)
+    )
     winner = ordered[0]
     status = winner.status
-    statuses = {e.status for e in entries}
-    conflict = len(statuses) > 1
+    conflict = len({e.status for e in applicable}) > 1
     if conflict:
         said = "; ".join(
-            f"table {e.table} (line {e.line}) says {e.status_raw!r}"
-            for e in sorted(entries, key=lambda e: (e.list_id, e.table, e.line))
+            f"table {e.table} (line {e.line}) says {e.status_raw or e.status.value!r}"
+            for e in sorted(applicable, key=_order)
         )
         warnings.append(
             f"The sources disagree on {code}: {said}. The most restrictive answer "
             f"({status.label}) is given."
         )
-    rules = [row_rules(e.notation, e.description_raw) for e in ordered]
-    for rule in rules:
-        for note in rule.notes:
+    notes: list[str] = []
+    for entry in ordered:
+        for note in row_rules(entry.notation, entry.description_raw).notes:
             if note not in notes:
                 notes.append(note)
-    contact = next((r.contact for r in rules if r.contact is not None), None)
-    effective = next((r.effective for r in rules if r.effective is not None), version_effective)
+    contact = next((e.contact for e in ordered if e.contact is not None), None)
+    announced = next(
+        (e.effective or e.announced for e in ordered if e.effective or e.announced), None
+    )
+    effective = announced or version_effective
     submit_to: Contact | None = None
-    if status is Status.REQUIRED:
-        submit_to = contact or EVICORE
+    options: tuple[Contact, ...] = ()
+    if status is Status.REQUIRED or winner.qualifier == "voluntary":
+        submit_to, options, routed, problems = route(
+            contact, policies.get(winner.list_id), state, winner.list_id
+        )
+        notes.extend(routed)
+        warnings.extend(problems)
     elif status is Status.OUT_OF_SCOPE:
         notes.append(NOTE_OUT_OF_SCOPE.format(payer=payer or "the payer", program=program))
-        submit_to = contact  # the list itself sends some out-of-scope codes to Cigna
-    else:
+        submit_to = contact  # the list itself sends some out-of-scope codes elsewhere
+    elif winner.qualifier is None:
         notes.append(NOTE_NOT_REQUIRED)
-    if any(r.sleep_program for r in rules):
-        notes.append(NOTE_SLEEP)
+    for entry in ordered:
+        notes.extend(n for n in entry.notes if n not in notes)
+    notes.extend(later)
     if effective is not None and effective > when and effective != version_effective:
         warnings.append(
             f"The requirement for {code} takes effect {effective.isoformat()}, after "
             f"the date {when.isoformat()}."
         )
-    categories = [e for e in ordered if e.category is not None]
-    problems: list[str] = []
+    problems_found: list[str] = []
     for entry in ordered:
+        if not entry.categorized:
+            continue  # a list with no categories is not missing one on every row
         for problem in category_problems(code, entry.category_raw):
             where = f" (table {entry.table}, line {entry.line})" if len(ordered) > 1 else ""
             text = problem.removesuffix(".") + where + "."
-            if text not in problems:
-                problems.append(text)
-    warnings.extend(problems)
+            if text not in problems_found:
+                problems_found.append(text)
+    warnings.extend(problems_found)
+    categories = [e for e in ordered if e.category is not None]
     described = max(ordered, key=lambda e: (len(e.description), -e.table))
+    description: str | None = described.description
+    source = "list"
+    if not description:
+        description = hcpcs.long_description if hcpcs else None
+        source = "CMS HCPCS" if hcpcs else ""
+    cited = sorted((*applicable, *pending, *ended, *conditional), key=_order)
     return Determination(
         query="",
         payer=payer,
@@ -342,16 +339,21 @@ def determine_code(
         submit_to=submit_to,
         notes=tuple(notes),
         warnings=tuple(warnings),
-        description=described.description,
+        description=description,
         category=categories[0].category if categories else None,
         hcpcs=hcpcs,
         hcpcs_known=hcpcs is not None,
         effective=effective,
-        sources=tuple(
-            e.source for e in sorted(entries, key=lambda e: (e.list_id, e.table, e.line))
-        ),
+        sources=tuple(e.source for e in cited),
         system=system,
         conflict=conflict,
         date=date,
         versions=tuple(dict.fromkeys(f"{e.list_id}@{e.version}" for e in ordered)),
+        qualifier=winner.qualifier,
+        description_source=source or None,
+        submit_options=options,
     )
+
+
+def _order(entry: Entry) -> tuple[str, str, int, int]:
+    return (entry.list_id, entry.source_file, entry.table, entry.line)

@@ -24,6 +24,7 @@ _CODE_PREFIX = re.compile(r"[a-v]\d{1,4}")
 # thing asked about ends: in "mask for cpap" the mask is wanted, not the CPAP device.
 STOP_WORDS = frozenset({"a", "an", "the", "and", "or", "of", "to", "in", "on", "per", "my"})
 PREPOSITIONS = frozenset({"for", "with", "w", "without", "used", "use"})
+MAX_WORDS = 12  # words of one query searched; the rest are dropped (and the results say so)
 _KEEP_S = ("ss", "us", "is", "as")  # glass, catheter bus, canvas stay whole
 
 
@@ -79,6 +80,7 @@ class Query:
     head: int  # index of the concept naming the thing asked about (-1: none)
     corrections: Mapping[str, list[str]]
     words: tuple[str, ...] = ()  # the normalized words, without "a", "for", "with" ...
+    dropped: int = 0  # words past MAX_WORDS, not searched
 
 
 @dataclass(frozen=True, slots=True)
@@ -120,12 +122,13 @@ def analyse(
     text: str,
     vocabulary: Vocabulary,
     is_word: Callable[[str], bool],
-    terms: Callable[[], Iterable[tuple[str, int]]],
+    lookup: Callable[[set[str]], Mapping[str, int]],
 ) -> Query:
     """Take a query apart into concepts.
 
-    ``is_word(w)`` says whether ``w`` is a word of the code set or the lists; ``terms()``
-    gives every indexed word with its document count (read only when a word needs correcting).
+    ``is_word(w)`` says whether ``w`` is a word of the code set or the lists; ``lookup(ws)``
+    says which of the words ``ws`` the code set uses and how often (asked only when a word
+    needs correcting).
     """
     typed = words(text)
     norm = [singular(w) for w in typed]
@@ -133,6 +136,9 @@ def analyse(
     # The thing asked about is named before the first preposition ("mask for cpap").
     cut = next((j for j, i in enumerate(kept) if norm[i] in PREPOSITIONS), len(kept))
     content = [i for i in kept if norm[i] not in PREPOSITIONS]
+    # A search is a few words; a pasted paragraph would cost seconds and find nothing better.
+    dropped = max(0, len(content) - MAX_WORDS)
+    content = content[:MAX_WORDS]
     concepts: list[Concept] = []
     owners: list[int] = []  # position in `content` where each concept starts
     corrections: dict[str, list[str]] = {}
@@ -161,7 +167,7 @@ def analyse(
         if word.isdigit() or is_word(word) or is_word(base) or base in vocab_words:
             concepts.append(Concept(word, ((base,),)))
             continue
-        fixes = corrections_for(word, terms(), vocab_words)
+        fixes = corrections_for(word, lookup, vocab_words)
         if fixes:
             corrections[word] = fixes
             concepts.append(Concept(word, tuple((singular(f),) for f in fixes), corrected=True))
@@ -170,13 +176,18 @@ def analyse(
     before_cut = [n for n, start in enumerate(owners) if kept.index(content[start]) < cut]
     candidates = [n for n in before_cut if not concepts[n].numeric] or before_cut
     head = candidates[-1] if candidates else -1
-    return Query(text, tuple(concepts), head, corrections, tuple(norm[i] for i in content))
+    words_kept = tuple(norm[i] for i in content)
+    return Query(text, tuple(concepts), head, corrections, words_kept, dropped)
 
 
 def fts_query(concepts: Iterable[Concept]) -> str:
     """An FTS5 MATCH expression for any of the concepts (each phrase as all its words, each
     word as itself or a prefix of longer words)."""
     groups: list[str] = []
+    concepts = list(concepts)
+    if any(not c.numeric for c in concepts):
+        # "3" alone matches thousands of codes; with words beside it, it only ranks them.
+        concepts = [c for c in concepts if not c.numeric]
     for concept in concepts:
         if concept.code_prefix:
             groups.append(f'code : "{concept.code_prefix.lower()}"*')
@@ -211,21 +222,32 @@ def within_one_edit(a: str, b: str) -> bool:
     return any(a[:i] == b[:i] and a[i:] == b[i + 1 :] for i in range(len(a) + 1))
 
 
+def one_edit(word: str) -> set[str]:
+    """Every string one deletion, swap, substitution or insertion (a-z) away from ``word``."""
+    letters = "abcdefghijklmnopqrstuvwxyz"
+    splits = [(word[:i], word[i:]) for i in range(len(word) + 1)]
+    deletes = {a + b[1:] for a, b in splits if b}
+    swaps = {a + b[1] + b[0] + b[2:] for a, b in splits if len(b) > 1}
+    replaces = {a + c + b[1:] for a, b in splits if b for c in letters}
+    inserts = {a + c + b for a, b in splits for c in letters}
+    return deletes | swaps | replaces | inserts
+
+
 def corrections_for(
-    term: str, vocabulary: Iterable[tuple[str, int]], extra: Iterable[str] = ()
+    term: str, lookup: Callable[[set[str]], Mapping[str, int]], extra: Iterable[str] = ()
 ) -> list[str]:
     """Known words one edit away from ``term`` (or its singular), most used first (at most 3).
 
-    Short words (under four letters) and numbers are never corrected: too many real words are
-    one edit from them.
+    ``lookup(words)`` says which of ``words`` the code set uses, and how often. Short words
+    (under four letters) and numbers are never corrected: too many real words are one edit
+    from them.
     """
     if len(term) < 4 or not term.isalpha():
         return []
-    stems = {term, singular(term)}
-    found: dict[str, int] = {}
-    for word, count in [*vocabulary, *((w, 0) for w in extra)]:
-        close = abs(len(word) - len(term)) <= 2 and word.isalpha() and len(word) >= 3
-        if close and any(within_one_edit(s, word) for s in stems):
-            found[word] = max(found.get(word, 0), count)
+    near = {w for w in one_edit(term) | one_edit(singular(term)) if len(w) >= 3}
+    found = dict(lookup(near))
+    for word in extra:
+        if word in near:
+            found.setdefault(word, 0)
     ranked = sorted(found.items(), key=lambda kv: (-kv[1], kv[0]))
     return [w for w, _ in ranked[:3]]

@@ -3,14 +3,13 @@
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, replace
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
 from precert import codes as codes_mod
-from precert import finding
 from precert.caching import LRU
 
 # Re-exported ("X as X"): callers import the bundled paths and DB name from precert.service.
@@ -19,8 +18,10 @@ from precert.database import BUNDLED_LIST as BUNDLED_LIST
 from precert.database import DATA_DIR as DATA_DIR
 from precert.database import DB_NAME as DB_NAME
 from precert.database import default_home, open_database, rebuild_database
-from precert.importer import BUNDLED_LIST_ID, ImportResult, import_published
+from precert.importer import BUNDLED_LIST_ID as BUNDLED_LIST_ID
+from precert.importer import ImportResult, dry_run_file, import_file
 from precert.models import Determination, Entry, HcpcsCode, ListVersion, ParsedCode, Status
+from precert.profiles import Profile, RowError, RowReading
 from precert.reports import CodeReport as CodeReport
 from precert.reports import SearchResults as SearchResults
 from precert.rules import NOTE_NOT_LISTED, apply_modifiers, determine_code, invalid
@@ -31,6 +32,7 @@ from precert.store import Store
 # grow the process; see bench/bench_web.py for the RSS figures).
 _SCOPES_KEPT = 256  # (payer, line of business, date) resolutions
 _SCOPE_MEMOS = 4  # scopes whose answers and templates are kept
+_FOUND_KEPT = 512  # word searches whose ranked codes are kept
 _ANSWERS_KEPT = 10_000  # answers per scope (a text may hold many codes), ~1 kB each
 _TEMPLATES_KEPT = 5_000  # codes per scope (a list has hundreds; made-up codes are evicted)
 
@@ -52,6 +54,7 @@ class Scope:
     date: dt.date
     versions: tuple[ListVersion, ...]
     missing: tuple[str, ...] = ()  # lists of this scope with no version in force on the date
+    state: str | None = None  # the member's state (routes requests where a list says so)
 
     @property
     def keys(self) -> frozenset[tuple[str, str]]:
@@ -107,10 +110,12 @@ class Precert:
         self._hcpcs: dict[str, HcpcsCode | None] = {}
         self._modifiers: dict[str, HcpcsCode] | None = None
         self._known: frozenset[str] | None = None  # the CMS code set, for typed ranges
+        # Word searches: (text, scope) -> ranked codes (a server sees the same words often).
+        self._found: LRU[tuple[str, tuple[Scope, ...]], Any] = LRU(_FOUND_KEPT)
         # Memos per scope: raw text -> answers, and (code, modifiers) -> answer template.
         self._answers: LRU[Scope, LRU[str, list[Determination]]] = LRU(_SCOPE_MEMOS)
         self._templates: LRU[Scope, LRU[str, Determination]] = LRU(_SCOPE_MEMOS)
-        self._scopes: LRU[tuple[Any, ...], Scope] = LRU(_SCOPES_KEPT)
+        self._scopes: LRU[tuple[Any, ...], tuple[Scope, ...]] = LRU(_SCOPES_KEPT)
         # Bumped whenever the memos are dropped: callers holding answer-derived caches (the
         # web's serialized bodies) compare it to know their entries are stale.
         self.generation: int = getattr(self, "generation", -1) + 1
@@ -149,14 +154,35 @@ class Precert:
         payer: str | None = None,
         line_of_business: str | None = None,
         date: dt.date | None = None,
+        state: str | None = None,
     ) -> Scope:
         """Resolve payer and line of business (default: the only one loaded) and the versions
         in force on ``date`` (default: today)."""
+        found = self.scopes(payer, line_of_business, date, state)
+        if len(found) > 1:
+            known = ", ".join(f"{s.payer} / {s.line_of_business}" for s in found)
+            raise ScopeError(
+                f"several payers / lines of business are loaded ({known}); "
+                "say which one (--payer / --lob on the command line; payer, line_of_business in "
+                "the library and the API)"
+            )
+        return found[0]
+
+    def scopes(
+        self,
+        payer: str | None = None,
+        line_of_business: str | None = None,
+        date: dt.date | None = None,
+        state: str | None = None,
+    ) -> tuple[Scope, ...]:
+        """One scope per loaded payer and line of business matching (all when none is named),
+        each with the versions in force on ``date`` (default: today)."""
         when = date or dt.date.today()
         # Names pasted or passed from scripts carry stray spaces; they name the same payer.
         payer = payer.strip() if payer is not None else None
         line_of_business = line_of_business.strip() if line_of_business is not None else None
-        key = (payer, line_of_business, when)
+        state = state.strip().upper() or None if state is not None else None
+        key = (payer, line_of_business, when, state)
         cached = self._scopes.get(key)
         if cached is not None:
             return cached
@@ -175,40 +201,34 @@ class Precert:
                 f"business {'any' if line_of_business is None else line_of_business!r}; "
                 f"loaded: {known}"
             )
-        if len(chosen) > 1:
-            known = ", ".join(f"{p} / {lob}" for p, lob in chosen)
-            raise ScopeError(
-                f"several payers / lines of business are loaded ({known}); "
-                "say which one (--payer / --lob on the command line; payer, line_of_business in "
-                "the library and the API)"
+        order = {id(v): i for i, v in enumerate(all_versions)}
+        result: list[Scope] = []
+        for the_payer, the_lob in chosen:
+            in_force: list[ListVersion] = []
+            missing: list[str] = []
+            lists = sorted(
+                {
+                    v.list_id
+                    for v in all_versions
+                    if (v.payer, v.line_of_business) == (the_payer, the_lob)
+                }
             )
-        the_payer, the_lob = chosen[0]
-        in_force: list[ListVersion] = []
-        missing: list[str] = []
-        lists = sorted(
-            {
-                v.list_id
-                for v in all_versions
-                if (v.payer, v.line_of_business) == (the_payer, the_lob)
-            }
-        )
-        for list_id in lists:
-            candidates = [
-                v
-                for v in all_versions
-                if v.list_id == list_id and (v.effective is None or v.effective <= when)
-            ]
-            if not candidates:
-                missing.append(list_id)
-                continue
-            # Latest effective date wins; an unknown date counts as "since always".
-            order = {id(v): i for i, v in enumerate(all_versions)}
-            in_force.append(
-                max(candidates, key=lambda v: (v.effective or dt.date.min, order[id(v)]))
-            )
-        result = Scope(the_payer, the_lob, when, tuple(in_force), tuple(missing))
-        self._scopes[key] = result
-        return result
+            for list_id in lists:
+                candidates = [
+                    v
+                    for v in all_versions
+                    if v.list_id == list_id and (v.effective is None or v.effective <= when)
+                ]
+                if not candidates:
+                    missing.append(list_id)
+                    continue
+                # Latest effective date wins; an unknown date counts as "since always".
+                in_force.append(
+                    max(candidates, key=lambda v: (v.effective or dt.date.min, order[id(v)]))
+                )
+            result.append(Scope(the_payer, the_lob, when, tuple(in_force), tuple(missing), state))
+        self._scopes[key] = tuple(result)
+        return tuple(result)
 
     # -- determination ------------------------------------------------------------------
 
@@ -239,12 +259,24 @@ class Precert:
         payer: str | None = None,
         line_of_business: str | None = None,
         date: dt.date | None = None,
+        state: str | None = None,
     ) -> list[Determination]:
         """Answer every code in ``queries`` (a string of one or more codes, or a list of them),
-        in order. Never raises for bad codes: they come back as ``invalid``."""
+        in order. Never raises for bad codes: they come back as ``invalid``.
+
+        With no payer named and several loaded, each query is answered once per payer and
+        line of business (each answer naming its payer; never one payer's list for another).
+        ``state`` (the member's, e.g. "TX") picks the contact where a list routes by state.
+        """
         self._fresh()
-        scope = self.scope(payer, line_of_business, date)
+        scopes = self.scopes(payer, line_of_business, date, state)
         texts = [queries] if isinstance(queries, str) else list(queries)
+        if len(scopes) == 1:
+            return [a for answers in self._determine(texts, scopes[0]) for a in answers]
+        per_scope = [self._determine(texts, scope) for scope in scopes]
+        return [a for i in range(len(texts)) for answers in per_scope for a in answers[i]]
+
+    def _determine(self, texts: list[str], scope: Scope) -> list[list[Determination]]:
         memo = self._answers.setdefault(
             scope, lambda: LRU(_ANSWERS_KEPT, max_size=_ANSWERS_KEPT, size=len)
         )
@@ -255,7 +287,7 @@ class Precert:
                     wanted.update(p.code for p in self._parse(text) if p.code is not None)
             self._load(wanted)
         templates = self._templates.setdefault(scope, lambda: LRU(_TEMPLATES_KEPT))
-        out: list[Determination] = []
+        out: list[list[Determination]] = []
         for text in texts:
             answers = memo.get(text)
             if answers is None:
@@ -266,14 +298,20 @@ class Precert:
                             invalid(parsed, scope.payer, scope.line_of_business, scope.date)
                         )
                         continue
-                    base = templates.get(parsed.code)
-                    if base is None:
+                    rows = self._in_force(parsed.code, scope)
+                    cached = templates.get(parsed.code)
+                    if any(e.modifiers for e in rows):
+                        # Rows that apply only with some modifiers: the answer depends on them.
+                        base = self._answer(parsed.code, scope, parsed.modifiers)
+                    elif cached is None:
                         base = templates[parsed.code] = self._answer(parsed.code, scope)
+                    else:
+                        base = cached
                     answer = apply_modifiers(
                         base,
                         parsed,
                         # Only modifiers need the rows again (rental on purchase-only codes).
-                        self._in_force(parsed.code, scope) if parsed.modifiers else (),
+                        rows if parsed.modifiers else (),
                         self._modifier_set(),
                     )
                     if parsed.range:  # a typed range: say it was expanded, on every answer
@@ -281,7 +319,7 @@ class Precert:
                         answer = replace(answer, notes=(*answer.notes, note))
                     answers.append(answer)
                 memo[text] = answers
-            out.extend(answers)
+            out.append(answers)
         return out
 
     def _parse(self, text: str) -> list[ParsedCode]:
@@ -299,7 +337,7 @@ class Precert:
         keys = scope.keys
         return [e for e in self._entries.get(code, ()) if (e.list_id, e.version) in keys]
 
-    def _answer(self, code: str, scope: Scope) -> Determination:
+    def _answer(self, code: str, scope: Scope, modifiers: tuple[str, ...] = ()) -> Determination:
         entries = self._in_force(code, scope)
         effective = {v.list_id: v.effective for v in scope.versions}
         answer = determine_code(
@@ -312,6 +350,9 @@ class Precert:
             version_effective=next((effective[e.list_id] for e in entries), None),
             program=" / ".join(sorted({v.program for v in scope.versions}))
             or "prior-authorization",
+            policies={v.list_id: v.policy for v in scope.versions},
+            state=scope.state,
+            modifiers=modifiers,
         )
         if not answer.versions:
             # Every answer names the versions it used; for an unlisted code, those consulted.
@@ -376,11 +417,13 @@ class Precert:
         date: dt.date | None = None,
     ) -> SearchResults:
         """Codes of the whole CMS HCPCS set and the lists in scope, ranked by relevance to
-        words (staff vocabulary, order, case, plurals and typos forgiven), each with the answer
-        ``determine`` gives it. Codes or ranges typed are answered as they are. Paginated by
-        ``offset`` and ``limit``; ``more`` says whether another page follows."""
+        words (staff vocabulary, order, case, plurals and typos forgiven), each with the answers
+        ``determine`` gives it (one per payer when several are in scope). Codes or ranges typed
+        are answered as they are. ``offset`` and ``limit`` count codes; ``more`` says whether
+        another page follows."""
         store = self._fresh()
-        scope = self.scope(payer, line_of_business, date)
+        scopes = self.scopes(payer, line_of_business, date)
+        versions = sorted({key for scope in scopes for key in scope.keys})
         wanted_status = Status(status) if status else None
         want_category = category.strip().lower() if category else None
         corrections: dict[str, list[str]] = {}
@@ -388,8 +431,7 @@ class Precert:
         queries = codes_mod.split_queries(text)
         if not text.strip():
             # No words: every code of the lists in scope (of the status / category asked).
-            order = store.entries(versions=sorted(scope.keys))
-            codes: list[str] = list(dict.fromkeys(e.code for e in order))
+            codes = list(dict.fromkeys(e.code for e in store.entries(versions=versions)))
         elif queries and all(
             codes_mod.parse_range(q) is not None or codes_mod.parse_code(q).code is not None
             for q in queries
@@ -402,15 +444,14 @@ class Precert:
                     expanded = codes_mod.expand_range(span[0], span[1], self._known_codes())
                     notes.append(codes_mod.range_note(query, expanded))
         else:
-            found = finding.find_codes(
-                store,
-                finding.analyse(store, text),
-                sorted(scope.keys),
-                load=self._load,
-                hcpcs=self._hcpcs.get,
-                entries=lambda code: self._in_force(code, scope),
-                date=scope.date,
-            )
+            from precert import finding  # `precert check` need not load the search modules
+
+            key = (text, scopes)
+            found = self._found.get(key)
+            if found is None:
+                analysed = finding.analyse(store, text)
+                found = finding.find_codes(store, analysed, versions, scopes[0].date)
+                self._found[key] = found
             codes = list(found.codes)
             corrections = dict(found.query.corrections)
             notes.extend(
@@ -418,27 +459,35 @@ class Precert:
                 f"searched for {' or '.join(fixes)}"
                 for word, fixes in corrections.items()
             )
+            if found.query.dropped:
+                notes.append(
+                    f"only the first {len(found.query.words)} words were searched; "
+                    f"{found.query.dropped} more were left out"
+                )
         hits: list[Determination] = []
-        matched = 0
+        matched = 0  # codes with at least one answer that passes the filters
         more = False
         for start in range(0, len(codes), 100):  # determine page by page, not every match
+            chunk = codes[start : start + 100]
             answers = self.determine(
-                codes[start : start + 100],
-                payer=scope.payer,
-                line_of_business=scope.line_of_business,
-                date=date,
+                chunk, payer=payer, line_of_business=line_of_business, date=date
             )
-            for answer in answers:
-                if wanted_status is not None and answer.status is not wanted_status:
-                    continue
-                if want_category and (answer.category or "").lower() != want_category:
+            for code in chunk:
+                group = [a for a in answers if a.code == code]
+                kept = [
+                    a
+                    for a in group
+                    if (wanted_status is None or a.status is wanted_status)
+                    and (not want_category or (a.category or "").lower() == want_category)
+                ]
+                if not kept:
                     continue
                 matched += 1
                 if matched > offset + limit:
                     more = True
                     break
                 if matched > offset:
-                    hits.append(answer)
+                    hits.extend(kept)
             if more:
                 break
         return SearchResults(
@@ -501,16 +550,23 @@ class Precert:
         self,
         path: str | Path,
         *,
-        list_id: str = BUNDLED_LIST_ID,
+        list_id: str | None = None,
         effective: dt.date | None = None,
         payer: str | None = None,
         line_of_business: str | None = None,
         program: str | None = None,
+        profile: Profile | str | Path | None = None,
     ) -> ImportResult:
-        """Load a published file as a list or a new version of one (atomic)."""
-        result = import_published(
+        """Load a file as a list or a new version of one (atomic), read through ``profile``
+        (a Profile, a TOML file or a bundled profile's name); without one, the bundled profile
+        of ``list_id`` or the published text layout. The list id is ``list_id`` or the
+        profile's, never a default; an existing list must have the same payer and line of
+        business."""
+        result = import_file(
             self.store,
             path,
+            known=self.store.hcpcs_codes(),
+            profile=profile,
             list_id=list_id,
             effective=effective,
             payer=payer,
@@ -519,6 +575,49 @@ class Precert:
         )
         self._reset()
         return result
+
+    def dry_run(
+        self,
+        path: str | Path,
+        *,
+        list_id: str | None = None,
+        payer: str | None = None,
+        line_of_business: str | None = None,
+        program: str | None = None,
+        profile: Profile | str | Path | None = None,
+    ) -> Iterator[RowReading | RowError]:
+        """How every row of a file reads through its profile, changing nothing."""
+        return dry_run_file(
+            self.store,
+            path,
+            known=self.store.hcpcs_codes(),
+            profile=profile,
+            list_id=list_id,
+            payer=payer,
+            line_of_business=line_of_business,
+            program=program,
+        )
+
+    def read_profile(
+        self,
+        path: str | Path,
+        *,
+        list_id: str | None = None,
+        payer: str | None = None,
+        line_of_business: str | None = None,
+        program: str | None = None,
+    ) -> Profile:
+        """The profile :meth:`import_list` reads a file with when given none."""
+        from precert.importer import profile_of_file
+
+        return profile_of_file(
+            self.store,
+            path,
+            list_id=list_id,
+            payer=payer,
+            line_of_business=line_of_business,
+            program=program,
+        )
 
     def list_versions(self, list_id: str) -> list[ListVersion]:
         """The versions of one loaded list; UnknownListError (naming the loaded lists) if none."""

@@ -9,7 +9,7 @@ from typing import Any
 
 import pytest
 from fpdf import FPDF
-from tests.readers.real_files import FIXTURES, NEWS_2024, TABLE_2025, tsv_rows
+from tests.readers.real_files import FIXTURES, MEDICARE, NEWS_2024, TABLE_2025, tsv_rows
 
 from precert.readers import ReaderError, read_grid
 
@@ -96,3 +96,24 @@ def test_without_the_pdf_extra_the_error_says_how_to_install_it(
     monkeypatch.setattr(builtins, "__import__", no_pdfplumber)
     with pytest.raises(ReaderError, match=r"pip install 'precert\[pdf\]'"):
         read_grid(PDF_2025)
+
+
+def test_a_page_whose_last_column_is_empty_still_continues_the_table(tmp_path: Path) -> None:
+    # Noridian's orthoses additions with a Notes column, no header repeat, two rows a page.
+    rows = tsv_rows(MEDICARE / "noridian-jd-orthoses-2026.tsv")
+    pdf = FPDF(format=(105, 40))
+    pdf.set_auto_page_break(auto=True, margin=5)
+    pdf.set_margins(5, 5)
+    pdf.add_page()
+    pdf.set_font("Helvetica", size=10)
+    with pdf.table(col_widths=(20, 30, 25, 20), repeat_headings=0, line_height=6) as table:
+        for n, row in enumerate(rows):
+            cells = table.row()
+            for cell in [*row, "Notes" if n == 0 else ""]:
+                cells.cell(cell)
+    path = tmp_path / "orthoses.pdf"
+    pdf.output(str(path))
+    [read] = read_grid(path).tables
+    found = list(read.rows)
+    assert [list(r.cells) for r in found] == [[*rows[0], "Notes"], *rows[1:]]
+    assert len({r.page for r in found}) > 1

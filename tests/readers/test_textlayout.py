@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+import tracemalloc
 from pathlib import Path
 
 import pytest
 
 from precert.readers import ReaderError, read_grid
 from precert.readers.published import read_published_text
-from precert.readers.textlayout import read_text
+from precert.readers.textlayout import TextRows, read_text
 from precert.service import BUNDLED_LIST
 
 LINES = BUNDLED_LIST.read_text(encoding="utf-8").splitlines()
@@ -97,3 +98,32 @@ def test_a_title_block_without_a_table_is_an_error(tmp_path: Path) -> None:
     bad.write_text("\n".join([*LINES, "**Cigna Commercial**"]), encoding="utf-8")
     with pytest.raises(ReaderError, match="'Cigna Commercial' has no table after it"):
         read_grid(bad)
+
+
+def test_rows_stream_from_the_file_and_can_be_read_again(tmp_path: Path) -> None:
+    # Cigna's document with its first table's rows repeated to 20,000 rows.
+    header = LINES[HEADER_LINES[0] - 1]
+    body = LINES[HEADER_LINES[0] : 600]
+    rows = [line for line in body if line.count("\t") == 6 and line != header]
+    big = tmp_path / "big.txt"
+    with big.open("w", encoding="utf-8") as file:
+        file.write("\n".join(LINES[: HEADER_LINES[0]]) + "\n")
+        for n in range(20_000):
+            file.write(rows[n % len(rows)] + "\n")
+            if n % 40 == 39:
+                file.write(header + "\n")
+        second_title = [n for n, line in enumerate(LINES) if line.startswith("**Cigna")][1]
+        file.write("\n".join(LINES[second_title:]) + "\n")  # table 2 and the footer
+    grid = read_grid(big)
+    first, second = grid.tables
+    assert isinstance(first.rows, TextRows) and not hasattr(first.rows, "__len__")
+    tracemalloc.start()
+    count = sum(1 for _ in first.rows)
+    _, peak = tracemalloc.get_traced_memory()
+    tracemalloc.stop()
+    assert count == 1 + 20_000 + 20_000 // 40  # the header, the rows, the repeated headers
+    assert peak < 1_000_000  # the ~4 MB file is never held whole
+    assert sum(1 for _ in first.rows) == count
+    pages = [r.page for r in second.rows]
+    assert pages[0] == 1 + 20_000 // 40 + 1  # table 2's header starts the next page
+    assert second.titles[-1].endswith("Durable Medical Equipment and O&P")

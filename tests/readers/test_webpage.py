@@ -6,7 +6,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from tests.readers.real_files import FIXTURES, NEWS_2024, TABLE_2025, tsv_rows
+from tests.readers.real_files import FIXTURES, MEDICARE, NEWS_2024, TABLE_2025, tsv_rows
 
 from precert.readers import ReaderError, read_grid
 
@@ -81,6 +81,24 @@ def test_colspan_and_rowspan_repeat_the_value_in_every_place_they_cover(tmp_path
     ]
 
 
+def test_a_cell_spanning_three_rows_and_two_columns(tmp_path: Path) -> None:
+    # The 2024 table's Orthoses codes (L0648, L0650, L1832) one per row, program and decision
+    # time spanning them.
+    path = page(
+        tmp_path,
+        """<table>
+<tr><td rowspan="3" colspan="2">Orthoses</td><td>L0648</td><td rowspan="3">5 business days</td>
+<tr><td>L0650</td>
+<tr><td>L1832</td>
+<tr><td>Orthoses</td><td></td><td>L1851</td><td>5 business days</td>
+</table>""",
+    )
+    rows = [r.cells for r in read_grid(path).tables[0].rows]
+    assert rows == [
+        ("Orthoses", "Orthoses", code, "5 business days") for code in ("L0648", "L0650", "L1832")
+    ] + [("Orthoses", "", "L1851", "5 business days")]
+
+
 def test_a_table_inside_a_cell_is_its_own_table(tmp_path: Path) -> None:
     path = page(
         tmp_path,
@@ -105,9 +123,28 @@ def test_windows_1252_page_and_hidden_text(tmp_path: Path) -> None:
     )
     [table] = read_grid(path).tables
     assert [r.cells for r in table.rows] == [("Accessories – Voluntary",)]
+    # Pages that say ISO-8859-1 are Windows-1252, as browsers read them.
+    path.write_bytes(path.read_bytes().replace(b"windows-1252", b"ISO-8859-1"))
+    [table] = read_grid(path).tables
+    assert [r.cells for r in table.rows] == [("Accessories – Voluntary",)]
 
 
 def test_a_page_without_a_table_is_a_clear_error(tmp_path: Path) -> None:
     path = page(tmp_path, "<h1>Prior Authorization</h1><p>No table here.</p>")
     with pytest.raises(ReaderError, match=r"page\.html: no table with text found"):
         read_grid(path)
+
+
+def test_cells_and_rows_whose_end_tags_are_left_out(tmp_path: Path) -> None:
+    # Noridian's orthoses additions as an old page writes a table: no </td>, </tr>, </table>.
+    rows = tsv_rows(MEDICARE / "noridian-jd-orthoses-2026.tsv")
+    body = "<table border=1>\n" + "\n".join(
+        "<tr>" + "".join(f"<{'th' if n == 0 else 'td'}>{cell}" for cell in row)
+        for n, row in enumerate(rows)
+    )
+    path = tmp_path / "orthoses.html"
+    path.write_text(f"<html><body><p>Beginning April 13, 2026\n{body}\n", encoding="utf-8")
+    [table] = read_grid(path).tables
+    read = list(table.rows)
+    assert [list(r.cells) for r in read] == rows
+    assert [r.line for r in read] == list(range(3, 3 + len(rows)))

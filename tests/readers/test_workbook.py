@@ -61,15 +61,15 @@ def test_rows_keep_their_sheet_row_and_column(tmp_path: Path) -> None:
     assert rows[1].cell(2) == "1"  # the number Excel stores as 1.0 reads as published
 
 
-def test_dates_read_as_iso_dates(tmp_path: Path) -> None:
+def test_dates_and_booleans_read_as_shown(tmp_path: Path) -> None:
     book = openpyxl.Workbook()
     sheet = book.active
     assert sheet is not None
-    sheet.append(["HCPCS", "EFFECTIVE DATE"])
-    sheet.append(["L0651", dt.datetime(2026, 4, 13)])
+    sheet.append(["HCPCS", "EFFECTIVE DATE", "PA"])
+    sheet.append(["L0651", dt.datetime(2026, 4, 13), True])
     book.save(tmp_path / "orthoses.xlsx")
     [table] = read_grid(tmp_path / "orthoses.xlsx").tables
-    assert [r.cells for r in table.rows][1] == ("L0651", "2026-04-13")
+    assert [r.cells for r in table.rows][1] == ("L0651", "2026-04-13", "TRUE")
 
 
 def test_a_stray_cell_at_the_last_cell_of_the_sheet_is_refused_quickly(tmp_path: Path) -> None:
@@ -104,3 +104,29 @@ def test_a_damaged_or_empty_workbook_is_a_clear_error(tmp_path: Path) -> None:
     openpyxl.Workbook().save(empty)
     with pytest.raises(ReaderError, match=r"empty\.xlsx: no sheet of the workbook has a cell"):
         read_grid(empty)
+
+
+def test_merged_cells_repeat_their_value_in_every_cell_they_cover(tmp_path: Path) -> None:
+    # The June 2024 notice's table 2 as a spreadsheet would lay it out: the osteogenesis
+    # codes merged down the two phase rows, a title merged across both columns.
+    rows = [row[1:] for row in tsv_rows(NEWS_2024) if row[0] in ("LCD", "source_table", "2")]
+    book = openpyxl.Workbook()
+    sheet = book.active
+    assert sheet is not None
+    sheet.append(["Codes added August 12, 2024"])
+    sheet.merge_cells("A1:B1")
+    for row in rows[1:]:
+        sheet.append(row)
+    sheet.append(["HCPCS Codes"])  # below the merge: not filled
+    sheet["B4"] = None
+    sheet.merge_cells("B3:B4")
+    sheet["A6"] = "Orthoses"
+    sheet.merge_cells("A6:XFD6")  # a whole row merged: filled only as far as the table goes
+    path = tmp_path / "news.xlsx"
+    book.save(path)
+    read = [r.cells for r in read_grid(path).tables[0].rows]
+    assert read[0] == ("Codes added August 12, 2024", "Codes added August 12, 2024")
+    assert read[2][1] == read[3][1] == "E0747, E0748, E0760"
+    assert read[3][0].startswith("Osteogenesis Stimulators (Phase 2")
+    assert read[4] == ("HCPCS Codes",)
+    assert read[5] == ("Orthoses", "Orthoses")

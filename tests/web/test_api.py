@@ -41,7 +41,8 @@ def test_one_code_answer_is_the_cli_json(api: Api, capsys: pytest.CaptureFixture
     assert answer["submit_to"]["name"].startswith("eviCore")
     assert answer["sources"][0] | {"table_title": ""} == {
         "list": "cigna-commercial-dme", "version": "v1", "table": 1, "line": 169, "page": 9,
-        "table_title": "",
+        "table_title": "", "file": "cigna-commercial-dme.txt", "url": None,
+        "published_code": "E0466",
     }  # fmt: skip
     # Same determination, same JSON fields as `precert check --json`.
     assert cli_main(["check", "--json", "E0466", "K0856-RR", "xyz"]) == 1

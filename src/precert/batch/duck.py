@@ -4,13 +4,15 @@ from __future__ import annotations
 
 import contextlib
 from collections.abc import Iterator, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from precert.batch.answers import ANSWER_COLUMNS, KEY, AnswerTable
-from precert.batch.inputs import CSV, JSONL, InputFile
+from precert.batch.answers import KEY, AnswerTable
+from precert.batch.inputs import CSV, JSONL, InputFile, longest_line
+from precert.batch.rejects import error_label
 from precert.batch.sql import literal, lookup_key
+from precert.columns import ANSWER_COLUMNS
 from precert.readers import ReaderError
 
 if TYPE_CHECKING:
@@ -18,6 +20,9 @@ if TYPE_CHECKING:
 
 BATCH_ROWS = 1 << 17
 REJECT_SAMPLE = 20
+MAX_LINE_BYTES = 2_000_000  # a longer line is rejected (kept whole in the rejects file)
+BUFFER_BYTES = 32 << 20  # DuckDB's default CSV buffer
+MAX_BUFFERED_LINE_BYTES = 128 << 20  # a longer line makes the whole file refused
 
 
 @dataclass(frozen=True, slots=True)
@@ -58,6 +63,32 @@ def connect(workdir: Path, memory_limit: str, threads: int | None = None) -> Any
     return con
 
 
+def buffer_size(longest: int) -> int:
+    """DuckDB's CSV read buffer, big enough for the longest line.
+
+    DuckDB logs a line over ``max_line_size`` as a reject, except one longer than its read
+    buffer, which it drops without a trace (DuckDB 2.0.1): `inputs.longest_line` measures
+    the file first, and a line too long for any buffer is refused (`measured`).
+    """
+    return max(BUFFER_BYTES, 2 * longest + MAX_LINE_BYTES)
+
+
+def measured(source: InputFile) -> InputFile:
+    """The CSV input with its longest line measured; refused when no buffer would hold it."""
+    if source.format != CSV:
+        return source
+    longest, line = longest_line(source)
+    if longest > MAX_BUFFERED_LINE_BYTES:
+        raise ReaderError(
+            source.name,
+            line,
+            f"this line is {longest:,} bytes long; precert reads lines of up to "
+            f"{MAX_BUFFERED_LINE_BYTES:,} bytes (and sets aside as malformed those over "
+            f"{MAX_LINE_BYTES:,}): is this really a CSV file?",
+        )
+    return replace(source, longest=longest)
+
+
 def source_sql(source: InputFile, types: Sequence[tuple[str, str]] = ()) -> str:
     """The table function that reads the input (JSON lines: with these column types, if any)."""
     path = literal(str(source.path))
@@ -68,7 +99,8 @@ def source_sql(source: InputFile, types: Sequence[tuple[str, str]] = ()) -> str:
         return (
             f"read_csv({path}, auto_detect = false, header = true, columns = {{{columns}}}, "
             f"delim = {literal(source.delimiter)}, quote = '\"', escape = '\"', "
-            f"skip = {int(source.skip)}, "
+            f"skip = {int(source.skip)}, max_line_size = {MAX_LINE_BYTES}, "
+            f"buffer_size = {buffer_size(source.longest)}, "
             f"store_rejects = true, compression = {literal('gzip' if source.gzip else 'none')})"
         )
     if source.format == JSONL:
@@ -185,16 +217,18 @@ class DuckDBEngine:
         ).fetchall()
         return Rejects(
             count,
-            tuple(Reject(None if r[0] is None else int(r[0]), str(r[1]).lower()) for r in rows),
+            tuple(
+                Reject(None if r[0] is None else int(r[0]), error_label(str(r[1]), MAX_LINE_BYTES))
+                for r in rows
+            ),
         )
 
     def write_rejects(self, path: Path) -> None:
-        """The rejected lines, as they were, with their line numbers (a CSV for the user)."""
-        self.con.execute(
-            "COPY (SELECT line, lower(min(CAST(error_type AS VARCHAR))) AS error, "
-            "min(csv_line) AS original_line FROM reject_errors GROUP BY line ORDER BY line) "
-            f"TO {literal(str(path))} (FORMAT csv, HEADER)"
-        )
+        """The rejected lines, whole and as they were, with their line numbers (a CSV)."""
+        from precert.batch.rejects import write_rejects
+
+        assert self.source is not None
+        write_rejects(self.con, self.source, path, MAX_LINE_BYTES)
 
     def close(self) -> None:
         """Release the database."""

@@ -4,21 +4,22 @@ from __future__ import annotations
 
 import os
 import shutil
-import tempfile
 import time
 from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Protocol
 
 from precert.batch.answers import AnswerTable, TooManyKeys
+from precert.batch.cleanup import make_workdir, sweep
 from precert.batch.columns import check_no_answer_columns, find_code_column, find_date_column
-from precert.batch.duck import DuckDBEngine, NotUtf8, Rejects
+from precert.batch.duck import DuckDBEngine, NotUtf8, Rejects, measured
 from precert.batch.inputs import (
     CSV,
     JSONL,
     PARQUET,
     XLSX,
     InputFile,
+    check_width,
     detect,
     is_utf8,
     output_format,
@@ -134,7 +135,8 @@ def screen(
         service = default()
     service.preload()  # every answer from memory: determine does no SQL from here on
     scope = service.scope(payer, line_of_business)
-    workdir = Path(tempfile.mkdtemp(prefix=".precert-batch-", dir=output.parent))
+    sweep(output.parent, output.name)  # what runs killed outright (kill -9, abort) left here
+    workdir = make_workdir(output.parent)
     run = _Run(
         output,
         fmt,
@@ -157,12 +159,12 @@ def screen(
             # Spark would read stray bytes as U+FFFD silently; DuckDB reports them instead.
             source = _to_utf8(replace(source, encoding="cp1252"), workdir)
         try:
-            return run(source)
+            return run(measured(source) if engine == "duckdb" else source)
         except TooManyKeys as exc:
             raise ReaderError(source.name, None, str(exc)) from None
         except NotUtf8:
             # The sample looked like UTF-8 but a later part is not: read it as Windows-1252.
-            return run(_to_utf8(replace(source, encoding="cp1252"), workdir))
+            return run(measured(_to_utf8(replace(source, encoding="cp1252"), workdir)))
     finally:
         shutil.rmtree(workdir, ignore_errors=True)
 
@@ -201,6 +203,7 @@ class _Run:
         writer: Output | None = None
         try:
             headers = engine.open(source)
+            check_width(source.name, len(headers))
             code = find_code_column(headers, options.code_column, source.name)
             date = (
                 find_date_column(headers, options.date_column, source.name)

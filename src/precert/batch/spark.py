@@ -8,7 +8,6 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from precert.batch.answers import (
-    ANSWER_COLUMNS,
     DATE_CHARACTERS,
     DATE_SEPARATOR,
     KEY,
@@ -17,6 +16,7 @@ from precert.batch.answers import (
 )
 from precert.batch.duck import REJECT_SAMPLE, Reject, Rejects, connect, source_sql
 from precert.batch.inputs import CSV, JSONL, InputFile
+from precert.columns import ANSWER_COLUMNS
 from precert.readers import ReaderError
 
 if TYPE_CHECKING:
@@ -214,10 +214,10 @@ class SparkEngine:
 
     def write_rejects(self, path: Path) -> None:
         """The malformed records as they were, with their line numbers."""
-        import csv
+        from precert import csvsafe
 
         with path.open("w", newline="", encoding="utf-8") as handle:
-            out = csv.writer(handle)
+            out = csvsafe.writer(handle)
             out.writerow(["line", "error", "original_line"])
             out.writerows((line, "malformed record", text) for line, text in self._rejects)
 

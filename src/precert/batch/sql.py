@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from precert.batch.answers import DATE_CHARACTERS, DATE_SEPARATOR, NOT_A_DATE
+from precert.csvsafe import safe_cell, sql_safe
 
 _INTEGERS = (
     "TINYINT",
@@ -17,10 +18,6 @@ _INTEGERS = (
     "UHUGEINT",
 )
 _FRACTIONS = ("FLOAT", "DOUBLE", "DECIMAL", "REAL")
-# Cells a spreadsheet would run as a formula (OWASP "CSV injection"); plain numbers such as
-# -12.50 are left alone so amounts stay numbers.
-FORMULA_START = "^[=+\\-@\t\r]"
-PLAIN_NUMBER = "[+-]?[0-9][0-9,]*(\\.[0-9]+)?"
 
 
 def ident(name: str) -> str:
@@ -81,10 +78,9 @@ def lookup_key(
     return f"({date_key(date_column, date_type)}) || chr({ord(DATE_SEPARATOR)}) || ({key})"
 
 
-def csv_safe(column: str) -> str:
-    """A text column with formula-looking cells prefixed by a quote (for CSV output)."""
+def csv_safe(column: str, text: bool) -> str:
+    """A column for CSV output, neutralized by `precert.csvsafe`: its cells when they are
+    text, and its name (the header line) always."""
     c = ident(column)
-    return (
-        f"CASE WHEN regexp_matches({c}, '{FORMULA_START}') AND NOT "
-        f"regexp_full_match({c}, '{PLAIN_NUMBER}') THEN '''' || {c} ELSE {c} END AS {c}"
-    )
+    value = sql_safe(c) if text else c
+    return f"{value} AS {ident(safe_cell(column))}"

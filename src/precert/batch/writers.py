@@ -8,7 +8,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, BinaryIO
 
 from precert.batch.inputs import CSV, PARQUET
-from precert.batch.sql import csv_safe, ident, literal
+from precert.batch.sql import csv_safe, literal
 
 if TYPE_CHECKING:
     import pyarrow as pa
@@ -60,9 +60,7 @@ class Output:
         self._con.register("batch_rows", table)
         part = self._workdir / "part.out"
         if self.format == CSV:
-            columns = ", ".join(
-                csv_safe(f.name) if _is_text(f.type) else ident(f.name) for f in self.schema
-            )
+            columns = ", ".join(csv_safe(f.name, _is_text(f.type)) for f in self.schema)
             options = f"FORMAT csv, HEADER {'true' if header else 'false'}"
         else:
             columns, options = "*", "FORMAT json"

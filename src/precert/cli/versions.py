@@ -3,13 +3,12 @@
 from __future__ import annotations
 
 import argparse
-import csv
 import sys
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 from precert.cli import EXIT_NOT_A_CODE, EXIT_OK, EXIT_USAGE, command, format_option
-from precert.cli.core import iso_date
+from precert.cli.core import service_date
 
 if TYPE_CHECKING:
     from precert.lint import LintReport
@@ -64,8 +63,8 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
     )
     p.add_argument(
         "--date",
-        type=iso_date,
-        help="judge CMS terminations as of this date YYYY-MM-DD (default: today)",
+        type=service_date,
+        help="judge CMS terminations as of this date, YYYY-MM-DD or MM/DD/YYYY (default: today)",
     )
     p.add_argument(
         "--fail-on",
@@ -106,16 +105,11 @@ def run_versions(args: argparse.Namespace) -> int:
     rows = []
     for span in spans:
         v = span.version
-        if span.superseded:
-            window = "never (a later import has the same date)"
-        else:
-            start = span.start.isoformat() if span.start else "always"
-            window = f"{start} to {span.until.isoformat() if span.until else 'now'}"
         rows.append(
             (
                 v.version,
                 v.effective.isoformat() if v.effective else "unknown",
-                window,
+                span.window(today),
                 "yes" if span.in_force(today) else "",
                 v.rows,
                 v.source_name,
@@ -147,10 +141,12 @@ def run_diff(args: argparse.Namespace) -> int:
 
 
 def write_csv(diff: Diff) -> None:
-    """The diff as CSV: a line per added or removed row, and per changed value."""
+    """The diff as CSV: a line per added or removed row, and per changed value (cells a
+    spreadsheet would run as formulas neutralized, as in every CSV precert writes)."""
+    from precert import csvsafe
     from precert.versioning import CSV_COLUMNS, csv_rows
 
-    writer = csv.writer(sys.stdout, lineterminator="\n")
+    writer = csvsafe.writer(sys.stdout, lineterminator="\n")
     writer.writerow(CSV_COLUMNS)
     writer.writerows(csv_rows(diff))
 

@@ -80,8 +80,9 @@ def apply(
     """Every reading of every data row, in order; rows that do not read come as RowError."""
     number = 0
     matched = False
+    first: list[GridRow] = []  # the first row before any header (named if none is found)
     for table in grid.tables:
-        for item in _read_table(grid, table, profile, hcpcs_codes, number):
+        for item in _read_table(grid, table, profile, hcpcs_codes, number, first):
             if isinstance(item, int):
                 number = item
                 matched = True
@@ -89,12 +90,13 @@ def apply(
             yield item
     if not matched:
         wanted = " | ".join(profile.tables[0].header)
+        found = f", found {' | '.join(c for c in first[0].cells if c)!r}" if first else ""
         yield RowError(
             grid.name,
-            None,
-            None,
-            f"no header row with {wanted!r} found (expected by {profile.where}, "
-            "tables.header); is this the right profile for the file?",
+            first[0].line if first else None,
+            _page(grid, first[0]) if first else None,
+            f"expected a header row with {wanted!r} (tables.header of {profile.where}){found}; "
+            "is this the right profile for the file?",
         )
 
 
@@ -109,7 +111,12 @@ def _match_spec(cells: tuple[str, ...], profile: Profile, table_number: int) -> 
 
 
 def _read_table(
-    grid: Grid, table: GridTable, profile: Profile, known: Collection[str], number: int
+    grid: Grid,
+    table: GridTable,
+    profile: Profile,
+    known: Collection[str],
+    number: int,
+    first: list[GridRow],
 ) -> Iterator[RowReading | RowError | int]:
     skips = [re.compile(p, re.IGNORECASE) for p in profile.skip]
     spec: TableSpec | None = None
@@ -139,11 +146,15 @@ def _read_table(
                 section = None
                 roles, notes_at, error = _roles(found, cells)
                 if error:
-                    yield RowError(grid.name, row.line, row.page, f"{error} ({profile.where})")
+                    yield RowError(
+                        grid.name, row.line, _page(grid, row), f"{error} ({profile.where})"
+                    )
                     spec = None
             heading_since_header = False
             headings = []
             continue
+        if spec is None and not first:
+            first.append(row)
         if len(filled) == 1 and not _CODE_IN.search(filled[0]):
             text = filled[0].strip().strip("*").strip()
             headings.append(text)
@@ -163,6 +174,11 @@ def _read_table(
             grid, row, spec, profile, known, roles, notes_at, header, title,
             row.page or page, number if spec.number is None else spec.number, section,
         )  # fmt: skip
+
+
+def _page(grid: Grid, row: GridRow) -> int | None:
+    """The page an error names: a PDF's own; a text export's lines are already unique."""
+    return row.page if grid.format == "pdf" else None
 
 
 def header_index(header: tuple[str, ...], name: str) -> int:
@@ -220,7 +236,7 @@ def _readings(
     cells = row.cells
 
     def fail(message: str) -> RowError:
-        return RowError(grid.name, row.line, row.page, message)
+        return RowError(grid.name, row.line, _page(grid, row), message)
 
     def value(role: str) -> str:
         return _cell(cells, roles.get(role, -1))

@@ -14,7 +14,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 from precert.readers import ReaderError
-from precert.readers.files import clean_cell, scan, trim
+from precert.readers.files import clean_texts, scan
 from precert.readers.grid import Grid, GridRow, GridTable
 
 _SNIFF_CHARS = 16384
@@ -57,7 +57,7 @@ class DelimitedRows:
                     # rest of the file: say where that record started.
                     hint = " (a quote opened here is never closed?)" if "limit" in str(exc) else ""
                     raise ReaderError(name, start, f"not valid CSV: {exc}{hint}") from exc
-                cells = trim(clean_cell(value) for value in record)
+                cells = clean_texts(record)
                 if cells:
                     yield GridRow(start, cells)
                 start = reader.line_num + 1

@@ -6,12 +6,13 @@ import codecs
 import datetime as dt
 import hashlib
 import re
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from pathlib import Path
 
 from precert.readers import ReaderError
 
 _CHUNK = 1 << 20
+_WINDOWS_1252 = {"iso-8859-1", "latin1", "latin-1", "us-ascii", "ascii", "iso8859-1", "l1"}
 _LINE_BREAKS = re.compile(r"[ \t]*(?:\r\n|\r|\n)[ \t\r\n]*|\t")
 _WHITESPACE = re.compile(r"\s+")
 
@@ -66,6 +67,8 @@ def decode(data: bytes, declared: str | None = None) -> str:
         return data.decode("utf-16", errors="replace")
     if data.startswith(codecs.BOM_UTF8):
         return data[len(codecs.BOM_UTF8) :].decode("utf-8", errors="replace")
+    if declared and declared.lower().replace("_", "-") in _WINDOWS_1252:
+        declared = "cp1252"  # browsers read these labels as Windows-1252 (the WHATWG rule)
     if declared:
         try:
             return data.decode(declared, errors="replace")
@@ -87,9 +90,13 @@ def clean_cell(value: object) -> str:
 
     Numbers Excel stores as floats read as published (``5.0`` -> ``"5"``), dates as ISO dates.
     """
-    if value is None:
+    if type(value) is str:
+        text = value
+    elif value is None:
         return ""
-    if isinstance(value, float) and value.is_integer():
+    elif isinstance(value, bool):
+        text = "TRUE" if value else "FALSE"  # as Excel shows them
+    elif isinstance(value, float) and value.is_integer():
         text = str(int(value))
     elif isinstance(value, dt.datetime) and value.time() == dt.time():
         text = value.date().isoformat()
@@ -100,6 +107,21 @@ def clean_cell(value: object) -> str:
     if "\n" in text or "\r" in text or "\t" in text:
         text = _LINE_BREAKS.sub(" ", text)
     return text.strip()
+
+
+def clean_texts(values: Sequence[str]) -> tuple[str, ...]:
+    """A row of text cells (CSV) cleaned as ``clean_cell`` does, trailing empty cells dropped.
+
+    The fast path of the streamed readers: most rows have no line break in any cell.
+    """
+    joined = "".join(values)
+    if "\n" in joined or "\r" in joined or "\t" in joined:
+        cells = [clean_cell(value) for value in values]
+    else:
+        cells = [value.strip() for value in values]
+    while cells and not cells[-1]:
+        cells.pop()
+    return tuple(cells)
 
 
 def join_whitespace(text: str) -> str:

@@ -81,15 +81,18 @@ def _read_page(page: Any, number: int, lines: list[float], built: list[_Table]) 
     for found in sorted(page.find_tables(), key=lambda t: t.bbox[1]):
         top = found.bbox[1]
         titles = _titles(page, above, top)
+        extracted = found.extract()
+        # The ruled columns, not the filled ones: a last column empty on a whole page (notes)
+        # must not make the page look like another table.
+        width = max((len(cells) for cells in extracted), default=0)
         rows = [
             (row.bbox[1] if row.bbox else top, trim(_cell(c) for c in cells))
-            for row, cells in zip(found.rows, found.extract(), strict=False)
+            for row, cells in zip(found.rows, extracted, strict=False)
         ]
         rows = [(y, cells) for y, cells in rows if cells]
         above = found.bbox[3]
         if not rows:
             continue
-        width = max(len(cells) for _, cells in rows)
         previous = built[-1] if built else None
         goes_on = (
             previous is not None

@@ -27,6 +27,7 @@ _HIDDEN = {"script", "style", "template", "noscript", "title"}
 # Elements that separate words where they start or end (a cell's "<p>A</p><p>B</p>" is "A B").
 _BREAKS = {"br", "p", "div", "li", "ul", "ol", "dd", "dt", "hr", *_HEADINGS}
 _CHARSET = re.compile(rb"""<meta[^>]+charset\s*=\s*["']?([A-Za-z0-9_.:-]+)""", re.IGNORECASE)
+_DIGITS = re.compile(r"\s*(\d+)")
 _MAX_COLSPAN = 1000  # the HTML standard's own limits: a bigger span is a typo
 _MAX_ROWSPAN = 65534
 
@@ -92,7 +93,7 @@ class _Table:
         self.end_cell()
         # Columns still covered by a cell from a row above come first.
         while self.column in self.carried:
-            self._take(self.column)
+            self.row[self.column] = self.carried[self.column][1]
             self.column += 1
         self.cell = []
         self.cell_span = (rowspan, colspan)
@@ -113,15 +114,15 @@ class _Table:
         self.end_cell()
         if self.row_line is None:
             return
-        # Cells spanning into this row from above, after the last cell it has of its own (or,
-        # in a malformed table, under one of its cells: that cell wins, the span still ends).
-        for column in sorted(self.carried):
-            if column in self.row:
-                left, text = self.carried.pop(column)
-                if left > 1:
-                    self.carried[column] = (left - 1, text)
+        # Cells spanning into this row from above fill the columns it has no cell of its own in
+        # (in a malformed table a cell of the row may overlap a span: that cell wins); every
+        # span then covers one row less.
+        for column, (left, text) in list(self.carried.items()):
+            self.row.setdefault(column, text)
+            if left > 1:
+                self.carried[column] = (left - 1, text)
             else:
-                self._take(column)
+                del self.carried[column]
         self.carried.update(self.starting)
         self.starting = {}
         width = max(self.row, default=-1) + 1
@@ -134,14 +135,6 @@ class _Table:
         """A <thead>/<tbody>/<tfoot> ends: spans do not cross it."""
         self.end_row()
         self.carried.clear()
-
-    def _take(self, column: int) -> None:
-        left, text = self.carried[column]
-        self.row[column] = text
-        if left > 1:
-            self.carried[column] = (left - 1, text)
-        else:
-            del self.carried[column]
 
 
 class _TableParser(HTMLParser):
@@ -242,7 +235,9 @@ class _TableParser(HTMLParser):
 
 def _span(value: str | None, limit: int) -> int:
     """A rowspan/colspan attribute as browsers read it: digits, at least 1, at most ``limit``."""
-    digits = re.match(r"\s*(\d+)", value or "")
+    if value is None:
+        return 1
+    digits = _DIGITS.match(value)
     if digits is None:
         return 1
     number = int(digits.group(1))

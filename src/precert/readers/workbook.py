@@ -22,9 +22,11 @@ from precert.readers.grid import Grid, GridRow, GridTable
 
 MAX_CELLS = 5_000_000  # e.g. 100,000 rows of 50 columns; calamine holds ~16 bytes a cell
 
-# A cell with a value: <c r="B12" ...> (a self-closing <c .../> is formatting only, and
-# calamine skips it too). The prefix is optional: some writers use <x:c>.
-_CELL = re.compile(rb'<(?:\w+:)?c\s[^>]*?\br="([A-Z]{1,3})([0-9]{1,7})"[^>]*?(/?)>')
+# A cell with a value: its reference attribute r="B12" in a tag that does not close itself
+# (<c r="B12" s="1"/> is formatting only, and calamine skips it too). Only cells have an r=""
+# holding a letter (rows have r="12"; ref="" and sqref="" do not end in r=), whatever the tag's
+# prefix (<x:c>). A literal start lets the regex engine skip ahead fast.
+_CELL = re.compile(rb'r="([A-Z]{1,3})([0-9]{1,7})"[^>]*(?<!/)>')
 _CHUNK = 1 << 20
 
 
@@ -66,7 +68,12 @@ def read_xlsx(path: Path) -> Grid:
 
 
 class SheetRows:
-    """A sheet's rows, converted to text one row at a time on every iteration."""
+    """A sheet's rows, converted to text one row at a time on every iteration.
+
+    A merged range repeats its value in every cell it covers (Excel keeps it in the first cell
+    only), as an HTML cell spanning rows or columns does: a category merged down the rows of
+    its codes is the category of each of them.
+    """
 
     def __init__(self, sheet: Any, where: str) -> None:
         self.sheet = sheet
@@ -77,10 +84,26 @@ class SheetRows:
         # so a table starting in column C has two empty cells first and letters still hold.
         # (tests/readers/test_workbook.py pins both.)
         pad = ("",) * self.sheet.start[1]
+        last_column = self.sheet.end[1]
+        starting: dict[int, list[tuple[int, int, int]]] = {}
+        for (top, left), (bottom, right) in self.sheet.merged_cell_ranges or ():
+            if (bottom, right) != (top, left) and left <= last_column:
+                # Clipped to the used columns: a merge across a whole row adds no cells.
+                starting.setdefault(top, []).append((bottom, left, min(right, last_column)))
+        merged: list[tuple[int, int, int, str]] = []  # (last row, first col, last col, value)
         for index, values in enumerate(self.sheet.iter_rows()):
-            cells = trim((*pad, *(clean_cell(value) for value in values)))
-            if cells:
-                yield GridRow(index + 1, cells)
+            cells = [*pad, *(clean_cell(value) for value in values)]
+            for bottom, left, right in starting.get(index, ()):
+                merged.append((bottom, left, right, cells[left] if left < len(cells) else ""))
+            if merged:
+                for _last, left, right, value in merged:
+                    if len(cells) <= right:
+                        cells.extend([""] * (right + 1 - len(cells)))
+                    cells[left : right + 1] = [value] * (right + 1 - left)
+                merged = [m for m in merged if m[0] > index]
+            row = trim(cells)
+            if row:
+                yield GridRow(index + 1, row)
 
 
 def sheet_extents(name: str, data: bytes) -> dict[str, tuple[int, int, int, int]]:
@@ -134,24 +157,28 @@ def _sheet_parts(name: str, archive: zipfile.ZipFile) -> dict[str, str]:
 
 
 def _extent(archive: zipfile.ZipFile, part: str) -> tuple[int, int, int, int] | None:
-    top = left = 1 << 30
-    bottom = right = -1
+    top, bottom = 1 << 30, -1
+    columns: set[bytes] = set()
     tail = b""
     with archive.open(part) as stream:
-        while chunk := stream.read(_CHUNK):
+        while True:
+            chunk = stream.read(_CHUNK)
             buffer = tail + chunk
-            end = 0
-            for match in _CELL.finditer(buffer):
-                end = match.end()
-                if match.group(3):
-                    continue  # <c r="…" s="1"/>: formatting, no value
-                row = int(match.group(2)) - 1
-                column = _column_index(match.group(1))
-                top, bottom = min(top, row), max(bottom, row)
-                left, right = min(left, column), max(right, column)
-            # Keep the unmatched end of the chunk: a tag may be cut in two.
-            tail = buffer[max(end, len(buffer) - 256) :]
-    return None if bottom < 0 else (top, left, bottom, right)
+            # Scan whole tags only: a tag starting before the last "<" ends before it.
+            cut = buffer.rfind(b"<") if chunk else len(buffer)
+            found = _CELL.findall(buffer, 0, max(cut, 0))
+            if found:
+                columns.update({letters for letters, _ in found})
+                rows = [int(digits) for _, digits in found]
+                top, bottom = min(top, min(rows) - 1), max(bottom, max(rows) - 1)
+            if not chunk:
+                break
+            tail = buffer[max(cut, 0) :]
+    if bottom < 0:
+        return None
+    indexes = [_column_index(letters) for letters in columns]
+    left, right = min(indexes), max(indexes)
+    return top, left, bottom, right
 
 
 def _column_index(letters: bytes) -> int:

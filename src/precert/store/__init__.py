@@ -5,14 +5,16 @@ from __future__ import annotations
 import datetime as dt
 import functools
 import inspect
-import json
 import sqlite3
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager, suppress
 from pathlib import Path
 from typing import Any
 
-from precert.models import Entry, HcpcsCode, ListVersion, Status
+from precert.models import Entry, HcpcsCode, ListVersion
+from precert.store.entries import ENTRY_COLUMNS as _ENTRY_COLUMNS
+from precert.store.entries import entry_from_row as _entry
+from precert.store.entries import insert_version, policy_of
 from precert.store.errors import (
     DatabaseBusy,
     DatabaseDamaged,
@@ -34,12 +36,6 @@ _WAL_LIMIT = 64 * 1024 * 1024
 
 DatabaseError = sqlite3.DatabaseError
 
-_ENTRY_COLUMNS = (
-    "e.table_no, e.table_title, e.line, e.page, e.code, e.columns, e.raw, e.product, "
-    "e.category_raw, e.category, e.description_raw, e.description, e.status_raw, e.status, "
-    "e.platform, e.notation, v.list_id, v.version"
-)
-
 
 def _date(text: object) -> dt.date | None:
     return dt.date.fromisoformat(str(text)) if text else None
@@ -47,49 +43,6 @@ def _date(text: object) -> dt.date | None:
 
 def _iso(value: dt.date | None) -> str | None:
     return value.isoformat() if value else None
-
-
-def _entry(row: sqlite3.Row | tuple[object, ...]) -> Entry:
-    (
-        table,
-        table_title,
-        line,
-        page,
-        code,
-        columns,
-        raw,
-        product,
-        category_raw,
-        category,
-        description_raw,
-        description,
-        status_raw,
-        status,
-        platform,
-        notation,
-        list_id,
-        version,
-    ) = row
-    return Entry(
-        list_id=str(list_id),
-        version=str(version),
-        table=int(str(table)),
-        table_title=str(table_title),
-        line=int(str(line)),
-        page=int(str(page)),
-        code=str(code),
-        raw=tuple(json.loads(str(raw))),
-        columns=tuple(json.loads(str(columns))),
-        product=str(product),
-        category_raw=str(category_raw),
-        category=None if category is None else str(category),
-        description_raw=str(description_raw),
-        description=str(description),
-        status_raw=str(status_raw),
-        status=Status(str(status)),
-        platform=str(platform),
-        notation=str(notation),
-    )
 
 
 def _hcpcs(row: tuple[object, ...]) -> HcpcsCode:
@@ -183,6 +136,8 @@ class Store(SearchMixin):
         if current == SCHEMA_VERSION:
             return
         with self.transaction():
+            # Another process may have migrated while this one waited for the write lock.
+            current = int(self.db.execute("PRAGMA user_version").fetchone()[0])
             for number in range(current, SCHEMA_VERSION):
                 # executescript() would COMMIT first; run statement by statement instead.
                 for statement in MIGRATIONS[number].split(";\n"):
@@ -239,7 +194,7 @@ class Store(SearchMixin):
         """All versions (of one list), in import order."""
         sql = (
             "SELECT v.list_id, v.version, v.title, l.payer, l.line_of_business, l.program, "
-            "v.source_name, v.sha256, v.effective, v.rows, l.platform FROM versions v "
+            "v.source_name, v.sha256, v.effective, v.rows, l.platform, v.policy FROM versions v "
             "JOIN lists l ON l.id = v.list_id"
         )
         args: tuple[str, ...] = ()
@@ -248,7 +203,20 @@ class Store(SearchMixin):
             args = (list_id,)
         rows = self.db.execute(sql + " ORDER BY v.list_id, v.id", args).fetchall()
         return [
-            ListVersion(r[0], r[1], r[2], r[3], r[4], r[5], r[6], r[7], _date(r[8]), r[9], r[10])
+            ListVersion(
+                r[0],
+                r[1],
+                r[2],
+                r[3],
+                r[4],
+                r[5],
+                r[6],
+                r[7],
+                _date(r[8]),
+                r[9],
+                r[10],
+                policy_of(r[11]),
+            )
             for r in rows
         ]
 
@@ -267,74 +235,30 @@ class Store(SearchMixin):
     def insert_version(
         self,
         version: ListVersion,
-        entries: Sequence[Entry],
+        rows: Iterable[tuple[Entry, str]],
         *,
         pages: int,
         footer: str,
         list_title: str,
-        notes_by_entry: Sequence[str],
-    ) -> None:
-        """Insert a list (if new), one version and all its entries, in one transaction."""
+    ) -> int:
+        """Insert a list (if new), one version and its entries with their search text, in one
+        transaction; rows are streamed (an exception while reading them rolls back)."""
         with self.transaction() as db:
-            db.execute(
-                "INSERT INTO lists (id, title, payer, line_of_business, program, platform) "
-                "VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT(id) DO NOTHING",
-                (
-                    version.list_id,
-                    list_title,
-                    version.payer,
-                    version.line_of_business,
-                    version.program,
-                    version.platform,
-                ),
-            )
-            cursor = db.execute(
-                "INSERT INTO versions (list_id, version, title, source_name, sha256, effective, "
-                "rows, pages, footer) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                (
-                    version.list_id,
-                    version.version,
-                    version.title,
-                    version.source_name,
-                    version.sha256,
-                    _iso(version.effective),
-                    len(entries),
-                    pages,
-                    footer,
-                ),
-            )
-            version_id = cursor.lastrowid
-            for entry, notes in zip(entries, notes_by_entry, strict=True):
-                cur = db.execute(
-                    "INSERT INTO entries (version_id, table_no, table_title, line, page, code, "
-                    "columns, raw, product, category_raw, category, description_raw, "
-                    "description, status_raw, status, platform, notation) "
-                    "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                    (
-                        version_id,
-                        entry.table,
-                        entry.table_title,
-                        entry.line,
-                        entry.page,
-                        entry.code,
-                        json.dumps(entry.columns),
-                        json.dumps(entry.raw),
-                        entry.product,
-                        entry.category_raw,
-                        entry.category,
-                        entry.description_raw,
-                        entry.description,
-                        entry.status_raw,
-                        entry.status.value,
-                        entry.platform,
-                        entry.notation,
-                    ),
+            # Checked under the write lock: another import may have added this version (or this
+            # file) while the caller was reading its file.
+            taken = db.execute(
+                "SELECT version FROM versions WHERE list_id = ? AND (version = ? OR sha256 = ?)",
+                (version.list_id, version.version, version.sha256),
+            ).fetchone()
+            if taken is not None:
+                raise StoreError(
+                    f"list {version.list_id} changed while this import was reading its file "
+                    f"(another import added {version.list_id} {taken[0]}); nothing was imported: "
+                    "run the import again"
                 )
-                db.execute(
-                    "INSERT INTO entries_fts (rowid, code, description, category, notes) "
-                    "VALUES (?, ?, ?, ?, ?)",
-                    (cur.lastrowid, entry.code, entry.description, entry.category or "", notes),
-                )
+            return insert_version(
+                db, version, rows, pages=pages, footer=footer, list_title=list_title
+            )
 
     def list_row(self, list_id: str) -> tuple[str, str, str, str, str] | None:
         """(title, payer, line of business, program, platform) of a list, or None."""
@@ -421,6 +345,12 @@ class Store(SearchMixin):
             sql += f" AND code IN ({','.join('?' * len(code_list))})"
             args.extend(code_list)
         return {str(r[0]): _hcpcs(r) for r in self.db.execute(sql, args)}
+
+    def hcpcs_codes(self) -> frozenset[str]:
+        """Every code of the CMS code set (lists' ranges are expanded against it)."""
+        return frozenset(
+            r[0] for r in self.db.execute("SELECT code FROM hcpcs WHERE kind = 'code'")
+        )
 
     def hcpcs_loaded(self) -> bool:
         """True once a CMS file has been loaded."""

@@ -80,6 +80,24 @@ MIGRATIONS: tuple[str, ...] = (
     INSERT INTO hcpcs_fts (code, long_description, short_description)
         SELECT code, long_description, short_description FROM hcpcs WHERE kind = 'code';
     """,
+    # 3: lists read through profiles: what an unlisted code means and where requests go (per
+    # version), and per row its qualifier, dates, modifier condition, contact, the notes the
+    # profile adds and where it was read (file, URL, the code or range as published).
+    """
+    ALTER TABLE versions ADD COLUMN policy TEXT NOT NULL DEFAULT '{}';
+    ALTER TABLE entries ADD COLUMN qualifier TEXT;
+    ALTER TABLE entries ADD COLUMN effective TEXT;
+    ALTER TABLE entries ADD COLUMN end_date TEXT;
+    ALTER TABLE entries ADD COLUMN announced TEXT;
+    ALTER TABLE entries ADD COLUMN removed INTEGER NOT NULL DEFAULT 0;
+    ALTER TABLE entries ADD COLUMN modifiers TEXT NOT NULL DEFAULT '';
+    ALTER TABLE entries ADD COLUMN contact TEXT;
+    ALTER TABLE entries ADD COLUMN notes TEXT NOT NULL DEFAULT '[]';
+    ALTER TABLE entries ADD COLUMN published TEXT NOT NULL DEFAULT '';
+    ALTER TABLE entries ADD COLUMN source_file TEXT NOT NULL DEFAULT '';
+    ALTER TABLE entries ADD COLUMN source_url TEXT;
+    ALTER TABLE entries ADD COLUMN categorized INTEGER NOT NULL DEFAULT 1
+    """,
 )
 
 SCHEMA_VERSION = len(MIGRATIONS)

@@ -31,15 +31,40 @@ class SearchMixin:
 
     def hcpcs_count(self) -> int:
         """How many codes the CMS set holds (the document count for word weights)."""
-        return int(self.db.execute("SELECT count(*) FROM hcpcs_fts").fetchone()[0])
+        # Recorded when the file was loaded: counting the index's rows would scan it.
+        row = self.db.execute("SELECT sum(codes) FROM hcpcs_files").fetchone()
+        return int(row[0] or 0)
 
-    def hcpcs_matches(self, match: str, limit: int) -> list[str]:
-        """CMS codes whose descriptions match an FTS5 expression, best (bm25) first."""
+    def hcpcs_matches(self, match: str, limit: int) -> list[tuple[str, str, str, str | None]]:
+        """CMS codes whose descriptions match an FTS5 expression, best (bm25) first:
+        (code, long description, short description, terminated date or None)."""
         sql = (
-            "SELECT code FROM hcpcs_fts WHERE hcpcs_fts MATCH ? "
-            "ORDER BY bm25(hcpcs_fts, 5.0, 2.0, 1.0) LIMIT ?"
+            "SELECT f.code, f.long_description, f.short_description, h.terminated FROM ("
+            "SELECT code, long_description, short_description, "
+            "bm25(hcpcs_fts, 5.0, 2.0, 1.0) AS rank FROM hcpcs_fts WHERE hcpcs_fts MATCH ? "
+            "ORDER BY rank LIMIT ?) f JOIN hcpcs h ON h.code = f.code ORDER BY f.rank"
         )
-        return [str(r[0]) for r in self.db.execute(sql, (match, limit))]
+        return [
+            (str(r[0]), str(r[1]), str(r[2]), r[3]) for r in self.db.execute(sql, (match, limit))
+        ]
+
+    def entry_texts(
+        self, codes: Sequence[str], versions: Sequence[tuple[str, str]]
+    ) -> dict[str, list[tuple[str, str | None, str]]]:
+        """(description, category, notation) of each row of these list versions for codes."""
+        if not codes or not versions:
+            return {}
+        scope = " OR ".join("(v.list_id = ? AND v.version = ?)" for _ in versions)
+        sql = (
+            "SELECT e.code, e.description, e.category, e.notation FROM entries e "
+            "JOIN versions v ON v.id = e.version_id "
+            f"WHERE e.code IN ({','.join('?' * len(codes))}) AND ({scope})"
+        )
+        args = [*codes, *(part for pair in versions for part in pair)]
+        out: dict[str, list[tuple[str, str | None, str]]] = {}
+        for code, description, category, notation in self.db.execute(sql, args):
+            out.setdefault(str(code), []).append((str(description), category, str(notation)))
+        return out
 
     def entry_matches(
         self, match: str, versions: Sequence[tuple[str, str]], limit: int
@@ -72,6 +97,14 @@ class SearchMixin:
         args = [part for pair in versions for part in pair]
         return frozenset(str(r[0]) for r in self.db.execute(sql, args))
 
+    def term_counts(self, words: Iterable[str]) -> dict[str, int]:
+        """How many CMS codes use each of these exact words; absent words are left out."""
+        wanted = list(set(words))
+        if not wanted:
+            return {}
+        sql = f"SELECT term, doc FROM hcpcs_vocab WHERE term IN ({','.join('?' * len(wanted))})"
+        return {str(term): int(doc) for term, doc in self.db.execute(sql, wanted)}
+
     def word_counts(self, words: Iterable[str]) -> dict[str, int]:
         """How many CMS codes use each word (with its plural forms); absent words are left out."""
         wanted = sorted(set(words))
@@ -95,9 +128,3 @@ class SearchMixin:
             if row is not None:
                 found.add(word)
         return found
-
-    def hcpcs_terms(self) -> list[tuple[str, int]]:
-        """Every word of the CMS descriptions with how many codes use it (for corrections)."""
-        return [
-            (str(r[0]), int(r[1])) for r in self.db.execute("SELECT term, doc FROM hcpcs_vocab")
-        ]

@@ -1,19 +1,25 @@
-"""CSV exports that a spreadsheet opens safely: formula-like cells are neutralized."""
+"""CSV exports that a spreadsheet opens safely: every cell goes through `precert.csvsafe`."""
 
 from __future__ import annotations
 
-import csv
-import io
-from collections.abc import Iterable, Sequence
 from typing import Any
 
 from starlette.responses import Response
 
+from precert.csvsafe import FORMULA_STARTS, safe_cell, to_csv
 from precert.models import Determination, Entry
 
-# A cell starting with one of these is run as a formula by Excel, LibreOffice and Sheets
-# (CSV injection); tab and carriage return start formulas in some of them too.
-FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+__all__ = [
+    "DETERMINATION_COLUMNS",
+    "ENTRY_COLUMNS",
+    "FORMULA_STARTS",
+    "csv_response",
+    "determination_row",
+    "entry_dict",
+    "entry_row",
+    "safe_cell",
+    "to_csv",
+]
 
 DETERMINATION_COLUMNS = (
     "query", "code", "modifiers", "status", "status_label", "submit_to", "phone", "fax",
@@ -25,24 +31,6 @@ ENTRY_COLUMNS = (
     "list", "version", "table", "page", "line", "code", "status", "status_raw", "category",
     "category_raw", "description", "description_raw", "product", "platform", "notation",
 )  # fmt: skip
-
-
-def safe_cell(value: Any) -> str:
-    """The cell as text, prefixed with ``'`` when a spreadsheet would run it as a formula."""
-    text = "" if value is None else str(value)
-    if text.startswith(FORMULA_STARTS):
-        return "'" + text
-    return text
-
-
-def to_csv(header: Sequence[str], rows: Iterable[Sequence[Any]]) -> str:
-    """CSV text (RFC 4180, CRLF line ends) with every cell neutralized."""
-    out = io.StringIO()
-    writer = csv.writer(out)
-    writer.writerow([safe_cell(h) for h in header])
-    for row in rows:
-        writer.writerow([safe_cell(v) for v in row])
-    return out.getvalue()
 
 
 def csv_response(text: str, filename: str) -> Response:

@@ -1,0 +1,95 @@
+"""Where a request goes, and what a code a list does not name (or no longer names) means
+(pure: the lists' policies and rows are passed in)."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Mapping, Sequence
+
+from precert.models import Contact, Entry, ListPolicy, Status
+
+
+def route(
+    contact: Contact | None, policy: ListPolicy | None, state: str | None, list_id: str
+) -> tuple[Contact | None, tuple[Contact, ...], list[str], list[str]]:
+    """(submit_to, options, notes, warnings): a row's own contact wins, else the contact of
+    the member's state, else the list's default with every state's contact as options."""
+    if contact is not None or policy is None:
+        return contact, (), [], []
+    if not policy.by_state:
+        return policy.contact, (), [], []
+    if state:
+        chosen = policy.contact_for(state)
+        if chosen is not None:
+            return chosen, (), [], []
+        served = " ".join(s for c in policy.by_state for s in c.states)
+        warning = (
+            f"No contact of {list_id} serves the state {state.strip()!r} "
+            f"(states served: {served}); every contact is listed."
+        )
+        return policy.contact, policy.by_state, [], [warning]
+    options = "; ".join(f"{c.name}: {' '.join(c.states)}" for c in policy.by_state)
+    note = f"Where to send it depends on the member's state (give the state to choose): {options}."
+    return policy.contact, policy.by_state, [note], []
+
+
+def unlisted_status(
+    code: str, system: str | None, policies: Mapping[str, ListPolicy]
+) -> tuple[Status, str | None]:
+    """What a code no row answers means: the first list that settles it, else not listed."""
+    if system == "HCPCS":
+        for list_id, policy in sorted(policies.items()):
+            if policy.unlisted is not Status.NOT_LISTED and policy.covers(code):
+                note = policy.unlisted_note or (
+                    f"{list_id} settles every code in its scope and does not name this code."
+                )
+                return policy.unlisted, note
+    return Status.NOT_LISTED, None
+
+
+def date_notes(
+    code: str,
+    pending: Sequence[Entry],
+    ended: Sequence[Entry],
+    conditional: Sequence[Entry],
+    when: dt.date,
+) -> tuple[list[str], str | None]:
+    """Notes for rows not in force on ``when`` (added later, removed, other modifiers), and
+    the qualifier "removed" when the list removed the code before that date."""
+    notes: list[str] = []
+    qualifier: str | None = None
+    for entry in sorted(ended, key=lambda e: e.end or dt.date.min):
+        assert entry.end is not None
+        if entry.removed:
+            qualifier = "removed"
+            notes.append(
+                f"Removed: the list removed {code} effective {entry.end.isoformat()} "
+                f"({entry.source.cite()}); before then it was {entry.status.value}."
+            )
+        else:
+            notes.append(
+                f"The list's row for {code} ended on {entry.end.isoformat()} "
+                f"({entry.source.cite()}); before then it was {entry.status.value}."
+            )
+    for entry in sorted(pending, key=lambda e: e.effective or dt.date.max):
+        assert entry.effective is not None
+        notes.append(
+            f"{code} becomes {entry.status.value} on {entry.effective.isoformat()} "
+            f"({entry.source.cite()}); not yet on {when.isoformat()}."
+        )
+    for entry in conditional:
+        mods = ", ".join(m or "no modifier" for m in entry.modifiers)
+        notes.append(
+            f"The list names {code} as {entry.status.value} only with: {mods} "
+            f"({entry.source.cite()})."
+        )
+    return notes, qualifier
+
+
+def modifiers_match(condition: Sequence[str], modifiers: Sequence[str]) -> bool:
+    """True when a row's modifier condition holds for the query's modifiers."""
+    if not condition:
+        return True
+    if not modifiers:
+        return "" in condition
+    return any(m in condition for m in modifiers)

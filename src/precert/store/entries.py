@@ -1,0 +1,150 @@
+"""Entries in and out of SQL: the row shape, and a streamed insert of one list version."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import sqlite3
+from collections.abc import Iterable, Iterator
+from itertools import islice
+
+from precert.models import Contact, Entry, ListPolicy, ListVersion, Status
+
+ENTRY_COLUMNS = (
+    "e.table_no, e.table_title, e.line, e.page, e.code, e.columns, e.raw, e.product, "
+    "e.category_raw, e.category, e.description_raw, e.description, e.status_raw, e.status, "
+    "e.platform, e.notation, v.list_id, v.version, e.qualifier, e.effective, e.end_date, "
+    "e.announced, e.removed, e.modifiers, e.contact, e.notes, e.published, e.source_file, "
+    "e.source_url, e.categorized"
+)
+_INSERT = (
+    "INSERT INTO entries (id, version_id, table_no, table_title, line, page, code, columns, raw, "
+    "product, category_raw, category, description_raw, description, status_raw, status, "
+    "platform, notation, qualifier, effective, end_date, announced, removed, modifiers, contact, "
+    "notes, published, source_file, source_url, categorized) "
+    "VALUES (" + ", ".join("?" * 30) + ")"
+)
+_CHUNK = 5000  # rows per executemany: memory stays flat however long the list is
+
+
+def _date(text: object) -> dt.date | None:
+    return dt.date.fromisoformat(str(text)) if text else None
+
+
+def _iso(value: dt.date | None) -> str | None:
+    return value.isoformat() if value else None
+
+
+def entry_from_row(row: sqlite3.Row | tuple[object, ...]) -> Entry:
+    """The Entry a ``SELECT {ENTRY_COLUMNS}`` row holds."""
+    (
+        table, table_title, line, page, code, columns, raw, product, category_raw, category,
+        description_raw, description, status_raw, status, platform, notation, list_id, version,
+        qualifier, effective, end, announced, removed, modifiers, contact, notes, published,
+        source_file, source_url, categorized,
+    ) = row  # fmt: skip
+    return Entry(
+        list_id=str(list_id),
+        version=str(version),
+        table=int(str(table)),
+        table_title=str(table_title),
+        line=int(str(line)),
+        page=int(str(page)),
+        code=str(code),
+        raw=tuple(json.loads(str(raw))),
+        columns=tuple(json.loads(str(columns))),
+        product=str(product),
+        category_raw=str(category_raw),
+        category=None if category is None else str(category),
+        description_raw=str(description_raw),
+        description=str(description),
+        status_raw=str(status_raw),
+        status=Status(str(status)),
+        platform=str(platform),
+        notation=str(notation),
+        qualifier=None if qualifier is None else str(qualifier),
+        effective=_date(effective),
+        end=_date(end),
+        announced=_date(announced),
+        removed=bool(removed),
+        modifiers=tuple(json.loads(str(modifiers))) if modifiers else (),
+        contact=Contact.from_dict(json.loads(str(contact))) if contact else None,
+        notes=tuple(json.loads(str(notes))),
+        published=str(published),
+        source_file=str(source_file),
+        source_url=None if source_url is None else str(source_url),
+        categorized=bool(categorized),
+    )
+
+
+def _values(entry_id: int, version_id: int, entry: Entry) -> tuple[object, ...]:
+    return (
+        entry_id, version_id, entry.table, entry.table_title, entry.line, entry.page, entry.code,
+        json.dumps(entry.columns), json.dumps(entry.raw), entry.product, entry.category_raw,
+        entry.category, entry.description_raw, entry.description, entry.status_raw,
+        entry.status.value, entry.platform, entry.notation, entry.qualifier, _iso(entry.effective),
+        _iso(entry.end), _iso(entry.announced), int(entry.removed),
+        json.dumps(entry.modifiers) if entry.modifiers else "",
+        json.dumps(entry.contact.to_dict()) if entry.contact else None,
+        json.dumps(entry.notes), entry.published, entry.source_file, entry.source_url,
+        int(entry.categorized),
+    )  # fmt: skip
+
+
+def insert_version(
+    db: sqlite3.Connection,
+    version: ListVersion,
+    rows: Iterable[tuple[Entry, str]],
+    *,
+    pages: int,
+    footer: str,
+    list_title: str,
+) -> int:
+    """Insert a list (if new), one version and its entries (with their search text), streamed
+    in chunks; the caller holds the transaction. Returns the number of entries."""
+    db.execute(
+        "INSERT INTO lists (id, title, payer, line_of_business, program, platform) "
+        "VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT(id) DO NOTHING",
+        (
+            version.list_id, list_title, version.payer, version.line_of_business,
+            version.program, version.platform,
+        ),
+    )  # fmt: skip
+    cursor = db.execute(
+        "INSERT INTO versions (list_id, version, title, source_name, sha256, effective, "
+        "rows, pages, footer, policy) VALUES (?, ?, ?, ?, ?, ?, 0, ?, ?, ?)",
+        (
+            version.list_id, version.version, version.title, version.source_name,
+            version.sha256, _iso(version.effective), pages, footer,
+            json.dumps(version.policy.to_dict()),
+        ),
+    )  # fmt: skip
+    version_id = int(cursor.lastrowid or 0)
+    next_id = int(db.execute("SELECT COALESCE(MAX(id), 0) + 1 FROM entries").fetchone()[0])
+    count = 0
+    for chunk in _chunks(iter(rows)):
+        first = next_id + count
+        db.executemany(
+            _INSERT, [_values(first + i, version_id, entry) for i, (entry, _) in enumerate(chunk)]
+        )
+        db.executemany(
+            "INSERT INTO entries_fts (rowid, code, description, category, notes) "
+            "VALUES (?, ?, ?, ?, ?)",
+            [
+                (first + i, e.code, e.description, e.category or "", notes)
+                for i, (e, notes) in enumerate(chunk)
+            ],
+        )
+        count += len(chunk)
+    db.execute("UPDATE versions SET rows = ? WHERE id = ?", (count, version_id))
+    return count
+
+
+def _chunks(rows: Iterator[tuple[Entry, str]]) -> Iterator[list[tuple[Entry, str]]]:
+    while chunk := list(islice(rows, _CHUNK)):
+        yield chunk
+
+
+def policy_of(text: object) -> ListPolicy:
+    """The policy stored with a version."""
+    return ListPolicy.from_dict(json.loads(str(text or "{}")))
