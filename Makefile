@@ -3,6 +3,9 @@ SHELL := /bin/bash
 .DEFAULT_GOAL := help
 export UV_PYTHON_DOWNLOADS := never
 export UV_LINK_MODE := copy
+# Compile bytecode at install: where Python may not write __pycache__ (a read-only install,
+# a container), every start would otherwise compile from source.
+export UV_COMPILE_BYTECODE := 1
 PYTHON ?= python3
 UV := .tools/bin/uv
 VENV := .venv
@@ -19,14 +22,21 @@ $(UV):
 	$(PYTHON) -m venv .tools
 	.tools/bin/pip install --quiet --disable-pip-version-check uv
 
+# The whole locked environment: every extra and the dev group (test tools). `make test` needs it.
 $(VENV)/.synced: $(UV) uv.lock pyproject.toml
 	$(UV) sync --frozen --all-extras --python $(PYTHON)
 	touch $@
 
-demo: $(VENV)/.synced  ## answer a handful of example codes with the bundled Cigna list
+# Only what serving needs: the package and its web extra, no test tools. --inexact so that
+# `make serve` after `make test` keeps the test tools instead of uninstalling them.
+$(VENV)/.serve-synced: $(UV) uv.lock pyproject.toml
+	$(UV) sync --frozen --inexact --no-dev --extra web --python $(PYTHON)
+	touch $@
+
+demo: $(VENV)/.serve-synced  ## answer a handful of example codes with the bundled Cigna list
 	$(BIN)/precert check E0466 k0856-rr A4239 E0100 K0553 L2006 XYZ || [ $$? -eq 1 ]
 
-serve: $(VENV)/.synced  ## start the web page, REST API and CDS Hooks on http://$(HOST):$(PORT)
+serve: $(VENV)/.serve-synced  ## start the web page, REST API and CDS Hooks on http://$(HOST):$(PORT)
 	$(BIN)/precert serve --host $(HOST) --port $(PORT)
 
 browser:  ## install Debian's chromium for the end-to-end browser tests (needs root or sudo)

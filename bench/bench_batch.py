@@ -103,12 +103,15 @@ def answers(home: Path) -> None:
     pq.write_table(table, ANSWERS)
 
 
-def timed(label: str, command: list[str], env: dict[str, str]) -> dict[str, object]:
-    """Run a child under /usr/bin/time -v: wall seconds and peak RSS (largest process)."""
+def timed(
+    label: str, command: list[str], env: dict[str, str], ok: tuple[int, ...] = (0, 1)
+) -> dict[str, object]:
+    """Run a child under /usr/bin/time -v: wall seconds, peak RSS (largest process), exit code
+    (one of ``ok``, else the benchmark stops)."""
     run = subprocess.run(
         ["/usr/bin/time", "-v", *command], capture_output=True, text=True, env=env, check=False
     )
-    if run.returncode not in (0, 1):
+    if run.returncode not in ok:
         sys.stderr.write(run.stdout + run.stderr)
         raise SystemExit(f"{label} failed with exit code {run.returncode}")
     wall = re.search(r"Elapsed \(wall clock\) time.*: (?:(\d+):)?(\d+):([\d.]+)", run.stderr)
@@ -117,7 +120,12 @@ def timed(label: str, command: list[str], env: dict[str, str]) -> dict[str, obje
     hours, minutes, seconds = wall.groups()
     total = int(hours or 0) * 3600 + int(minutes) * 60 + float(seconds)
     print(f"{label}: {total:.1f} s, {int(rss.group(1)) / 1024:.0f} MiB", file=sys.stderr)
-    return {"label": label, "seconds": total, "rss_gb": int(rss.group(1)) / 1024 / 1024}
+    return {
+        "label": label,
+        "seconds": total,
+        "rss_gb": int(rss.group(1)) / 1024 / 1024,
+        "code": run.returncode,
+    }
 
 
 def check(output: Path) -> None:

@@ -78,21 +78,26 @@ def integrity(path: Path) -> list[str]:
 def test_a_large_import_while_a_server_and_another_cli_process_read(
     home: Path, tmp_path: Path
 ) -> None:
-    source = large_list(tmp_path / "cigna-2027.csv", 15_000)
+    source = large_list(tmp_path / "cigna-2027.csv", 10_000)
     port = free_port()
     log = tmp_path / "serve.log"
     server = start_server(home, port, log=log)
     url = f"http://127.0.0.1:{port}/v1/determinations?code=E0466"
     http: list[tuple[int, Any]] = []
-    checks: list[tuple[int, str, str]] = []
+    checks: list[tuple[float, float, subprocess.CompletedProcess[str]]] = []
+    writing = ended = float("inf")
+    initial = size(home / DB_NAME)
     try:
         with httpx.Client(timeout=30) as client:
             assert answer(client.get(url).json()) == OLD
             importer = precert(home, "import", str(source), "--list", LIST)
-            deadline = time.monotonic() + 90  # the whole run is bounded
+            # Bounded: ~15 s on an idle 2-core machine; the margin is for a machine shared with
+            # other work (a hard limit, not a performance figure).
+            deadline = time.monotonic() + 120
 
             def check_loop() -> None:
                 while importer.poll() is None and time.monotonic() < deadline:
+                    started = time.monotonic()
                     done = subprocess.run(
                         [PRECERT, "check", "--json", "E0466"],
                         env={**os.environ, "PRECERT_HOME": str(home)},
@@ -100,19 +105,25 @@ def test_a_large_import_while_a_server_and_another_cli_process_read(
                         text=True,
                         timeout=60,
                     )
-                    checks.append((done.returncode, done.stdout, done.stderr))
+                    checks.append((started, time.monotonic(), done))
+                    time.sleep(0.5)  # leave the import some of the machine
 
             checker = threading.Thread(target=check_loop)
             checker.start()
             while importer.poll() is None and time.monotonic() < deadline:
+                grown = log_size(home) + size(home / DB_NAME) - initial
+                if writing == float("inf") and grown > 1024 * 1024:
+                    writing = time.monotonic()  # the import has begun writing its rows
                 response = client.get(url)
                 http.append(
                     (response.status_code, response.json() if response.status_code < 500 else None)
                 )
+                time.sleep(0.05)
+            ended = time.monotonic()
             checker.join()
             out, err = importer.communicate(timeout=max(1.0, deadline - time.monotonic()))
             assert importer.returncode == 0, err
-            assert "as cigna-commercial-dme v2: 15000 rows" in out
+            assert "as cigna-commercial-dme v2: 10000 rows" in out
             after = client.get(url)
             assert after.status_code == 200 and answer(after.json()) == NEW
     finally:
@@ -123,11 +134,26 @@ def test_a_large_import_while_a_server_and_another_cli_process_read(
     assert all(one in (OLD, NEW) for one in seen), seen
     assert OLD in seen
     assert checks, "the other CLI process never ran during the import"
-    for code, stdout, stderr in checks:
-        assert code == 0, stderr
-        assert answer(json.loads(stdout)) in (OLD, NEW), stdout
+    for _, _, done in checks:
+        assert done.returncode == 0 and done.stderr == "", done.stderr  # no notice, no move
+        assert answer(json.loads(done.stdout)) in (OLD, NEW), done.stdout
+    # Readers do not wait for the writer: a check started while the import was writing its rows
+    # answered before the import finished.
+    assert writing < ended, "the import was never seen writing"
+    assert any(writing <= start and end <= ended for start, end, _ in checks), (writing, ended)
     assert "Traceback" not in log.read_text()
+    assert sorted(p.name for p in home.iterdir() if not p.name.endswith(("-wal", "-shm"))) == [
+        DB_NAME
+    ]
     assert integrity(home / DB_NAME) == ["ok"]
+    final = subprocess.run(
+        [PRECERT, "check", "--json", "E0466"],
+        env={**os.environ, "PRECERT_HOME": str(home)},
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert answer(json.loads(final.stdout)) == NEW
 
 
 def state(home: Path) -> list[str]:
@@ -165,7 +191,7 @@ def test_an_import_killed_at_any_moment_leaves_the_old_state(home: Path, tmp_pat
         else:
             while log_size(home) < when and importer.poll() is None:
                 assert time.monotonic() < deadline, "the import never started writing"
-                time.sleep(0.01)
+                time.sleep(0.05)
         assert importer.poll() is None, f"the import ended before the kill ({kind} {when})"
         os.kill(importer.pid, signal.SIGKILL)
         importer.wait(timeout=30)

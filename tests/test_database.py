@@ -344,3 +344,21 @@ def test_first_use_on_a_file_system_without_hard_links(
     assert service.determine_one("E0466").status is Status.REQUIRED
     service.close()
     assert files(tmp_path / "fat") == [DB_NAME]
+
+
+def test_a_log_left_by_a_database_deleted_by_hand_is_not_replayed_into_a_new_one(
+    home: Path, tmp_path: Path
+) -> None:
+    # A user deletes precert.db while its write-ahead log still holds an import.
+    path = home / DB_NAME
+    keep = sqlite3.connect(path, isolation_level=None)
+    keep.execute("PRAGMA wal_autocheckpoint = 0")  # the import stays in the log
+    keep.execute("UPDATE entries SET status = 'not_required' WHERE code = 'E0466'")
+    assert (home / f"{DB_NAME}-wal").stat().st_size > 0
+    path.unlink()
+    result = run(home, "check", "E0466")
+    keep.close()
+    assert result.returncode == 0 and "REQUIRED" in result.stdout, result.stderr
+    assert "NOT REQUIRED" not in result.stdout
+    assert any(p.name.startswith(f"{DB_NAME}-wal.stale-") for p in home.iterdir())
+    assert integrity_ok(path)

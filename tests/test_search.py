@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 
 from precert.models import Status
-from precert.service import Precert
+from precert.service import BUNDLED_LIST, Precert
 
 
 def codes(service: Precert, text: str, limit: int = 10) -> list[str]:
@@ -113,3 +115,30 @@ def test_the_json_shape_keeps_its_fields_and_adds_paging(service: Precert) -> No
     assert set(body) == {"query", "corrections", "results", "offset", "limit", "more", "notes"}
     assert (body["offset"], body["limit"], body["more"]) == (0, 3, True)
     assert len(body["results"]) == 3
+
+
+def test_with_several_payers_each_hit_is_answered_for_each_payer_apart(
+    service: Precert, tmp_path: Path
+) -> None:
+    rows = BUNDLED_LIST.read_text().splitlines()
+    # A second payer whose list says "No" wherever Cigna's says "Yes".
+    other = tmp_path / "acme-dme.txt"
+    other.write_text("\n".join(r.replace("\tYes\t", "\tNo\t") for r in rows))
+    service.import_list(other, list_id="acme-dme", payer="Acme", line_of_business="Commercial")
+    hits = service.search("patient lift", limit=3).hits
+    by_code: dict[str, dict[str, Status]] = {}
+    for hit in hits:
+        by_code.setdefault(hit.code or "", {})[hit.payer or ""] = hit.status
+    assert len(by_code) == 3 and all(set(p) == {"Acme", "Cigna"} for p in by_code.values())
+    assert by_code["E0635"] == {"Cigna": Status.REQUIRED, "Acme": Status.NOT_REQUIRED}
+    for hit in hits:
+        assert hit.to_dict() == service.determine_one(hit.code or "", payer=hit.payer).to_dict()
+    # A payer named: only its answers.
+    assert {h.payer for h in service.search("patient lift", payer="Acme").hits} == {"Acme"}
+
+
+def test_a_pasted_paragraph_is_searched_by_its_first_words_and_says_so(service: Precert) -> None:
+    text = "hospital bed " + " ".join(["with side rails and a mattress for home use"] * 40)
+    results = service.search(text, limit=5)
+    assert results.notes[-1].startswith("only the first 12 words were searched")
+    assert results.hits and all(h.code and h.code.startswith("E0") for h in results.hits)

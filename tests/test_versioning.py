@@ -351,12 +351,24 @@ def test_diff_and_versions_commands_on_bad_input(
 
 
 def test_versions_command_shows_when_each_is_in_force(
-    two_versions: Precert, capsys: pytest.CaptureFixture[str]
+    two_versions: Precert, tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
+    later = next_version().set("E0466", "status", "Yes").write(tmp_path / "cigna-dme-2099.txt")
+    two_versions.import_list(later, list_id=LIST, effective=dt.date(2099, 1, 1))
     assert main(["versions", LIST, "--format", "plain"]) == 0
     lines = capsys.readouterr().out.splitlines()
     assert lines[1].split()[:5] == ["v1", "unknown", "always", "to", "2026-12-31"]
-    assert lines[2].split()[:5] == ["v2", "2027-01-01", "2027-01-01", "to", "now"]
+    # A version that starts after today is "not yet in force", never "... to now".
+    assert "2027-01-01" in lines[2] and "to 2098-12-31" in lines[2]
+    assert "from 2099-01-01 (not yet in force)" in lines[3] and "now" not in lines[3]
+
+
+def test_a_version_window_in_words(two_versions: Precert) -> None:
+    v1, v2 = timeline(two_versions.versions(LIST))
+    before, after = dt.date(2026, 6, 1), dt.date(2027, 6, 1)
+    assert v1.window(before) == v1.window(after) == "always to 2026-12-31"
+    assert v2.window(before) == "from 2027-01-01 (not yet in force)"
+    assert v2.window(dt.date(2027, 1, 1)) == v2.window(after) == "2027-01-01 to now"
 
 
 def test_feed_items_announce_each_version(two_versions: Precert) -> None:

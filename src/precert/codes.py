@@ -241,3 +241,10 @@ def parse_queries(text: str, known: Callable[[], Iterable[str]]) -> list[ParsedC
             for code in expanded
         )
     return parsed
+
+
+def several_codes(text: str) -> bool:
+    """True when ``text`` holds more than one code: several queries, or a range (K0813-K0816)
+    -- what a one-code door (``precert show``, a code's page) must not answer for the first."""
+    queries = split_queries(text)
+    return len(queries) > 1 or any(parse_range(q) is not None for q in queries)

@@ -116,11 +116,13 @@ def build_database(home: Path) -> None:
             _load_bundled(store)
         finally:
             store.close()  # the last connection checkpoints: the file holds everything
-        # A log left by a database deleted by hand would be replayed into the new one.
-        for stale in _companions(path):
-            if stale.exists():
-                _move_aside(stale, "stale")
-        _place(temporary, path)
+        if not path.exists():
+            # A log left by a database deleted by hand would be replayed into the new one. (Once
+            # the database exists, its -wal and -shm belong to whoever has it open: leave them.)
+            for stale in _companions(path):
+                if stale.exists():
+                    _move_aside(stale, "stale")
+            _place(temporary, path)
     except OSError as exc:
         raise StoreError(
             f"cannot write the database in {home} ({exc.strerror or exc}); "

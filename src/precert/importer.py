@@ -436,3 +436,18 @@ def dry_run_file(
     nothing; rows that do not read come as RowError."""
     part = _part(store, path, profile, list_id, payer, line_of_business, program)
     return dry_run([part], known)
+
+
+def profile_of_file(
+    store: Store,
+    path: str | Path,
+    *,
+    list_id: str | None = None,
+    payer: str | None = None,
+    line_of_business: str | None = None,
+    program: str | None = None,
+) -> Profile:
+    """The profile a file imported without one is read with (as :func:`import_file` picks it:
+    the bundled profile of ``list_id``, or the published text layout named by the options or
+    the file's title rows), so a dry run can show whose list it reads."""
+    return _part(store, path, None, list_id, payer, line_of_business, program).profile

@@ -24,6 +24,7 @@ _CODE_PREFIX = re.compile(r"[a-v]\d{1,4}")
 # thing asked about ends: in "mask for cpap" the mask is wanted, not the CPAP device.
 STOP_WORDS = frozenset({"a", "an", "the", "and", "or", "of", "to", "in", "on", "per", "my"})
 PREPOSITIONS = frozenset({"for", "with", "w", "without", "used", "use"})
+MAX_WORDS = 12  # words of one query searched; the rest are dropped (and the results say so)
 _KEEP_S = ("ss", "us", "is", "as")  # glass, catheter bus, canvas stay whole
 
 
@@ -79,6 +80,7 @@ class Query:
     head: int  # index of the concept naming the thing asked about (-1: none)
     corrections: Mapping[str, list[str]]
     words: tuple[str, ...] = ()  # the normalized words, without "a", "for", "with" ...
+    dropped: int = 0  # words past MAX_WORDS, not searched
 
 
 @dataclass(frozen=True, slots=True)
@@ -134,6 +136,9 @@ def analyse(
     # The thing asked about is named before the first preposition ("mask for cpap").
     cut = next((j for j, i in enumerate(kept) if norm[i] in PREPOSITIONS), len(kept))
     content = [i for i in kept if norm[i] not in PREPOSITIONS]
+    # A search is a few words; a pasted paragraph would cost seconds and find nothing better.
+    dropped = max(0, len(content) - MAX_WORDS)
+    content = content[:MAX_WORDS]
     concepts: list[Concept] = []
     owners: list[int] = []  # position in `content` where each concept starts
     corrections: dict[str, list[str]] = {}
@@ -171,13 +176,18 @@ def analyse(
     before_cut = [n for n, start in enumerate(owners) if kept.index(content[start]) < cut]
     candidates = [n for n in before_cut if not concepts[n].numeric] or before_cut
     head = candidates[-1] if candidates else -1
-    return Query(text, tuple(concepts), head, corrections, tuple(norm[i] for i in content))
+    words_kept = tuple(norm[i] for i in content)
+    return Query(text, tuple(concepts), head, corrections, words_kept, dropped)
 
 
 def fts_query(concepts: Iterable[Concept]) -> str:
     """An FTS5 MATCH expression for any of the concepts (each phrase as all its words, each
     word as itself or a prefix of longer words)."""
     groups: list[str] = []
+    concepts = list(concepts)
+    if any(not c.numeric for c in concepts):
+        # "3" alone matches thousands of codes; with words beside it, it only ranks them.
+        concepts = [c for c in concepts if not c.numeric]
     for concept in concepts:
         if concept.code_prefix:
             groups.append(f'code : "{concept.code_prefix.lower()}"*')

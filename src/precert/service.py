@@ -33,8 +33,8 @@ from precert.store import Store
 _SCOPES_KEPT = 256  # (payer, line of business, date) resolutions
 _SCOPE_MEMOS = 4  # scopes whose answers and templates are kept
 _FOUND_KEPT = 512  # word searches whose ranked codes are kept
-_ANSWERS_KEPT = 10_000  # query texts per scope
-_TEMPLATES_KEPT = 10_000  # codes per scope
+_ANSWERS_KEPT = 10_000  # answers per scope (a text may hold many codes), ~1 kB each
+_TEMPLATES_KEPT = 5_000  # codes per scope (a list has hundreds; made-up codes are evicted)
 
 
 class ScopeError(ValueError):
@@ -111,7 +111,7 @@ class Precert:
         self._modifiers: dict[str, HcpcsCode] | None = None
         self._known: frozenset[str] | None = None  # the CMS code set, for typed ranges
         # Word searches: (text, scope) -> ranked codes (a server sees the same words often).
-        self._found: LRU[tuple[str, Scope], Any] = LRU(_FOUND_KEPT)
+        self._found: LRU[tuple[str, tuple[Scope, ...]], Any] = LRU(_FOUND_KEPT)
         # Memos per scope: raw text -> answers, and (code, modifiers) -> answer template.
         self._answers: LRU[Scope, LRU[str, list[Determination]]] = LRU(_SCOPE_MEMOS)
         self._templates: LRU[Scope, LRU[str, Determination]] = LRU(_SCOPE_MEMOS)
@@ -299,7 +299,9 @@ class Precert:
         return [a for i in range(len(texts)) for answers in per_scope for a in answers[i]]
 
     def _determine(self, texts: list[str], scope: Scope) -> list[list[Determination]]:
-        memo = self._answers.setdefault(scope, lambda: LRU(_ANSWERS_KEPT))
+        memo = self._answers.setdefault(
+            scope, lambda: LRU(_ANSWERS_KEPT, max_size=_ANSWERS_KEPT, size=len)
+        )
         if not self._complete:
             wanted: set[str] = set()
             for text in texts:
@@ -437,11 +439,13 @@ class Precert:
         date: dt.date | None = None,
     ) -> SearchResults:
         """Codes of the whole CMS HCPCS set and the lists in scope, ranked by relevance to
-        words (staff vocabulary, order, case, plurals and typos forgiven), each with the answer
-        ``determine`` gives it. Codes or ranges typed are answered as they are. Paginated by
-        ``offset`` and ``limit``; ``more`` says whether another page follows."""
+        words (staff vocabulary, order, case, plurals and typos forgiven), each with the answers
+        ``determine`` gives it (one per payer when several are in scope). Codes or ranges typed
+        are answered as they are. ``offset`` and ``limit`` count codes; ``more`` says whether
+        another page follows."""
         store = self._fresh()
-        scope = self.browse_scope(payer, line_of_business, date)
+        scopes = self.scopes(payer, line_of_business, date)
+        versions = sorted({key for scope in scopes for key in scope.keys})
         wanted_status = Status(status) if status else None
         want_category = category.strip().lower() if category else None
         corrections: dict[str, list[str]] = {}
@@ -449,8 +453,7 @@ class Precert:
         queries = codes_mod.split_queries(text)
         if not text.strip():
             # No words: every code of the lists in scope (of the status / category asked).
-            order = store.entries(versions=sorted(scope.keys))
-            codes: list[str] = list(dict.fromkeys(e.code for e in order))
+            codes = list(dict.fromkeys(e.code for e in store.entries(versions=versions)))
         elif queries and all(
             codes_mod.parse_range(q) is not None or codes_mod.parse_code(q).code is not None
             for q in queries
@@ -465,12 +468,11 @@ class Precert:
         else:
             from precert import finding  # `precert check` need not load the search modules
 
-            key = (text, scope)
+            key = (text, scopes)
             found = self._found.get(key)
             if found is None:
-                found = finding.find_codes(
-                    store, finding.analyse(store, text), sorted(scope.keys), scope.date
-                )
+                analysed = finding.analyse(store, text)
+                found = finding.find_codes(store, analysed, versions, scopes[0].date)
                 self._found[key] = found
             codes = list(found.codes)
             corrections = dict(found.query.corrections)
@@ -479,27 +481,35 @@ class Precert:
                 f"searched for {' or '.join(fixes)}"
                 for word, fixes in corrections.items()
             )
+            if found.query.dropped:
+                notes.append(
+                    f"only the first {len(found.query.words)} words were searched; "
+                    f"{found.query.dropped} more were left out"
+                )
         hits: list[Determination] = []
-        matched = 0
+        matched = 0  # codes with at least one answer that passes the filters
         more = False
         for start in range(0, len(codes), 100):  # determine page by page, not every match
+            chunk = codes[start : start + 100]
             answers = self.determine(
-                codes[start : start + 100],
-                payer=scope.payer,
-                line_of_business=scope.line_of_business,
-                date=date,
+                chunk, payer=payer, line_of_business=line_of_business, date=date
             )
-            for answer in answers:
-                if wanted_status is not None and answer.status is not wanted_status:
-                    continue
-                if want_category and (answer.category or "").lower() != want_category:
+            for code in chunk:
+                group = [a for a in answers if a.code == code]
+                kept = [
+                    a
+                    for a in group
+                    if (wanted_status is None or a.status is wanted_status)
+                    and (not want_category or (a.category or "").lower() == want_category)
+                ]
+                if not kept:
                     continue
                 matched += 1
                 if matched > offset + limit:
                     more = True
                     break
                 if matched > offset:
-                    hits.append(answer)
+                    hits.extend(kept)
             if more:
                 break
         return SearchResults(
@@ -604,6 +614,27 @@ class Precert:
             path,
             known=self.store.hcpcs_codes(),
             profile=profile,
+            list_id=list_id,
+            payer=payer,
+            line_of_business=line_of_business,
+            program=program,
+        )
+
+    def read_profile(
+        self,
+        path: str | Path,
+        *,
+        list_id: str | None = None,
+        payer: str | None = None,
+        line_of_business: str | None = None,
+        program: str | None = None,
+    ) -> Profile:
+        """The profile :meth:`import_list` reads a file with when given none."""
+        from precert.importer import profile_of_file
+
+        return profile_of_file(
+            self.store,
+            path,
             list_id=list_id,
             payer=payer,
             line_of_business=line_of_business,

@@ -42,6 +42,17 @@ class Span:
             and (self.until is None or when <= self.until)
         )
 
+    def window(self, today: dt.date) -> str:
+        """When this version is in force, in words: "2026-01-01 to now", "always to 2026-12-31",
+        "from 2027-01-01 (not yet in force)" (a start after ``today`` never says "now")."""
+        if self.superseded:
+            return "never (a later import has the same date)"
+        start = self.start.isoformat() if self.start else "always"
+        if self.start is not None and self.start > today:
+            until = f" to {self.until.isoformat()}" if self.until else ""
+            return f"from {start}{until} (not yet in force)"
+        return f"{start} to {self.until.isoformat() if self.until else 'now'}"
+
     def to_dict(self, today: dt.date | None = None) -> dict[str, Any]:
         """JSON shape of one version in `precert versions --json` and the API."""
         return {

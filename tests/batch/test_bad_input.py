@@ -181,23 +181,23 @@ def test_blank_lines_before_the_header_are_skipped(service: Precert, tmp_path: P
 
 def test_unknown_code_column_lists_the_headers(service: Precert, tmp_path: Path) -> None:
     source = tmp_path / "x.csv"
-    source.write_text("order,item,qty\n1,E0466,2\n", encoding="utf-8")
+    source.write_text("order,sku,qty\n1,E0466,2\n", encoding="utf-8")
     with pytest.raises(ReaderError) as caught:
         screen(source, tmp_path / "x.parquet", service=service)
     assert "no code column found" in str(caught.value)
-    assert "'order', 'item', 'qty'" in str(caught.value)
+    assert "'order', 'sku', 'qty'" in str(caught.value)
     with pytest.raises(ReaderError, match="no code column 'hcpcs'"):
         screen(source, tmp_path / "x.parquet", service=service, code_column="hcpcs")
     with pytest.raises(ReaderError, match="no date column 'dos'"):
         screen(
-            source, tmp_path / "x.parquet", service=service, code_column="ITEM", date_column="dos"
+            source, tmp_path / "x.parquet", service=service, code_column="SKU", date_column="dos"
         )
-    summary = screen(source, tmp_path / "x.parquet", service=service, code_column="ITEM")
-    assert summary.code_column == "item" and summary.statuses["required"] == 1
+    summary = screen(source, tmp_path / "x.parquet", service=service, code_column="SKU")
+    assert summary.code_column == "sku" and summary.statuses["required"] == 1
 
 
 def test_header_spellings_are_recognized(service: Precert, tmp_path: Path) -> None:
-    for header in ("CPT® Code", "HCPC", "Procedure_Code", "hcpcs code", "CODE"):
+    for header in ("CPT® Code", "HCPC", "Procedure_Code", "hcpcs code", "CODE", "Item"):
         source = tmp_path / "h.csv"
         source.write_text(f"id,{header}\n1,E0466\n", encoding="utf-8")
         assert screen(source, tmp_path / "h.parquet", service=service).code_column == header
@@ -277,3 +277,33 @@ def test_malformed_json_lines_are_a_clear_error_without_contents(
         screen(source, tmp_path / "j.parquet", service=service)
     assert "Malformed JSON" in str(caught.value) and "SECRET" not in str(caught.value)
     assert not (tmp_path / "j.parquet").exists() and leftovers(tmp_path) == []
+
+
+def test_a_header_of_tens_of_thousands_of_columns_is_refused_before_reading(
+    service: Precert, tmp_path: Path
+) -> None:
+    import pyarrow as pa
+
+    wide = tmp_path / "wide.csv"
+    names = ["hcpcs", *(f"c{i}" for i in range(49_999))]
+    wide.write_text(",".join(names) + "\nE0466" + "," * 49_999 + "\n", encoding="utf-8")
+    with pytest.raises(ReaderError) as caught:
+        screen(wide, tmp_path / "out.csv", service=service)
+    assert caught.value.line == 1 and "the header has 50,000 columns" in str(caught.value)
+    # A header line longer than the whole sample (millions of columns) is not even split.
+    endless = tmp_path / "endless.csv"
+    endless.write_text("hcpcs" + ",c" * 1_000_000 + "\nE0466\n", encoding="utf-8")
+    with pytest.raises(ReaderError, match="header line is longer than 1,048,576 bytes"):
+        screen(endless, tmp_path / "out.csv", service=service)
+    table = pa.table({name: ["E0466" if name == "hcpcs" else ""] for name in names})
+    pq.write_table(table, tmp_path / "wide.parquet")
+    with pytest.raises(ReaderError, match="50,000 columns"):
+        screen(tmp_path / "wide.parquet", tmp_path / "out.csv", service=service)
+    assert leftovers(tmp_path) == [] and not (tmp_path / "out.csv").exists()
+
+
+def test_a_header_within_the_column_limit_is_read(service: Precert, tmp_path: Path) -> None:
+    source = tmp_path / "wide.csv"
+    names = ["hcpcs", *(f"c{i}" for i in range(1_999))]
+    source.write_text(",".join(names) + "\nE0466" + "," * 1_999 + "\n", encoding="utf-8")
+    assert screen(source, tmp_path / "out.parquet", service=service).rows == 1

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import datetime as dt
 import shutil
 from collections.abc import Iterator
 from pathlib import Path
@@ -14,7 +13,6 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from precert.batch import answer_for
-from precert.batch.answers import parse_date
 from precert.batch.inputs import delimiter, header_names
 from precert.batch.sql import code_key
 from precert.service import DB_NAME, Precert
@@ -89,27 +87,6 @@ def test_null_and_numbers_as_keys(shared: Any) -> None:
         con.execute(f"SELECT {code_key('c', 'BIGINT')} FROM (SELECT 99213 AS c)").fetchone()[0]
         == "99213"
     )
-
-
-@pytest.mark.parametrize(
-    ("text", "want"),
-    [
-        ("2025-03-01", dt.date(2025, 3, 1)),
-        ("2025-3-1", dt.date(2025, 3, 1)),
-        ("03/01/2025", dt.date(2025, 3, 1)),
-        ("3/1/2025", dt.date(2025, 3, 1)),
-        ("20250301", dt.date(2025, 3, 1)),
-        ("2025-03-01 10:00:00", dt.date(2025, 3, 1)),
-        ("2025-03-01T10:00:00+02:00", dt.date(2025, 3, 1)),
-        ("2025-02-30", None),
-        ("13/01/2025", None),
-        ("yesterday", None),
-        ("", None),
-        ("?", None),
-    ],
-)
-def test_parse_date(text: str, want: dt.date | None) -> None:
-    assert parse_date(text) == want
 
 
 def test_dialect_from_the_header_line() -> None:

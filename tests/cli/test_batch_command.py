@@ -80,10 +80,10 @@ def test_batch_json_summary_and_exit_0_when_every_row_has_a_code(
 
 def test_batch_errors_and_exit_codes(home: Path, tmp_path: Path) -> None:
     source = tmp_path / "x.csv"
-    source.write_text("order,item\n1,E0466\n2,K0856,extra\n", encoding="utf-8")
+    source.write_text("order,sku\n1,E0466\n2,K0856,extra\n", encoding="utf-8")
     missing = run(home, "batch", str(source), "-o", str(tmp_path / "x.parquet"))
     assert missing.returncode == 3
-    assert "no code column found; the headers are 'order', 'item'" in missing.stderr
+    assert "no code column found; the headers are 'order', 'sku'" in missing.stderr
     strict = run(
         home,
         "batch",
@@ -91,13 +91,13 @@ def test_batch_errors_and_exit_codes(home: Path, tmp_path: Path) -> None:
         "-o",
         str(tmp_path / "x.parquet"),
         "--code-column",
-        "item",
+        "sku",
         "--strict",
     )
     assert strict.returncode == 3 and "line 3" in strict.stderr and "extra" not in strict.stderr
     assert not (tmp_path / "x.parquet").exists()
     lenient = run(
-        home, "batch", str(source), "-o", str(tmp_path / "x.parquet"), "--code-column", "item"
+        home, "batch", str(source), "-o", str(tmp_path / "x.parquet"), "--code-column", "sku"
     )
     assert lenient.returncode == 1 and "Malformed lines skipped: 1 (line 3" in lenient.stdout
     assert (tmp_path / "x.parquet.rejected.csv").read_text().splitlines()[1] == (
@@ -112,7 +112,7 @@ def test_batch_errors_and_exit_codes(home: Path, tmp_path: Path) -> None:
         "-o",
         str(tmp_path / "y.csv"),
         "--code-column",
-        "item",
+        "sku",
         "--payer",
         "Aetna",
     )
@@ -183,3 +183,38 @@ def test_missing_extras_are_named(
     source.write_text("id,hcpcs\n1,E0466\n")
     assert main(["batch", str(source), "-o", str(tmp_path / "o.parquet"), "--engine", "spark"]) == 2
     assert "pip install 'precert[batch,spark]'" in capsys.readouterr().err
+
+
+# `precert batch` that receives SIGTERM (from itself) once its output is half written.
+TERMINATED = """
+import os, signal, sys
+import precert.batch.writers
+from precert.cli import main
+
+write = precert.batch.writers.Output.write
+
+def write_then_terminate(self, batch):
+    write(self, batch)
+    os.kill(os.getpid(), signal.SIGTERM)
+
+precert.batch.writers.Output.write = write_then_terminate
+sys.exit(main(sys.argv[1:]))
+"""
+
+
+def test_sigterm_stops_the_run_and_leaves_nothing_behind(home: Path, tmp_path: Path) -> None:
+    source = tmp_path / "orders.csv"
+    source.write_text(ORDERS, encoding="utf-8")
+    out = tmp_path / "screened.csv"
+    result = subprocess.run(
+        [sys.executable, "-c", TERMINATED, "batch", str(source), "-o", str(out)],
+        capture_output=True,
+        text=True,
+        env={**os.environ, "PRECERT_HOME": str(home)},
+        timeout=120,
+        check=False,
+    )
+    assert result.returncode == 143, result.stderr
+    assert "Traceback" not in result.stderr
+    assert not out.exists()
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["home", "orders.csv"]

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import pty
 import subprocess
 import sys
 from pathlib import Path
@@ -189,3 +190,61 @@ def test_check_routes_medicare_by_the_members_state(home: Path) -> None:
     anywhere = run(home, "check", "K0856", "--payer", "Medicare", "--format", "plain")
     for text in ("Jurisdiction A", "Jurisdiction B", "Jurisdiction C", "Jurisdiction D", " TX "):
         assert text in anywhere.stdout, text
+
+
+def test_every_date_option_reads_iso_and_us_dates(home: Path) -> None:
+    iso = run(home, "check", "--json", "--date", "2026-12-01", "E0466")
+    us = run(home, "check", "--json", "--date", "12/01/2026", "E0466")
+    assert iso.returncode == us.returncode == 0 and iso.stdout == us.stdout
+    for command in (("search", "ventilator"), ("show", "E0466"), ("categories",)):
+        result = run(home, *command, "--date", "12/1/2026")
+        assert result.returncode == 0, (command, result.stderr)
+    bad = run(home, "check", "--date", "31/12/2026", "E0466")
+    assert bad.returncode == 2
+    assert "'31/12/2026' is not a date; use YYYY-MM-DD or MM/DD/YYYY" in bad.stderr
+    assert "YYYY-MM-DD or MM/DD/YYYY" in run(home, "check", "--help").stdout
+
+
+def test_check_with_no_codes_on_a_terminal_is_a_usage_error_with_an_example(home: Path) -> None:
+    # A real terminal on stdin (a pty), as a user typing `precert check` has.
+    pid, fd = pty.fork()
+    if pid == 0:  # the child: become precert
+        os.environ["PRECERT_HOME"] = str(home)
+        os.execv(str(PRECERT), [str(PRECERT), "check"])
+    output = b""
+    while True:
+        try:
+            chunk = os.read(fd, 4096)
+        except OSError:  # the child closed the terminal
+            break
+        if not chunk:
+            break
+        output += chunk
+    _, status = os.waitpid(pid, 0)
+    assert os.waitstatus_to_exitcode(status) == 2
+    assert "give codes, e.g. precert check E0466 K0856-RR" in output.decode()
+
+
+def test_check_with_stdin_closed_is_a_usage_error(home: Path) -> None:
+    env = {**os.environ, "PRECERT_HOME": str(home)}
+    closed = subprocess.run(
+        ["sh", "-c", f"'{PRECERT}' check <&-"], capture_output=True, text=True, env=env, check=False
+    )
+    assert closed.returncode == 2 and "Traceback" not in closed.stderr
+    assert "precert check E0466 K0856-RR" in closed.stderr
+
+
+def test_a_typed_range_is_each_of_its_codes_in_check_and_search(home: Path) -> None:
+    checked = run(home, "check", "--json", "K0813 – K0816", "--payer", "Cigna")
+    answers = json.loads(checked.stdout)["determinations"]
+    assert checked.returncode == 0 and [a["code"] for a in answers] == [
+        "K0813", "K0814", "K0815", "K0816",
+    ]  # fmt: skip
+    assert all("is a range" in a["notes"][-1] for a in answers)
+    searched = run(home, "search", "K0813", "-", "K0816")
+    assert "is a range" in searched.stderr
+    assert [line.split()[0] for line in searched.stdout.splitlines()[1:]] == [
+        "K0813", "K0814", "K0815", "K0816",
+    ]  # fmt: skip
+    shown = run(home, "show", "K0813-K0816")
+    assert shown.returncode == 2 and "precert check answers several" in shown.stderr

@@ -7,7 +7,7 @@ import sys
 from pathlib import Path
 
 import pytest
-from tests.readers.real_files import TABLE_2025
+from tests.readers.real_files import FIXTURES, TABLE_2025
 
 from precert.readers import FORMATS_BY_SUFFIX, READERS, ReaderError, read_grid, reader_for
 from precert.readers import sniff_format as sniff
@@ -81,3 +81,15 @@ def test_reader_error_names_the_page_for_paged_formats() -> None:
     )
     assert str(ReaderError("list.csv", 3, "bad cell")) == "list.csv:3: bad cell"
     assert str(ReaderError("list.csv", None, "empty")) == "list.csv: empty"
+
+
+def test_a_format_given_yields_to_bytes_that_say_otherwise(tmp_path: Path) -> None:
+    # A profile written for the TSV copy reads the PDF, the page and the workbook of the list.
+    pdf = FIXTURES / "cgs-jc-pa-table-2025.pdf"
+    page = FIXTURES / "cgs-jc-pa-table-2025.html"
+    assert read_grid(pdf, "tsv").format == "pdf"
+    assert read_grid(page, "tsv").format == "html"
+    # Text that is not a page or a PDF is read as the format says.
+    assert read_grid(TABLE_2025, "csv").format == "csv"
+    with pytest.raises(ReaderError, match=r"cgs-jc-pa-table-2025\.tsv: not a PDF file"):
+        read_grid(TABLE_2025, "pdf")

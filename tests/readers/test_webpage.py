@@ -81,6 +81,24 @@ def test_colspan_and_rowspan_repeat_the_value_in_every_place_they_cover(tmp_path
     ]
 
 
+def test_a_cell_spanning_three_rows_and_two_columns(tmp_path: Path) -> None:
+    # The 2024 table's Orthoses codes (L0648, L0650, L1832) one per row, program and decision
+    # time spanning them.
+    path = page(
+        tmp_path,
+        """<table>
+<tr><td rowspan="3" colspan="2">Orthoses</td><td>L0648</td><td rowspan="3">5 business days</td>
+<tr><td>L0650</td>
+<tr><td>L1832</td>
+<tr><td>Orthoses</td><td></td><td>L1851</td><td>5 business days</td>
+</table>""",
+    )
+    rows = [r.cells for r in read_grid(path).tables[0].rows]
+    assert rows == [
+        ("Orthoses", "Orthoses", code, "5 business days") for code in ("L0648", "L0650", "L1832")
+    ] + [("Orthoses", "", "L1851", "5 business days")]
+
+
 def test_a_table_inside_a_cell_is_its_own_table(tmp_path: Path) -> None:
     path = page(
         tmp_path,
@@ -103,6 +121,10 @@ def test_windows_1252_page_and_hidden_text(tmp_path: Path) -> None:
         b"<style>td{}</style></head><body><table><tr><td>Accessories \x96 Voluntary"
         b"<script>var x = '<td>no</td>';</script></td></tr></table></body></html>"
     )
+    [table] = read_grid(path).tables
+    assert [r.cells for r in table.rows] == [("Accessories – Voluntary",)]
+    # Pages that say ISO-8859-1 are Windows-1252, as browsers read them.
+    path.write_bytes(path.read_bytes().replace(b"windows-1252", b"ISO-8859-1"))
     [table] = read_grid(path).tables
     assert [r.cells for r in table.rows] == [("Accessories – Voluntary",)]
 

@@ -137,7 +137,7 @@ def test_upload_a_csv(page: Page, tmp_path: Path) -> None:
     with page.expect_download() as download:
         page.get_by_role("button", name="Download screened CSV").click()
     text = Path(download.value.path()).read_text(encoding="utf-8-sig")
-    assert [r["precert_status"] for r in csv.DictReader(io.StringIO(text))] == [
+    assert [r["pa_status"] for r in csv.DictReader(io.StringIO(text))] == [
         "required", "required", "out_of_scope", "invalid",
     ]  # fmt: skip
 

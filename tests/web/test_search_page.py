@@ -40,3 +40,9 @@ def test_the_api_pages_through_results(api: Api) -> None:
     codes = [r["code"] for r in first["results"] + second["results"]]
     assert len(set(codes)) == 10 and codes[0] == "E0130"
     assert api.get("/v1/search?q=walker&offset=-1").status_code == 422
+
+
+def test_a_range_at_a_one_code_door_is_refused_or_sent_to_the_search_page(api: Api) -> None:
+    assert api.get("/v1/codes/K0813-K0816").status_code == 422
+    page = api.get("/codes/K0813-K0816", follow_redirects=False)
+    assert page.status_code == 303 and page.headers["location"] == "/?q=K0813-K0816"

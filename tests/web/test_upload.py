@@ -74,11 +74,11 @@ def test_download_keeps_every_line_and_appends_the_answers(api: Api) -> None:
     assert response.headers["content-disposition"] == 'attachment; filename="orders-screened.csv"'
     rows = list(csv.DictReader(io.StringIO(response.text.lstrip("\ufeff"))))
     assert [r["row"] for r in rows] == [str(n) for n in range(2, 2 + len(codes) + 2)]
-    assert [r["precert_code"] for r in rows[: len(codes)]] == codes
+    assert [r["pa_code"] for r in rows[: len(codes)]] == codes
     assert rows[2]["Order ID"].startswith("'=")  # a formula in the upload stays inert
-    assert rows[-2]["precert_status"] == "invalid" and rows[-2]["Comment"] == "no code on this line"
-    assert rows[-1]["precert_code"] == "K0856" and rows[-1]["precert_modifiers"] == "RR"
-    assert "purchase only" in rows[-1]["precert_warnings"]
+    assert rows[-2]["pa_status"] == "invalid" and rows[-2]["Comment"] == "no code on this line"
+    assert rows[-1]["pa_code"] == "K0856" and rows[-1]["pa_modifiers"] == "RR"
+    assert "purchase only" in rows[-1]["pa_warnings"]
 
 
 @pytest.mark.parametrize(

@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
-from precert.batch.answers import ANSWER_COLUMNS, AnswerTable, answer_for
+from precert.batch.answers import AnswerTable, answer_for
 from precert.batch.job import ENGINES, rejects_path, screen
 from precert.batch.summary import Summary
+from precert.columns import ANSWER_COLUMNS
 
 __all__ = [
     "ANSWER_COLUMNS",

@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 import datetime as dt
-import re
 import threading
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-from precert.codes import CODE_HELP
+from precert.columns import ANSWER_COLUMNS, answer_cells
+from precert.dates import parse_cell_date
 from precert.models import Determination, Status
 
 if TYPE_CHECKING:
@@ -17,15 +17,6 @@ if TYPE_CHECKING:
 
     from precert.service import Precert
 
-ANSWER_COLUMNS = (
-    "pa_code",
-    "pa_modifiers",
-    "pa_status",
-    "pa_submit_to",
-    "pa_notes",
-    "pa_warnings",
-    "pa_source",
-)
 KEY = "__precert_key"
 # Joins the date-of-service text and the code text in one lookup key. Date text never holds
 # it: the engines pass a date cell through only when it is made of digits and date signs.
@@ -41,15 +32,10 @@ REASON_LABELS = {
     SEVERAL_CODES: "several codes in one cell",
     BAD_DATE: "unreadable date of service",
 }
-NOTE_BLANK = "No code in this cell."
-NOTE_NOT_A_CODE = "Not a code: " + CODE_HELP + "."
 NOTE_BAD_DATE = (
     "The date of service is not a date (expected YYYY-MM-DD, MM/DD/YYYY or "
     "YYYYMMDD); the code was not checked."
 )
-_ISO = re.compile(r"(\d{4})-(\d{1,2})-(\d{1,2})(?:[ T][0-9:.]*(?:[+-][0-9:]+|Z)?)?")
-_US = re.compile(r"(\d{1,2})/(\d{1,2})/(\d{4})")
-_COMPACT = re.compile(r"(\d{4})(\d{2})(\d{2})")
 
 
 # Distinct code cells (with their dates) kept in memory; far more means a wrong column.
@@ -78,20 +64,6 @@ class Answer:
     description: str | None = None
 
 
-def parse_date(text: str) -> dt.date | None:
-    """A date of service from ``YYYY-MM-DD[ time]``, ``M/D/YYYY`` or ``YYYYMMDD``; else None."""
-    text = text.strip()
-    for pattern, order in ((_ISO, (0, 1, 2)), (_US, (2, 0, 1)), (_COMPACT, (0, 1, 2))):
-        match = pattern.fullmatch(text)
-        if match:
-            parts = match.groups()
-            try:
-                return dt.date(int(parts[order[0]]), int(parts[order[1]]), int(parts[order[2]]))
-            except ValueError:
-                return None
-    return None
-
-
 def answer_for(answers: Sequence[Determination], blank: bool) -> Answer:
     """Turn the service's answers for one cell into the added columns (one cell, one answer)."""
     if len(answers) != 1:
@@ -108,27 +80,8 @@ def answer_for(answers: Sequence[Determination], blank: bool) -> Answer:
         )
     a = answers[0]
     if a.status is Status.INVALID:
-        note = NOTE_BLANK if blank else NOTE_NOT_A_CODE
-        return Answer(
-            (None, None, a.status.value, None, note, _join(a.warnings, " | "), None),
-            a.status,
-            None,
-            BLANK if blank else NOT_A_CODE,
-        )
-    values = (
-        a.code,
-        " ".join(a.modifiers) or None,
-        a.status.value,
-        a.submit_to.describe() if a.submit_to is not None else None,
-        _join(a.notes, " | "),
-        _join(a.warnings, " | "),
-        _join([s.cite() for s in a.sources], "; "),
-    )
-    return Answer(values, a.status, a.code, None, a.description)
-
-
-def _join(items: Iterable[str], separator: str) -> str | None:
-    return separator.join(items) or None
+        return Answer(answer_cells(a), a.status, None, BLANK if blank else NOT_A_CODE)
+    return Answer(answer_cells(a), a.status, a.code, None, a.description)
 
 
 @dataclass(frozen=True, slots=True)
@@ -196,7 +149,7 @@ class AnswerTable:
         if self.dated:
             date_text, _, text = key.partition(DATE_SEPARATOR)
             if date_text.strip():
-                date = parse_date(date_text) if date_text != NOT_A_DATE else None
+                date = parse_cell_date(date_text) if date_text != NOT_A_DATE else None
                 if date is None:
                     return Answer(
                         (None, None, Status.INVALID.value, None, None, NOTE_BAD_DATE, None),

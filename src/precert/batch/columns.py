@@ -1,59 +1,25 @@
-"""Find the column that holds the codes (and the date of service) by its header."""
+"""Find the column that holds the codes (and the date of service) by its header.
+
+Which header is a code column, and what precert adds, is decided by precert.columns (shared
+with the staff page's upload); this module turns "not found" into the batch's errors.
+"""
 
 from __future__ import annotations
 
 import re
 from collections.abc import Sequence
 
+from precert.columns import answer_columns_present, code_column, named_column
 from precert.readers import ReaderError
-
-# Header spellings seen in order and claim exports, compared after folding case and dropping
-# everything but letters and digits ("CPT® Code" -> "cptcode"). Earlier entries win.
-CODE_HEADERS = (
-    "hcpcs",
-    "hcpc",
-    "hcpcscode",
-    "hcpccode",
-    "hcpcscd",
-    "hcpcsii",
-    "hcpcslevelii",
-    "hcpcslevel2",
-    "cpt",
-    "cptcode",
-    "cpthcpcs",
-    "cpthcpcscode",
-    "hcpcscpt",
-    "hcpcscptcode",
-    "code",
-    "procedurecode",
-    "procedure",
-    "proccode",
-    "proccd",
-    "procedurecd",
-    "itemcode",
-    "billingcode",
-    "servicecode",
-    "linecode",
-    "productcode",
-    "cptcodes",
-    "hcpcscodes",
-)
-ANSWER_PREFIX = "pa_"
-
-
-def fold(header: str) -> str:
-    """A header reduced to lower-case letters and digits, for matching."""
-    return re.sub(r"[^a-z0-9]", "", header.lower())
 
 
 def find_code_column(headers: Sequence[str], wanted: str | None, file: str) -> str:
     """The code column: ``wanted`` (exact, else case-insensitive) or the best-known header."""
     if wanted is not None:
         return _named(headers, wanted, file, "code")
-    folded = {fold(h): h for h in reversed(headers)}
-    for candidate in CODE_HEADERS:
-        if candidate in folded:
-            return folded[candidate]
+    index = code_column(headers)
+    if index is not None:
+        return headers[index]
     raise ReaderError(
         file,
         None,
@@ -70,9 +36,7 @@ def find_date_column(headers: Sequence[str], wanted: str, file: str) -> str:
 
 def check_no_answer_columns(headers: Sequence[str], file: str) -> None:
     """Refuse input that already carries precert's columns (a screened file screened again)."""
-    clashes = [
-        h for h in headers if h.lower().startswith(ANSWER_PREFIX) and h.lower() in _ANSWER_NAMES
-    ]
+    clashes = answer_columns_present(headers)
     if clashes:
         raise ReaderError(
             file,
@@ -83,13 +47,9 @@ def check_no_answer_columns(headers: Sequence[str], file: str) -> None:
 
 
 def _named(headers: Sequence[str], wanted: str, file: str, what: str) -> str:
-    if wanted in headers:
-        return wanted
-    matches = [h for h in headers if h.lower() == wanted.lower()] or [
-        h for h in headers if fold(h) == fold(wanted) and fold(wanted)
-    ]
-    if len(matches) == 1:
-        return matches[0]
+    index = named_column(headers, wanted)
+    if index is not None:
+        return headers[index]
     raise ReaderError(
         file, None, f"no {what} column {wanted!r}; the headers are {_listing(headers)}"
     )
@@ -102,8 +62,3 @@ def _listing(headers: Sequence[str]) -> str:
 
 def _quote(header: str) -> str:
     return header if re.fullmatch(r"[\w.-]+", header) else repr(header)
-
-
-_ANSWER_NAMES = frozenset(
-    {"pa_code", "pa_modifiers", "pa_status", "pa_submit_to", "pa_notes", "pa_warnings", "pa_source"}
-)

@@ -8,10 +8,11 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from precert.batch.answers import ANSWER_COLUMNS, KEY, AnswerTable
+from precert.batch.answers import KEY, AnswerTable
 from precert.batch.inputs import CSV, JSONL, InputFile, longest_line
 from precert.batch.rejects import error_label
 from precert.batch.sql import literal, lookup_key
+from precert.columns import ANSWER_COLUMNS
 from precert.readers import ReaderError
 
 if TYPE_CHECKING:

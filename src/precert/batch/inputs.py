@@ -34,6 +34,10 @@ _EXTENSIONS = {
     ".json": JSONL,
 }
 _SAMPLE = 1 << 20
+# Order and claim exports have tens of columns, a few hundred at most; a header of tens of
+# thousands is not one, and would cost DuckDB minutes and gigabytes to plan for.
+MAX_COLUMNS = 2_000
+_MAX_FOOTER = 16 << 20
 _PIECE = 1 << 22
 _GZIP_MAGIC = b"\x1f\x8b"
 
@@ -77,6 +81,7 @@ def detect(path: Path) -> InputFile:
     except OSError as exc:
         raise ReaderError(path, None, f"cannot read file: {exc.strerror or exc}") from exc
     if head.startswith(b"PAR1"):
+        check_width(str(path), parquet_columns(path))
         return InputFile(path, PARQUET)
     if head.startswith(b"PK\x03\x04"):
         return InputFile(path, XLSX)
@@ -101,6 +106,7 @@ def detect(path: Path) -> InputFile:
     if fmt == JSONL:
         return InputFile(path, fmt, gzip=compressed, encoding=encoding)
     sep = delimiter(text)
+    check_header(path, text, sep, whole=len(sample) < _SAMPLE)
     # The header is the first line with text: blank lines before it are skipped, not read
     # as the header (which would make the real header a row of data).
     skip = decoded[: len(decoded) - len(text)].count("\n")
@@ -148,17 +154,83 @@ def delimiter(text: str) -> str:
 
     Counted outside double quotes; a header with none of them is one column (comma).
     """
-    header, quoted = [], False
+    header, _ = _header_line(text)
+    counts = {d: header.count(d) for d in (",", "\t", ";", "|")}
+    best = max(counts, key=lambda d: counts[d])
+    return best if counts[best] else ","
+
+
+def _header_line(text: str) -> tuple[str, bool]:
+    """The header line's characters outside double quotes, and whether the line ended."""
+    header: list[str] = []
+    quoted = False
     for char in text:
         if char == '"':
             quoted = not quoted
         elif char in "\r\n" and not quoted:
-            break
+            return "".join(header), True
         elif not quoted:
             header.append(char)
-    counts = {d: header.count(d) for d in (",", "\t", ";", "|")}
-    best = max(counts, key=lambda d: counts[d])
-    return best if counts[best] else ","
+    return "".join(header), False
+
+
+def check_header(path: Path, text: str, sep: str, whole: bool) -> None:
+    """Refuse a header too wide to screen, before any reader spends time on it.
+
+    ``whole`` says the sample is the whole file (a header without a line end is complete).
+    """
+    header, ended = _header_line(text)
+    if not ended and not whole:
+        raise ReaderError(
+            path,
+            1,
+            f"the header line is longer than {_SAMPLE:,} bytes (at least "
+            f"{header.count(sep) + 1:,} columns); precert reads up to {MAX_COLUMNS:,} columns",
+        )
+    columns = header.count(sep) + 1
+    if columns > MAX_COLUMNS:
+        raise ReaderError(
+            path,
+            1,
+            f"the header has {columns:,} columns; precert reads up to {MAX_COLUMNS:,} (is this "
+            "an order or claim file, with one row per line?)",
+        )
+
+
+def parquet_columns(path: Path) -> int:
+    """How many columns a Parquet file has, read from its footer (refused when the footer
+    alone is too large to be a file of orders)."""
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    try:
+        with path.open("rb") as handle:
+            handle.seek(-8, 2)
+            tail = handle.read(8)
+        footer = int.from_bytes(tail[:4], "little")
+        if tail[4:] != b"PAR1":
+            raise ReaderError(path, None, "not a complete Parquet file (no footer)")
+        if footer > _MAX_FOOTER:
+            raise ReaderError(
+                path,
+                None,
+                f"the Parquet footer alone is {footer:,} bytes (tens of thousands of columns?); "
+                f"precert reads up to {MAX_COLUMNS:,} columns",
+            )
+        return len(pq.read_schema(path))
+    except (OSError, pa.ArrowException) as exc:
+        raise ReaderError(path, None, f"cannot read this Parquet file: {exc}") from None
+
+
+def check_width(name: str, columns: int) -> None:
+    """Refuse an input (any format) with more columns than precert screens."""
+    if columns > MAX_COLUMNS:
+        raise ReaderError(
+            name,
+            None,
+            f"the input has {columns:,} columns; precert reads up to {MAX_COLUMNS:,} (is this "
+            "an order or claim file, with one row per line?)",
+        )
 
 
 def _sample(path: Path, compressed: bool) -> bytes:

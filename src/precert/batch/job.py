@@ -4,13 +4,13 @@ from __future__ import annotations
 
 import os
 import shutil
-import tempfile
 import time
 from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Protocol
 
 from precert.batch.answers import AnswerTable, TooManyKeys
+from precert.batch.cleanup import make_workdir, sweep
 from precert.batch.columns import check_no_answer_columns, find_code_column, find_date_column
 from precert.batch.duck import DuckDBEngine, NotUtf8, Rejects, measured
 from precert.batch.inputs import (
@@ -19,6 +19,7 @@ from precert.batch.inputs import (
     PARQUET,
     XLSX,
     InputFile,
+    check_width,
     detect,
     is_utf8,
     output_format,
@@ -136,7 +137,8 @@ def screen(
     # One payer per run: the one named, else the only one loaded, else Cigna Commercial (the
     # bundled first list, as CDS Hooks answers); the summary names the payer it answered for.
     scope = service.browse_scope(payer, line_of_business)
-    workdir = Path(tempfile.mkdtemp(prefix=".precert-batch-", dir=output.parent))
+    sweep(output.parent, output.name)  # what runs killed outright (kill -9, abort) left here
+    workdir = make_workdir(output.parent)
     run = _Run(
         output,
         fmt,
@@ -203,6 +205,7 @@ class _Run:
         writer: Output | None = None
         try:
             headers = engine.open(source)
+            check_width(source.name, len(headers))
             code = find_code_column(headers, options.code_column, source.name)
             date = (
                 find_date_column(headers, options.date_column, source.name)

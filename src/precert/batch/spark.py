@@ -8,7 +8,6 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from precert.batch.answers import (
-    ANSWER_COLUMNS,
     DATE_CHARACTERS,
     DATE_SEPARATOR,
     KEY,
@@ -17,6 +16,7 @@ from precert.batch.answers import (
 )
 from precert.batch.duck import REJECT_SAMPLE, Reject, Rejects, connect, source_sql
 from precert.batch.inputs import CSV, JSONL, InputFile
+from precert.columns import ANSWER_COLUMNS
 from precert.readers import ReaderError
 
 if TYPE_CHECKING:

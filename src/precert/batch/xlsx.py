@@ -1,27 +1,89 @@
-"""Read the first sheet of an XLSX workbook (python-calamine) into Parquet for the engines."""
+"""Read the first sheet of an XLSX workbook (python-calamine) into Parquet for the engines.
+
+The reading runs in a child process with a memory ceiling. calamine holds a sheet as a dense
+grid of its used range, 32 bytes a cell: a 1.5 KB workbook with one cell at XFD1048576 asks
+for 550 GB, and a failed allocation in Rust aborts the process, past any ``try`` or
+``finally``. In a child, such an abort (or any other crash of the native reader) becomes a
+clear error, and the batch run cleans up after itself.
+"""
 
 from __future__ import annotations
 
 import datetime as dt
+import json
+import re
+import subprocess
+import sys
 from collections.abc import Iterator
 from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
-from precert.batch.inputs import PARQUET, XLSX, InputFile
+from precert.batch.inputs import MAX_COLUMNS, PARQUET, XLSX, InputFile
 from precert.readers import ReaderError
 
 _CHUNK = 65536
+MEMORY_CEILING = 8 << 30  # address space of the reading process: a sheet of ~50M cells fits
+_ALLOCATION = re.compile(r"memory allocation of (\d+) bytes failed")
 
 
 def to_parquet(source: InputFile, workdir: Path) -> InputFile:
     """Convert the sheet, keeping each column's cell type where the column has only one."""
+    target = workdir / "input-xlsx.parquet"
+    child = subprocess.run(
+        [sys.executable, "-m", "precert.batch.xlsx", str(source.path), str(target), source.name],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    if child.returncode == 0:
+        return replace(
+            source, path=target, format=PARQUET, original=source.path, converted_from=XLSX
+        )
+    if child.returncode == 3 and child.stdout.strip():
+        error = json.loads(child.stdout.strip().splitlines()[-1])
+        raise ReaderError(source.name, error["line"], error["message"])
+    # The reader crashed; its stderr is read for the cause only (it may quote cell contents).
+    wanted = _ALLOCATION.search(child.stderr)
+    if wanted or "MemoryError" in child.stderr:
+        need = f" ({int(wanted[1]):,} bytes)" if wanted else ""
+        raise ReaderError(
+            source.name,
+            None,
+            f"cannot read this XLSX workbook: a sheet's used range needs more memory{need} "
+            f"than the reader may use ({MEMORY_CEILING >> 30} GB); a cell far outside the data "
+            "(such as XFD1048576) makes a sheet that large: delete the empty rows and columns "
+            "after the data, save, and try again",
+        )
+    how = f"signal {-child.returncode}" if child.returncode < 0 else f"code {child.returncode}"
+    raise ReaderError(
+        source.name, None, f"cannot read this XLSX workbook: the reader stopped ({how})"
+    )
+
+
+def main(argv: list[str]) -> int:
+    """The child: ``python -m precert.batch.xlsx IN OUT NAME`` (exit 3 and a JSON error)."""
+    import resource
+
+    _, hard = resource.getrlimit(resource.RLIMIT_AS)
+    ceiling = MEMORY_CEILING if hard == resource.RLIM_INFINITY else min(MEMORY_CEILING, hard)
+    resource.setrlimit(resource.RLIMIT_AS, (ceiling, hard))
+    path, target, name = argv
+    try:
+        _convert(Path(path), Path(target), name)
+    except ReaderError as exc:
+        print(json.dumps({"line": exc.line, "message": exc.message}))
+        return 3
+    return 0
+
+
+def _convert(path: Path, target: Path, name: str) -> None:
     import pyarrow as pa
     import pyarrow.parquet as pq
     from python_calamine import CalamineWorkbook
 
     try:
-        workbook = CalamineWorkbook.from_path(str(source.path))
+        workbook = CalamineWorkbook.from_path(str(path))
         sheet = next(
             (
                 workbook.get_sheet_by_name(n)
@@ -31,14 +93,20 @@ def to_parquet(source: InputFile, workdir: Path) -> InputFile:
             None,
         )
     except Exception as exc:  # calamine raises its own error types for broken workbooks
-        raise ReaderError(source.name, None, f"cannot read this XLSX workbook: {exc}") from None
-    target = workdir / "input-xlsx.parquet"
+        raise ReaderError(name, None, f"cannot read this XLSX workbook: {exc}") from None
     if sheet is None:
-        raise ReaderError(source.name, None, "the workbook has no sheet with a header row")
+        raise ReaderError(name, None, "the workbook has no sheet with a header row")
     header = next(sheet.iter_rows(), None) or []
     names = _names(header)
     if not names:
-        raise ReaderError(source.name, 1, "the first sheet has no header row")
+        raise ReaderError(name, 1, "the first sheet has no header row")
+    if len(names) > MAX_COLUMNS:
+        raise ReaderError(
+            name,
+            1,
+            f"the header has {len(names):,} columns; precert reads up to {MAX_COLUMNS:,} (is "
+            "this an order or claim file, with one row per line?)",
+        )
     # Two passes over the sheet calamine holds: first the column types, then the rows.
     kinds = [_Kind() for _ in names]
     for row in _body(sheet):
@@ -53,7 +121,6 @@ def to_parquet(source: InputFile, workdir: Path) -> InputFile:
                 writer.write_table(_table(chunk, kinds, schema))
                 chunk = []
         writer.write_table(_table(chunk, kinds, schema))
-    return replace(source, path=target, format=PARQUET, original=source.path, converted_from=XLSX)
 
 
 def _body(sheet: Any) -> Iterator[list[Any]]:
@@ -152,3 +219,7 @@ def _table(rows: list[list[Any]], kinds: list[_Kind], schema: Any) -> Any:
         for i, kind in enumerate(kinds)
     ]
     return pa.Table.from_arrays(columns, schema=schema)
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))

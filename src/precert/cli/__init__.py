@@ -19,6 +19,7 @@ COMMAND_MODULES = (
     "precert.cli.core",
     "precert.cli.lists",
     "precert.cli.imports",
+    "precert.cli.profile",
     "precert.cli.versions",
     "precert.cli.serve",
     "precert.cli.batch",

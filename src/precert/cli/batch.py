@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import argparse
 import importlib.util
+import signal
 import sys
+import threading
 from contextlib import nullcontext
 from pathlib import Path
 from typing import Any
@@ -98,6 +100,10 @@ def run_batch(args: argparse.Namespace) -> int:
     for notice in service.notices:
         print(f"precert: {notice}", file=sys.stderr)
     bar: Any = RichProgress(f"Screening {args.input.name}") if wanted() else None
+    # SIGTERM (a job scheduler, `kill`) unwinds like Ctrl-C, so the run removes its work
+    # folder and unfinished output; Python's default would end the process on the spot.
+    main_thread = threading.current_thread() is threading.main_thread()
+    previous = signal.signal(signal.SIGTERM, _terminate) if main_thread else None
     try:
         with bar if bar is not None else nullcontext():
             summary = screen(
@@ -119,6 +125,9 @@ def run_batch(args: argparse.Namespace) -> int:
             f"precert: error: {exc.strerror or exc}: {exc.filename or args.output}", file=sys.stderr
         )
         return EXIT_INPUT
+    finally:
+        if main_thread:
+            signal.signal(signal.SIGTERM, previous)
     if args.json:
         from precert.cli.output import print_json
 
@@ -126,3 +135,8 @@ def run_batch(args: argparse.Namespace) -> int:
     else:
         print(summary.text())
     return EXIT_NOT_A_CODE if summary.without_code or summary.rejected else EXIT_OK
+
+
+def _terminate(signum: int, frame: object) -> None:
+    """Turn SIGTERM into SystemExit (exit 143), so cleanup code runs."""
+    raise SystemExit(128 + signum)

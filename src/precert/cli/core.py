@@ -16,12 +16,14 @@ if TYPE_CHECKING:
 STATUSES = ("required", "not_required", "out_of_scope", "not_listed", "invalid")
 
 
-def iso_date(text: str) -> dt.date:
-    """argparse type for YYYY-MM-DD dates."""
+def service_date(text: str) -> dt.date:
+    """argparse type for a date of service (precert.dates: YYYY-MM-DD or MM/DD/YYYY)."""
+    from precert.dates import DateError, date_of_service
+
     try:
-        return dt.date.fromisoformat(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"expected a date YYYY-MM-DD, got {text!r}") from None
+        return date_of_service(text)
+    except DateError as exc:
+        raise argparse.ArgumentTypeError(str(exc)) from None
 
 
 def positive_int(text: str) -> int:
@@ -50,7 +52,9 @@ def _common(parser: argparse.ArgumentParser, *, date: bool = True, json: bool = 
     scope_options(parser)
     if date:
         parser.add_argument(
-            "--date", type=iso_date, help="date of service YYYY-MM-DD (default: today)"
+            "--date",
+            type=service_date,
+            help="date of service YYYY-MM-DD or MM/DD/YYYY (default: today)",
         )
     if json:
         parser.add_argument("--json", action="store_true", help="print JSON for programs")
@@ -165,14 +169,18 @@ def run_check(args: argparse.Namespace) -> int:
 
     queries = list(args.codes)
     if not queries or queries == ["-"]:
-        if sys.stdin.isatty():
-            print("precert check: give codes, e.g. precert check E0466 K0856-RR", file=sys.stderr)
+        example = (
+            "e.g. precert check E0466 K0856-RR, or one code a line: precert check - < codes.txt"
+        )
+        # No stdin at all (closed, as some schedulers start commands) is like a terminal.
+        if sys.stdin is None or sys.stdin.isatty():
+            print(f"precert check: give codes, {example}", file=sys.stderr)
             return EXIT_USAGE
         # A file saved by Windows tools starts with a byte-order mark: not part of the code.
         text = sys.stdin.read().removeprefix("\ufeff")
         queries = [line for line in text.splitlines() if line.strip()]
         if not queries:
-            print("precert check: no codes on stdin", file=sys.stderr)
+            print(f"precert check: no codes on stdin; {example}", file=sys.stderr)
             return EXIT_USAGE
     answers = _service().determine(
         queries, payer=args.payer, line_of_business=args.lob, date=args.date, state=args.state
@@ -244,9 +252,9 @@ def run_search(args: argparse.Namespace) -> int:
 def run_show(args: argparse.Namespace) -> int:
     """`precert show`."""
     from precert.cli.output import print_determinations, print_json
-    from precert.codes import split_queries
+    from precert.codes import several_codes
 
-    if len(split_queries(args.code)) > 1:  # else only the first would be shown, silently
+    if several_codes(args.code):  # else only the first would be shown, silently
         print(
             f"precert show: give one code, not {args.code!r}; precert check answers several",
             file=sys.stderr,

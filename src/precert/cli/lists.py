@@ -32,7 +32,7 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
         actions,
         "remove",
         "remove one list with all its versions (atomic; asks for --yes)",
-        "precert lists remove medicare-dmepos-pa --yes",
+        "precert lists remove acme-dme --yes",
     )
     r.add_argument("list_id", metavar="ID", help="the list's id, as `precert lists` shows it")
     r.add_argument("--yes", action="store_true", help="really remove it (no question asked)")

@@ -3,10 +3,14 @@
 from __future__ import annotations
 
 import argparse
+import importlib.util
 import os
 import sys
 
 from precert.cli import EXIT_OK, EXIT_USAGE, command
+
+# The top-level modules of the web extra that serving imports (pyproject.toml: [web]).
+WEB_MODULES = ("fastapi", "uvicorn", "jinja2", "multipart", "jwt", "swagger_ui")
 
 
 def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
@@ -47,6 +51,15 @@ def run_serve(args: argparse.Namespace) -> int:
         return EXIT_USAGE
     if args.workers < 1:
         print("precert serve: --workers must be at least 1", file=sys.stderr)
+        return EXIT_USAGE
+    # A plain `pip install precert` has the command line only; say what to install.
+    missing = [m for m in WEB_MODULES if importlib.util.find_spec(m) is None]
+    if missing:
+        print(
+            f"precert serve: needs {', '.join(missing)}; install them with "
+            "pip install 'precert[web]'",
+            file=sys.stderr,
+        )
         return EXIT_USAGE
     # Heavy imports only here, so `precert check` keeps its fast start.
     import uvicorn

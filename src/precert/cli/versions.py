@@ -8,7 +8,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from precert.cli import EXIT_NOT_A_CODE, EXIT_OK, EXIT_USAGE, command, format_option
-from precert.cli.core import iso_date
+from precert.cli.core import service_date
 
 if TYPE_CHECKING:
     from precert.lint import LintReport
@@ -63,8 +63,8 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
     )
     p.add_argument(
         "--date",
-        type=iso_date,
-        help="judge CMS terminations as of this date YYYY-MM-DD (default: today)",
+        type=service_date,
+        help="judge CMS terminations as of this date, YYYY-MM-DD or MM/DD/YYYY (default: today)",
     )
     p.add_argument(
         "--fail-on",
@@ -105,16 +105,11 @@ def run_versions(args: argparse.Namespace) -> int:
     rows = []
     for span in spans:
         v = span.version
-        if span.superseded:
-            window = "never (a later import has the same date)"
-        else:
-            start = span.start.isoformat() if span.start else "always"
-            window = f"{start} to {span.until.isoformat() if span.until else 'now'}"
         rows.append(
             (
                 v.version,
                 v.effective.isoformat() if v.effective else "unknown",
-                window,
+                span.window(today),
                 "yes" if span.in_force(today) else "",
                 v.rows,
                 v.source_name,

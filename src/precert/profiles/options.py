@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import Any
 
 from precert.profiles.model import Profile, ProfileError
@@ -28,19 +28,51 @@ def parse_contact(text: str) -> dict[str, str]:
     parts = [p.strip() for p in text.split(";") if p.strip()]
     if not parts:
         raise ProfileError("--contact", None, 'expected "NAME; phone …; fax …; url …"')
+    if parts[0].split(" ", 1)[0].lower().rstrip(":") in _CONTACT_KEYS:
+        raise ProfileError("--contact", None, f"the name comes first, found {parts[0]!r}")
     out = {"name": parts[0]}
     for part in parts[1:]:
         key, _, value = part.partition(" ")
         key = key.lower().rstrip(":")
-        if key not in _CONTACT_KEYS or not value.strip():
+        value = value.strip()
+        if key not in _CONTACT_KEYS or not value:
             raise ProfileError(
                 "--contact",
                 None,
                 f"expected 'phone …', 'fax …', 'option …', 'url …' or 'portal …' after the "
                 f"name, found {part!r}",
             )
-        out[key] = value.strip()
+        if key in out:
+            raise ProfileError("--contact", None, f"{key} is given twice")
+        problem = _CONTACT_CHECKS[key](value)
+        if problem:
+            raise ProfileError("--contact", None, f"{key} {value!r} {problem}")
+        out[key] = value
     return out
+
+
+def _phone(value: str) -> str | None:
+    digits = sum(c.isdigit() for c in value)
+    if _PHONE.fullmatch(value) and 7 <= digits <= 15:
+        return None
+    return "is not a phone number (e.g. 800-555-0134)"
+
+
+def _url(value: str) -> str | None:
+    if re.fullmatch(r"https?://\S+", value):
+        return None
+    return "is not a web address (e.g. https://example.org/prior-auth)"
+
+
+# What each part of --contact must look like (None: fine; else what is wrong).
+_PHONE = re.compile(r"\+?[\d\s().-]+")
+_CONTACT_CHECKS: dict[str, Callable[[str], str | None]] = {
+    "phone": _phone,
+    "fax": _phone,
+    "option": lambda v: None if v.isdigit() else "is not a menu option number (e.g. 5)",
+    "url": _url,
+    "portal": lambda v: None,  # a portal is named ("Availity") or given as an address
+}
 
 
 def profile_from_options(

@@ -80,8 +80,11 @@ def reader_for(format: str) -> Callable[[Path], Grid]:
 def read_grid(path: str | Path, format: str | None = None) -> Grid:
     """Read a published file as tables of text cells; ``format`` defaults to the sniffed one.
 
-    Raises ``ReaderError`` (file, line, message) for a file that cannot be read; CSV/TSV and
-    XLSX rows are streamed, so an error in a later row is raised while iterating the rows.
+    A file whose bytes say what it is -- a PDF, a workbook, an HTML page -- is read as that
+    whatever ``format`` says: a profile names the format its layout usually comes in, and the
+    same layout is often published as a page, a PDF and a spreadsheet. Raises ``ReaderError``
+    (file, line, message) for a file that cannot be read; CSV/TSV, XLSX and text-layout rows
+    are streamed, so an error in a later row is raised while iterating the rows.
     """
     path = Path(path)
     if format is None:
@@ -90,33 +93,30 @@ def read_grid(path: str | Path, format: str | None = None) -> Grid:
         raise ReaderError(
             path.name, None, f"unknown format {format!r}: expected one of {', '.join(READERS)}"
         )
+    else:
+        evident = _evident_format(path.name, _head(path))
+        if evident is not None:
+            format = evident
+        elif format in ("pdf", "xlsx"):
+            raise ReaderError(
+                path.name, None, f"not a {format.upper()} file (its first bytes say so)"
+            )
     return reader_for(format)(path)
 
 
 def sniff_format(path: str | Path) -> str:
     """The format of a file, from its first bytes, then its extension, then its text.
 
-    Binary signatures win over the extension (a "list.xls" download that is really an HTML
-    page is read as HTML); text without a known extension is the published text layout when
-    it has ``**title**`` lines, HTML when it has tags, else TSV when its first line has a tab,
-    else CSV.
+    Signatures win over the extension (a "list.xls" download that is really an HTML page is
+    read as HTML); text without a known extension is the published text layout when it has
+    ``**title**`` lines, HTML when it has tags, else TSV when its first line has a tab, else
+    CSV.
     """
     path = Path(path)
-    try:
-        with path.open("rb") as file:
-            head = file.read(_SNIFF_BYTES)
-    except OSError as exc:
-        raise ReaderError(path.name, None, f"cannot read file: {exc.strerror or exc}") from exc
-    if head.startswith(b"%PDF-"):
-        return "pdf"
-    if head.startswith(b"PK\x03\x04"):
-        return "xlsx"
-    if head.startswith(b"\xd0\xcf\x11\xe0"):
-        raise ReaderError(
-            path.name,
-            None,
-            "an old binary Excel workbook (.xls): save it as .xlsx or .csv and import that",
-        )
+    head = _head(path)
+    evident = _evident_format(path.name, head)
+    if evident is not None:
+        return evident
     suffix = FORMATS_BY_SUFFIX.get(path.suffix.lower())
     if suffix is None and b"\x00" in head and not head.startswith((b"\xff\xfe", b"\xfe\xff")):
         # Binary content under an unknown name. (A text extension with a stray NUL byte is
@@ -127,9 +127,7 @@ def sniff_format(path: str | Path) -> str:
         raise ReaderError(path.name, None, f"not a {suffix.upper()} file (its first bytes say so)")
     text = _decode_head(head)
     lowered = text.lstrip().lower()
-    if lowered.startswith(("<!doctype html", "<html")) or (
-        suffix in (None, "text") and ("<table" in lowered or "<html" in lowered)
-    ):
+    if suffix in (None, "text") and ("<table" in lowered or "<html" in lowered):
         return "html"
     if suffix in ("csv", "tsv", "html"):
         return suffix
@@ -141,6 +139,31 @@ def sniff_format(path: str | Path) -> str:
     if suffix == "text":
         return "text"
     return "csv"
+
+
+def _head(path: Path) -> bytes:
+    try:
+        with path.open("rb") as file:
+            return file.read(_SNIFF_BYTES)
+    except OSError as exc:
+        raise ReaderError(path.name, None, f"cannot read file: {exc.strerror or exc}") from exc
+
+
+def _evident_format(name: str, head: bytes) -> str | None:
+    """The format the first bytes leave no doubt about (PDF, XLSX, an HTML page), else None."""
+    if head.startswith(b"%PDF-"):
+        return "pdf"
+    if head.startswith(b"PK\x03\x04"):
+        return "xlsx"
+    if head.startswith(b"\xd0\xcf\x11\xe0"):
+        raise ReaderError(
+            name,
+            None,
+            "an old binary Excel workbook (.xls): save it as .xlsx or .csv and import that",
+        )
+    if _decode_head(head[:1024]).lstrip().lower().startswith(("<!doctype html", "<html")):
+        return "html"
+    return None
 
 
 _UNKNOWN = (

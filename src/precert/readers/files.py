@@ -12,6 +12,7 @@ from pathlib import Path
 from precert.readers import ReaderError
 
 _CHUNK = 1 << 20
+_WINDOWS_1252 = {"iso-8859-1", "latin1", "latin-1", "us-ascii", "ascii", "iso8859-1", "l1"}
 _LINE_BREAKS = re.compile(r"[ \t]*(?:\r\n|\r|\n)[ \t\r\n]*|\t")
 _WHITESPACE = re.compile(r"\s+")
 
@@ -66,6 +67,8 @@ def decode(data: bytes, declared: str | None = None) -> str:
         return data.decode("utf-16", errors="replace")
     if data.startswith(codecs.BOM_UTF8):
         return data[len(codecs.BOM_UTF8) :].decode("utf-8", errors="replace")
+    if declared and declared.lower().replace("_", "-") in _WINDOWS_1252:
+        declared = "cp1252"  # browsers read these labels as Windows-1252 (the WHATWG rule)
     if declared:
         try:
             return data.decode(declared, errors="replace")

@@ -34,6 +34,7 @@ def read_pdf(path: Path) -> Grid:
     data = read_bytes(path)
     built: list[_Table] = []
     any_text = False
+    number = 0  # the page being read, for an error met on it
     try:
         with pdfplumber.open(path) as pdf:
             for number, page in enumerate(pdf.pages, start=1):
@@ -41,12 +42,14 @@ def read_pdf(path: Path) -> Grid:
                 any_text = any_text or bool(lines)
                 _read_page(page, number, lines, built)
     except Exception as exc:
-        # pdfminer and pdfplumber raise many types for a damaged, encrypted or non-PDF file;
-        # anything else is a bug here and must not pass for a bad file.
-        if not type(exc).__module__.startswith(("pdfminer", "pdfplumber", "pypdfium2")):
-            raise
+        # pdfminer raises its own types for a damaged, encrypted or non-PDF file, and builtin
+        # ones (TypeError, KeyError …) from deep inside for malformed objects: whichever, the
+        # user gets the file and page, never a traceback. The type is named for a bug report.
         raise ReaderError(
-            path.name, None, f"not a readable PDF ({exc or type(exc).__name__})"
+            path.name,
+            None,
+            f"not a readable PDF ({type(exc).__name__}: {exc})",
+            page=number or None,
         ) from exc
     if not built:
         why = (
@@ -81,15 +84,18 @@ def _read_page(page: Any, number: int, lines: list[float], built: list[_Table]) 
     for found in sorted(page.find_tables(), key=lambda t: t.bbox[1]):
         top = found.bbox[1]
         titles = _titles(page, above, top)
+        extracted = found.extract()
+        # The ruled columns, not the filled ones: a last column empty on a whole page (notes)
+        # must not make the page look like another table.
+        width = max((len(cells) for cells in extracted), default=0)
         rows = [
             (row.bbox[1] if row.bbox else top, trim(_cell(c) for c in cells))
-            for row, cells in zip(found.rows, found.extract(), strict=False)
+            for row, cells in zip(found.rows, extracted, strict=False)
         ]
         rows = [(y, cells) for y, cells in rows if cells]
         above = found.bbox[3]
         if not rows:
             continue
-        width = max(len(cells) for _, cells in rows)
         previous = built[-1] if built else None
         goes_on = (
             previous is not None

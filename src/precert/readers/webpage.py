@@ -93,7 +93,7 @@ class _Table:
         self.end_cell()
         # Columns still covered by a cell from a row above come first.
         while self.column in self.carried:
-            self._take(self.column)
+            self.row[self.column] = self.carried[self.column][1]
             self.column += 1
         self.cell = []
         self.cell_span = (rowspan, colspan)
@@ -114,15 +114,15 @@ class _Table:
         self.end_cell()
         if self.row_line is None:
             return
-        # Cells spanning into this row from above, after the last cell it has of its own (or,
-        # in a malformed table, under one of its cells: that cell wins, the span still ends).
-        for column in sorted(self.carried):
-            if column in self.row:
-                left, text = self.carried.pop(column)
-                if left > 1:
-                    self.carried[column] = (left - 1, text)
+        # Cells spanning into this row from above fill the columns it has no cell of its own in
+        # (in a malformed table a cell of the row may overlap a span: that cell wins); every
+        # span then covers one row less.
+        for column, (left, text) in list(self.carried.items()):
+            self.row.setdefault(column, text)
+            if left > 1:
+                self.carried[column] = (left - 1, text)
             else:
-                self._take(column)
+                del self.carried[column]
         self.carried.update(self.starting)
         self.starting = {}
         width = max(self.row, default=-1) + 1
@@ -135,14 +135,6 @@ class _Table:
         """A <thead>/<tbody>/<tfoot> ends: spans do not cross it."""
         self.end_row()
         self.carried.clear()
-
-    def _take(self, column: int) -> None:
-        left, text = self.carried[column]
-        self.row[column] = text
-        if left > 1:
-            self.carried[column] = (left - 1, text)
-        else:
-            del self.carried[column]
 
 
 class _TableParser(HTMLParser):

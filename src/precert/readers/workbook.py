@@ -22,10 +22,11 @@ from precert.readers.grid import Grid, GridRow, GridTable
 
 MAX_CELLS = 5_000_000  # e.g. 100,000 rows of 50 columns; calamine holds ~16 bytes a cell
 
-# A cell's reference attribute, r="B12", and whether its tag closes itself (<c r="B12" s="1"/>
-# is formatting only, and calamine skips it too). Only cells have an r="" that starts with a
-# letter (rows have r="12"; ref="", sqref="" do not match), whatever the tag's prefix (<x:c>).
-_CELL = re.compile(rb'\sr="([A-Z]{1,3})([0-9]{1,7})"[^>]*?(/?)>')
+# A cell with a value: its reference attribute r="B12" in a tag that does not close itself
+# (<c r="B12" s="1"/> is formatting only, and calamine skips it too). Only cells have an r=""
+# holding a letter (rows have r="12"; ref="" and sqref="" do not end in r=), whatever the tag's
+# prefix (<x:c>). A literal start lets the regex engine skip ahead fast.
+_CELL = re.compile(rb'r="([A-Z]{1,3})([0-9]{1,7})"[^>]*(?<!/)>')
 _CHUNK = 1 << 20
 
 
@@ -131,6 +132,17 @@ def sheet_extents(name: str, data: bytes) -> dict[str, tuple[int, int, int, int]
 
 def _sheet_parts(name: str, archive: zipfile.ZipFile) -> dict[str, str]:
     """Sheet name -> path of its worksheet XML inside the workbook."""
+    members = set(archive.namelist())
+    if "xl/workbook.xml" not in members:
+        # Other ZIP files users pick by mistake: say what the file is.
+        kind = "a ZIP archive"
+        if "word/document.xml" in members:
+            kind = "a Word document"
+        elif "content.xml" in members:
+            kind = "an OpenDocument file (.ods/.odt)"
+        raise ReaderError(
+            name, None, f"{kind}, not an XLSX workbook: save the list as .xlsx or .csv"
+        )
     try:
         workbook = ElementTree.fromstring(archive.read("xl/workbook.xml"))
         rels = ElementTree.fromstring(archive.read("xl/_rels/workbook.xml.rels"))
@@ -156,24 +168,28 @@ def _sheet_parts(name: str, archive: zipfile.ZipFile) -> dict[str, str]:
 
 
 def _extent(archive: zipfile.ZipFile, part: str) -> tuple[int, int, int, int] | None:
-    top = left = 1 << 30
-    bottom = right = -1
+    top, bottom = 1 << 30, -1
+    columns: set[bytes] = set()
     tail = b""
     with archive.open(part) as stream:
-        while chunk := stream.read(_CHUNK):
+        while True:
+            chunk = stream.read(_CHUNK)
             buffer = tail + chunk
-            end = 0
-            for match in _CELL.finditer(buffer):
-                end = match.end()
-                if match.group(3):
-                    continue  # <c r="…" s="1"/>: formatting, no value
-                row = int(match.group(2)) - 1
-                column = _column_index(match.group(1))
-                top, bottom = min(top, row), max(bottom, row)
-                left, right = min(left, column), max(right, column)
-            # Keep the unmatched end of the chunk: a tag may be cut in two.
-            tail = buffer[max(end, len(buffer) - 256) :]
-    return None if bottom < 0 else (top, left, bottom, right)
+            # Scan whole tags only: a tag starting before the last "<" ends before it.
+            cut = buffer.rfind(b"<") if chunk else len(buffer)
+            found = _CELL.findall(buffer, 0, max(cut, 0))
+            if found:
+                columns.update({letters for letters, _ in found})
+                rows = [int(digits) for _, digits in found]
+                top, bottom = min(top, min(rows) - 1), max(bottom, max(rows) - 1)
+            if not chunk:
+                break
+            tail = buffer[max(cut, 0) :]
+    if bottom < 0:
+        return None
+    indexes = [_column_index(letters) for letters in columns]
+    left, right = min(indexes), max(indexes)
+    return top, left, bottom, right
 
 
 def _column_index(letters: bytes) -> int:

@@ -31,7 +31,9 @@ class SearchMixin:
 
     def hcpcs_count(self) -> int:
         """How many codes the CMS set holds (the document count for word weights)."""
-        return int(self.db.execute("SELECT count(*) FROM hcpcs_fts").fetchone()[0])
+        # Recorded when the file was loaded: counting the index's rows would scan it.
+        row = self.db.execute("SELECT sum(codes) FROM hcpcs_files").fetchone()
+        return int(row[0] or 0)
 
     def hcpcs_matches(self, match: str, limit: int) -> list[tuple[str, str, str, str | None]]:
         """CMS codes whose descriptions match an FTS5 expression, best (bm25) first:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import datetime as dt
 from typing import Annotated, Literal
 
 from fastapi import APIRouter, Body, FastAPI, Path, Query, Request
@@ -12,7 +11,7 @@ from starlette.concurrency import run_in_threadpool
 from starlette.responses import Response
 
 from precert import __version__
-from precert.codes import split_queries
+from precert.codes import several_codes
 from precert.models import Status
 from precert.service import Precert, ScopeError
 from precert.web import csvout
@@ -29,6 +28,7 @@ from precert.web.common import (
     too_many_codes,
 )
 from precert.web.schemas import (
+    DATE_DESCRIPTION,
     DETERMINATION_PARAMETERS,
     MAX_CODES,
     MAX_QUERY,
@@ -40,15 +40,14 @@ from precert.web.schemas import (
     Health,
     ListsOut,
     SearchOut,
+    ServiceDate,
     Version,
     responses,
 )
 
 router = APIRouter()
 
-DateParam = Annotated[
-    dt.date | None, Query(description="date of service YYYY-MM-DD (default: today)")
-]
+DateParam = Annotated[ServiceDate, Query(description=DATE_DESCRIPTION)]
 PayerParam = Annotated[
     str | None,
     Query(max_length=MAX_QUERY, description="payer (default: the only one loaded)"),
@@ -151,7 +150,7 @@ def get_code(
 
     `curl http://127.0.0.1:8000/v1/codes/E0466`
     """
-    if len(split_queries(code)) > 1:  # else only the first code would be answered, silently
+    if several_codes(code):  # else only the first code would be answered, silently
         raise RequestValidationError(
             [{"type": "several_codes", "loc": ("path", "code"), "input": code,
               "msg": "one code per request here; GET /v1/determinations answers several"}]

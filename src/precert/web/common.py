@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-import re
 import time
 from dataclasses import dataclass
 from typing import Any
@@ -19,6 +18,7 @@ from starlette.responses import Response
 
 from precert.caching import LRU
 from precert.codes import split_queries
+from precert.dates import DateError, parse_date
 from precert.models import Entry, ListVersion
 from precert.service import Precert, ScopeError
 from precert.web.schemas import MAX_CODES, MAX_QUERY
@@ -68,7 +68,7 @@ class AnswerBodies:
         service: Precert,
         *,
         max_entries: int = 4096,
-        max_bytes: int = 32 * 1024 * 1024,
+        max_bytes: int = 16 * 1024 * 1024,
         recheck: float = 0.5,
     ) -> None:
         self.service = service
@@ -76,7 +76,7 @@ class AnswerBodies:
         self.checked_at = float("-inf")
         # Value: (generation, body, bytes charged: the body and its key).
         self._cache: LRU[tuple[bytes, dt.date], tuple[int, bytes, int]] = LRU(
-            max_entries, max_bytes=max_bytes, size=lambda v: v[2]
+            max_entries, max_size=max_bytes, size=lambda v: v[2]
         )
 
     def cached(self, key: bytes) -> bytes | None:
@@ -113,7 +113,7 @@ class AnswerBodies:
     @property
     def bytes(self) -> int:
         """Bytes of bodies (and keys) held."""
-        return self._cache.bytes
+        return self._cache.total
 
     def __len__(self) -> int:
         return len(self._cache)
@@ -144,9 +144,6 @@ def too_many_codes(count: int) -> str:
     )
 
 
-_ISO_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
-
-
 def parse_query(params: QueryParams) -> DeterminationQuery:
     """The parameters of ``GET /v1/determinations``, validated with FastAPI's 422 error shape
     (``loc`` names the field)."""
@@ -167,13 +164,9 @@ def parse_query(params: QueryParams) -> DeterminationQuery:
     date: dt.date | None = None
     text = params.get("date")
     if text:
-        try:
-            if not _ISO_DATE.fullmatch(text):
-                raise ValueError(text)
-            date = dt.date.fromisoformat(text)
-        except ValueError:
-            errors.append(_problem("date_parsing", "date", "Input should be a valid date in "
-                                   "the format YYYY-MM-DD", text[:40]))  # fmt: skip
+        date = parse_date(text)
+        if date is None:
+            errors.append(_problem("date_parsing", "date", str(DateError(text)), text[:40]))
     payer = params.get("payer") or None
     lob = params.get("line_of_business") or None
     for name, value in (("payer", payer), ("line_of_business", lob)):

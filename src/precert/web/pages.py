@@ -12,7 +12,8 @@ from fastapi import APIRouter, Request
 from starlette.concurrency import run_in_threadpool
 from starlette.responses import HTMLResponse, RedirectResponse, Response
 
-from precert.codes import parse_code, split_queries
+from precert.codes import parse_code, several_codes, split_queries
+from precert.dates import DateError, date_of_service
 from precert.models import Determination, Status
 from precert.searching import words as words_of
 from precert.service import Precert, ScopeError
@@ -75,9 +76,9 @@ def answer_query(
     when: dt.date | None = None
     if date:
         try:
-            when = dt.date.fromisoformat(date)
-        except ValueError:
-            return Outcome(error=f"{date!r} is not a date; use YYYY-MM-DD, e.g. 2026-07-01.")
+            when = date_of_service(date)
+        except DateError as exc:
+            return Outcome(error=f"{exc}.")
     queries = split_queries(q) if q else []
     try:
         if not words and any(parse_code(x).code is not None for x in queries):
@@ -168,11 +169,10 @@ def code_page(request: Request, code: str, date: str = "") -> Response:
     when: dt.date | None = None
     if date:
         try:
-            when = dt.date.fromisoformat(date)
-        except ValueError:
-            message = f"{date!r} is not a date; use YYYY-MM-DD."
-            return _error(request, "Not a date", message)
-    if len(split_queries(code[:200])) > 1:  # several codes: answer them all on the search page
+            when = date_of_service(date)
+        except DateError as exc:
+            return _error(request, "Not a date", f"{exc}.")
+    if several_codes(code[:200]):  # several codes: answer them all on the search page
         return RedirectResponse(f"/?q={quote(code[:200])}", status_code=303)
     try:
         report = _service(request).show(code[:200], date=when)

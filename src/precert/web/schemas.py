@@ -4,17 +4,40 @@ from __future__ import annotations
 
 import builtins
 import datetime as dt
-import re
 from typing import Annotated, Any
 
-from pydantic import BaseModel, BeforeValidator, ConfigDict, Field
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, Strict, WithJsonSchema
 
+from precert.dates import FORMATS, date_of_service
 from precert.models import Status
 
 MAX_CODES = 1000
 MAX_QUERY = 200  # characters in one query string; real ones are under 20
 
 Query = Annotated[str, Field(max_length=MAX_QUERY, examples=["K0856-RR"])]
+
+
+def _read_date(value: object) -> object:
+    # Text is read as every door reads it (precert.dates); its DateError is a ValueError, which
+    # pydantic reports as a 422. Anything else goes on to pydantic's own (strict) check.
+    return date_of_service(value) if isinstance(value, str) else value
+
+
+DATE_DESCRIPTION = f"date of service {FORMATS} (default: today)"
+DATE_SCHEMA: dict[str, Any] = {
+    "anyOf": [
+        {"type": "string", "format": "date"},
+        {"type": "string", "pattern": r"^\d{1,2}/\d{1,2}/\d{4}$"},
+    ],
+    "examples": ["2026-07-01", "07/01/2026"],
+}
+# Strict: a JSON number (20260701) is refused rather than read as seconds since 1970.
+ServiceDate = Annotated[
+    Annotated[dt.date, Strict()] | None,
+    BeforeValidator(_read_date),
+    WithJsonSchema({**DATE_SCHEMA, "default": None}),
+]
+"""A date of service as every door reads it (ISO or US), for query parameters and bodies."""
 
 
 # The query parameters of GET /v1/determinations, documented by hand because the route
@@ -29,8 +52,7 @@ DETERMINATION_PARAMETERS: list[dict[str, Any]] = [
     },
     {
         "name": "date", "in": "query", "required": False,
-        "description": "date of service YYYY-MM-DD (default: today)",
-        "schema": {"type": "string", "format": "date"},
+        "description": DATE_DESCRIPTION, "schema": DATE_SCHEMA,
     },
     {
         "name": "payer", "in": "query", "required": False,
@@ -43,21 +65,6 @@ DETERMINATION_PARAMETERS: list[dict[str, Any]] = [
         "schema": {"type": "string", "maxLength": MAX_QUERY},
     },
 ]  # fmt: skip
-
-
-_ISO_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
-
-
-def _iso_date(value: object) -> object:
-    """A JSON date is a ``YYYY-MM-DD`` string (not a number, not a timestamp)."""
-    if value is None or isinstance(value, dt.date):
-        return value
-    if isinstance(value, str) and _ISO_DATE.fullmatch(value):
-        try:
-            return dt.date.fromisoformat(value)
-        except ValueError:
-            pass
-    raise ValueError("Input should be a valid date in the format YYYY-MM-DD")
 
 
 class DeterminationRequest(BaseModel):
@@ -74,11 +81,7 @@ class DeterminationRequest(BaseModel):
         max_length=MAX_CODES,
         description="codes as typed, with modifiers; one string may hold several codes",
     )
-    date: Annotated[dt.date | None, BeforeValidator(_iso_date)] = Field(
-        default=None,
-        description="date of service YYYY-MM-DD (default: today)",
-        examples=["2026-07-01"],
-    )
+    date: ServiceDate = Field(default=None, description=DATE_DESCRIPTION)
     payer: str | None = Field(
         default=None, max_length=MAX_QUERY, description="default: the only one loaded"
     )

@@ -1,4 +1,7 @@
-"""Screen a small uploaded CSV of order lines: find the code column, answer every line."""
+"""Screen a small uploaded CSV of order lines: find the code column, answer every line.
+
+The code column and the added columns are precert.columns', as in `precert batch`.
+"""
 
 from __future__ import annotations
 
@@ -8,22 +11,12 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from precert.codes import parse_code, split_queries
+from precert.columns import ANSWER_COLUMNS, answer_cells, code_column, named_column
 from precert.models import Determination
 from precert.service import Precert
 from precert.web import csvout
 
 MAX_UPLOAD = 5 * 1024 * 1024
-# Header names that say "this column holds the codes" (compared lower case, trimmed).
-CODE_HEADERS = (
-    "code", "codes", "hcpcs", "hcpcs code", "hcpcs_code", "hcpcscode", "cpt", "cpt code",
-    "cpt/hcpcs", "hcpcs/cpt", "procedure code", "procedure", "proc code", "item code",
-    "billing code", "service code", "item",
-)  # fmt: skip
-RESULT_COLUMNS = (
-    "precert_code", "precert_modifiers", "precert_status", "precert_status_label",
-    "precert_submit_to", "precert_phone", "precert_fax", "precert_notes", "precert_warnings",
-    "precert_sources",
-)  # fmt: skip
 
 
 class UploadError(ValueError):
@@ -110,18 +103,18 @@ def find_column(rows: Sequence[Sequence[str]], wanted: str | None) -> tuple[int,
     width = max(len(r) for r in rows)
     if wanted and wanted.strip():
         name = wanted.strip()
-        lowered = [c.lower() for c in first]
-        if name.lower() in lowered:
-            return lowered.index(name.lower()), True
+        named = named_column(first, name)
+        if named is not None:
+            return named, True
         if name.isdigit() and 1 <= int(name) <= width:
             index = int(name) - 1
             return index, not (index < len(first) and _is_code(first[index]))
         raise UploadError(
             f"no column {name!r}; the first line has: {', '.join(repr(c) for c in first)}"
         )
-    for index, cell in enumerate(first):
-        if cell.lower() in CODE_HEADERS:
-            return index, True
+    by_header = code_column(first)
+    if by_header is not None:
+        return by_header, True
     # No telling header: the column whose cells are most often codes (first 200 records).
     sample = rows[:200]
     best, best_score = -1, 0.0
@@ -177,12 +170,6 @@ def screened_csv(screened: Screened) -> str:
     for line in screened.rows:
         cells = list(line.cells) + [""] * (width - len(line.cells))
         for answer in line.answers:
-            contact = answer.submit_to
-            out_rows.append([
-                line.number, *cells, answer.code or "", " ".join(answer.modifiers),
-                answer.status.value, answer.status.label, contact.name if contact else "",
-                (contact.phone or "") if contact else "", (contact.fax or "") if contact else "",
-                " | ".join(answer.notes), " | ".join(answer.warnings) or (answer.message or ""),
-                " | ".join(s.cite() for s in answer.sources),
-            ])  # fmt: skip
-    return csvout.to_csv(["row", *header, *RESULT_COLUMNS], out_rows)
+            added = ["" if cell is None else cell for cell in answer_cells(answer)]
+            out_rows.append([line.number, *cells, *added])
+    return csvout.to_csv(["row", *header, *ANSWER_COLUMNS], out_rows)
