@@ -8,7 +8,6 @@ import os
 import sys
 from pathlib import Path
 
-from precert.importer import import_bundled
 from precert.store import SQLITE_HEADER, DatabaseBusy, DatabaseDamaged, Store, StoreError
 
 DATA_DIR = Path(__file__).parent / "data"
@@ -149,6 +148,8 @@ def _load_bundled(store: Store) -> None:
 
     cms = read_hcpcs(BUNDLED_HCPCS)
     store.replace_hcpcs(cms.name, cms.sha256, cms.codes, cms.modifiers)
+    from precert.bundled import import_bundled  # profiles and readers: only when building
+
     import_bundled(store, DATA_DIR, frozenset(cms.codes))
 
 

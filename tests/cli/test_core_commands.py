@@ -241,7 +241,7 @@ def test_a_typed_range_is_each_of_its_codes_in_check_and_search(home: Path) -> N
         "K0813", "K0814", "K0815", "K0816",
     ]  # fmt: skip
     assert all("is a range" in a["notes"][-1] for a in answers)
-    searched = run(home, "search", "K0813", "-", "K0816")
+    searched = run(home, "search", "K0813", "-", "K0816", "--payer", "Cigna")
     assert "is a range" in searched.stderr
     assert [line.split()[0] for line in searched.stdout.splitlines()[1:]] == [
         "K0813", "K0814", "K0815", "K0816",
