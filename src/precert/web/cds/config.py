@@ -35,6 +35,7 @@ class CdsConfig:
     audience: str | None = None  # public base URL of /cds-services (required with auth on)
     cors_origins: tuple[str, ...] = ()  # browser origins allowed to call /cds-services ("*": any)
     # whose list answers a request with no Coverage: Cigna Commercial unless configured
+    # (None: the only payer loaded)
     payer: str | None = DEFAULT_PAYER
     line_of_business: str | None = DEFAULT_LOB
     # Coverage payor identifiers / names -> (folded key, payer, line of business or None);
