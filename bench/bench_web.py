@@ -1,7 +1,8 @@
-"""Benchmark the REST API with wrk beside Datasette and a bare FastAPI endpoint (issue 3).
+"""Benchmark the REST API with wrk beside Datasette and a bare FastAPI endpoint (issue 3),
+its memory under adversarial loads and a 60 s soak (issue 12).
 
 Prints one Markdown section for docs/benchmarks.md. Needs Debian's `wrk` (`make wrk`).
-Usage: python bench/bench_web.py            (the whole benchmark, ~3 minutes)
+Usage: python bench/bench_web.py            (the whole benchmark, ~6 minutes)
        python bench/bench_web.py --floor PORT HOME   (internal: the bare-FastAPI baseline)
 """
 
@@ -21,6 +22,7 @@ from pathlib import Path
 
 import httpx
 from servers import free_port, stop, wait_ready
+from web_loads import big_requests, distinct_dates, rss_mb, soak
 
 ROOT = Path(__file__).resolve().parents[1]
 BIN = Path(sys.executable).parent
@@ -57,14 +59,6 @@ def measure(url: str) -> dict[str, float]:
     """Warm up, then the issue's load: 2 threads, 50 connections, 15 s."""
     wrk(url, THREADS, CONNECTIONS, 3)
     return wrk(url, THREADS, CONNECTIONS, SECONDS)
-
-
-def rss_mb(pid: int) -> tuple[float, float]:
-    """(current, peak) resident memory of a process in MB."""
-    status = Path(f"/proc/{pid}/status").read_text()
-    rss = int(re.search(r"VmRSS:\s+(\d+)", status).group(1))  # type: ignore[union-attr]
-    hwm = int(re.search(r"VmHWM:\s+(\d+)", status).group(1))  # type: ignore[union-attr]
-    return rss / 1024, hwm / 1024
 
 
 def datasette_db(home: Path, target: Path) -> int:
@@ -131,6 +125,14 @@ def page_times(base: str, count: int = 60) -> dict[str, float]:
     }  # fmt: skip
 
 
+def r_s(load: dict[str, float]) -> str:
+    """How long a load took, for the table."""
+    return f"{load['seconds']:.0f} s"
+
+
+LOAD_START = os.getloadavg()[0]
+
+
 def main() -> int:
     if shutil.which("wrk") is None:
         print("wrk is not installed: run `make wrk` (apt-get install wrk)", file=sys.stderr)
@@ -161,6 +163,28 @@ def main() -> int:
             memory = rss_mb(server.pid)
         finally:
             stop(server)
+
+        # A fresh server for each adversarial load: its RSS before, after, and at peak.
+        loads: dict[str, dict[str, float]] = {}
+        for name, load in (("dates", distinct_dates), ("big", big_requests),
+                           ("soak", soak)):  # fmt: skip
+            port = free_port()
+            server = subprocess.Popen(
+                [str(BIN / "precert"), "serve", "--port", str(port)], env=env,
+                stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+            )  # fmt: skip
+            try:
+                base = f"http://127.0.0.1:{port}"
+                wait_ready(base + QUERY, server)
+                before = rss_mb(server.pid)[0]
+                started = time.perf_counter()
+                outcome = load(base)
+                after, peak = rss_mb(server.pid)
+                figures = outcome if isinstance(outcome, dict) else {"errors": outcome}
+                loads[name] = {**figures, "before": before, "after": after, "peak": peak,
+                               "seconds": time.perf_counter() - started}  # fmt: skip
+            finally:
+                stop(server)
 
         port = free_port()
         floor = subprocess.Popen(
@@ -205,14 +229,15 @@ def main() -> int:
          f"p50 {page['server_p50']:.1f} ms, p95 {page['server_p95']:.1f} ms",
          page["server_p95"] <= 50),
     ]  # fmt: skip
-    print("## REST API: `GET /v1/determinations?code=E0466` (issue 3)\n")
+    print("## REST API: `GET /v1/determinations?code=E0466`, memory and soak (issues 3, 12)\n")
     print(f"`python bench/bench_web.py` — wrk {THREADS} threads, {CONNECTIONS} connections, "
           f"{SECONDS} s on loopback (after a 3 s warm-up), one Uvicorn worker each, precert "
           f"{__version__} via `precert serve` (uvloop + httptools, no access log).\n")  # fmt: skip
     print("| server | requests/s | p50 | p99 |")
     print("|---|---:|---:|---:|")
     names = {
-        "precert": "precert `GET /v1/determinations?code=E0466` (the real determination)",
+        "precert": "precert `GET /v1/determinations?code=E0466` (the documented route, "
+        "through FastAPI's router and every middleware)",
         "floor": "bare FastAPI endpoint returning a precomputed dict (the floor)",
         "datasette": "Datasette, same entries in SQLite (JSON row endpoint)",
     }
@@ -225,17 +250,50 @@ def main() -> int:
           f"`/?q=wheelchair` (50 results, rendered by Jinja2): server time p50 "
           f"{page['server_p50']:.1f} ms, p95 {page['server_p95']:.1f} ms (`Server-Timing`), "
           f"{page['client_p50']:.1f} ms seen by the client.\n")  # fmt: skip
+    dates, big, soaked = loads["dates"], loads["big"], loads["soak"]
+    print(
+        "**Memory under adversarial loads** (a fresh `precert serve` for each; resident "
+        "memory of the server process before, after, and its peak):\n"
+    )
+    print("| load | errors | RSS before | RSS after | peak |")
+    print("|---|---:|---:|---:|---:|")
+    for label, r in (
+        ("20,000 `GET /v1/determinations`, each for another date of service "
+         f"({r_s(dates)})", dates),
+        ("500 `GET /v1/determinations` of 1,000 codes never asked before "
+         f"(~1 MB bodies, {r_s(big)})", big),
+    ):  # fmt: skip
+        print(f"| {label} | {r['errors']:.0f} | {r['before']:.0f} MB | {r['after']:.0f} MB | "
+              f"{r['peak']:.0f} MB |")  # fmt: skip
+    errors = soaked["non_2xx"] + soaked["socket_errors"]
+    print(f"\n**Soak**: wrk 2 threads, 50 connections, 60 s (10 s timeout) over a mix of "
+          f"routes (repeated and new determinations, a new date every 8th request, code "
+          f"reports, searches, health): {soaked['requests']:,.0f} requests, "
+          f"{soaked['rps']:,.0f} requests/s, p99 {soaked['p99']:.1f} ms, "
+          f"**{errors:.0f} errors** ({soaked['non_2xx']:.0f} non-2xx, "
+          f"{soaked['socket_errors']:.0f} socket errors); server RSS {soaked['before']:.0f} → "
+          f"{soaked['after']:.0f} MB (peak {soaked['peak']:.0f} MB).\n")  # fmt: skip
+    targets += [
+        ("memory bounded: 20,000 dates", f"peak {dates['peak']:.0f} MB", dates["peak"] <= 150),
+        ("memory bounded: 500 × 1,000 codes", f"peak {big['peak']:.0f} MB", big["peak"] <= 250),
+        ("soak: zero errors", f"{errors:.0f}", errors == 0),
+    ]
     print("| target | measured | met |")
     print("|---|---|---|")
     for name, value, met in targets:
         print(f"| {name} | {value} | {'yes' if met else '**no**'} |")
+    print(
+        f"\nThe machine's 1-minute load average was {LOAD_START:.1f} when this run started and "
+        f"{os.getloadavg()[0]:.1f} when it ended (2 cores: above 2, other work was "
+        "competing for them, and absolute figures and tail latencies suffer with it)."
+    )
     print("\nprecert answers through FastAPI's router (the documented route, every "
           "middleware): a repeated query's serialized body comes from a bounded cache "
           "(`precert.web.common.AnswerBodies`) without SQL or a thread hop; anything else is "
           "determined in the thread pool, never on the event loop. "
           "wrk and the servers share the machine's 2 cores, so the ratios measured side by "
           "side in one run are the comparison that matters.")  # fmt: skip
-    json.dump(results, sys.stderr)
+    json.dump({**results, **loads}, sys.stderr)
     print(file=sys.stderr)
     return 0
 

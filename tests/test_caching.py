@@ -23,18 +23,18 @@ operations = st.lists(
 
 @given(operations, st.integers(1, 10), st.integers(0, 120))
 @settings(max_examples=300)
-def test_entries_and_bytes_stay_within_bounds(
-    ops: list[tuple[object, ...]], max_entries: int, max_bytes: int
+def test_entries_and_sizes_stay_within_bounds(
+    ops: list[tuple[object, ...]], max_entries: int, max_size: int
 ) -> None:
-    cache: LRU[int, bytes] = LRU(max_entries, max_bytes=max_bytes, size=len)
+    cache: LRU[int, bytes] = LRU(max_entries, max_size=max_size, size=len)
     for op in ops:
         if op[0] == "put":
             cache.put(op[1], op[2])  # type: ignore[arg-type]
         else:
             cache.get(op[1])  # type: ignore[arg-type]
         assert len(cache) <= max_entries
-        assert cache.bytes <= max_bytes
-        assert cache.bytes == sum(len(cache.get(k) or b"") for k in cache)
+        assert cache.total <= max_size
+        assert cache.total == sum(len(cache.get(k) or b"") for k in cache)
 
 
 @given(operations, st.integers(1, 10))
@@ -58,12 +58,12 @@ def test_behaves_like_a_reference_lru(ops: list[tuple[object, ...]], max_entries
 
 
 def test_an_item_larger_than_the_budget_is_answered_not_kept() -> None:
-    cache: LRU[str, bytes] = LRU(10, max_bytes=100, size=len)
+    cache: LRU[str, bytes] = LRU(10, max_size=100, size=len)
     cache.put("small", b"x" * 60)
     assert cache.put("huge", b"y" * 101) == b"y" * 101
     assert "huge" not in cache and cache.get("small") == b"x" * 60
     cache.put("other", b"z" * 60)  # 120 bytes would be over: the least recent goes
-    assert cache.keys() == ["other"] and cache.bytes == 60
+    assert cache.keys() == ["other"] and cache.total == 60
 
 
 def test_setdefault_makes_once_and_bounds_are_checked() -> None:
@@ -73,7 +73,7 @@ def test_setdefault_makes_once_and_bounds_are_checked() -> None:
     with pytest.raises(ValueError):
         LRU(0)
     with pytest.raises(ValueError):
-        LRU(3, max_bytes=10)
+        LRU(3, max_size=10)
 
 
 def test_the_service_memos_stay_bounded_over_many_dates(service: Precert) -> None:
@@ -88,9 +88,13 @@ def test_the_service_memos_stay_bounded_over_many_dates(service: Precert) -> Non
     assert service.determine_one("E0466", date=start).status.value == "required"
 
 
-def test_the_service_memo_of_texts_stays_bounded(service: Precert) -> None:
-    texts = [f"E{n:04d}" for n in range(10_000)] + [f"K{n:04d}" for n in range(2_000)]
+def test_the_service_memo_of_answers_stays_bounded(service: Precert) -> None:
+    """Bounded in answers, not texts: one pasted text may hold 33 codes."""
+    codes = [f"{letter}{n:04d}" for letter in "AEKL" for n in range(3_300)]
+    texts = [",".join(codes[i : i + 33]) for i in range(0, len(codes), 33)]
     answers = service.determine(texts)
-    assert [a.code for a in answers] == texts
+    assert [a.code for a in answers] == codes
     memos = [service._answers.get(scope) for scope in service._answers]
-    assert all(m is not None and len(m) <= 10_000 for m in memos)
+    assert memos and all(m is not None and m.total <= 10_000 for m in memos)
+    templates = [service._templates.get(scope) for scope in service._templates]
+    assert templates and all(t is not None and len(t) <= 5_000 for t in templates)

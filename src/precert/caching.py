@@ -2,9 +2,10 @@
 
 A server answers whatever its clients send: a memo keyed by request values (a date, a code
 string) grows without end unless it forgets. :class:`LRU` holds at most ``max_entries``
-items and, when given a ``size`` function, at most ``max_bytes`` of their summed sizes; the
-item used least recently goes first. An item larger than the whole byte budget is not kept
-at all (it would only push everything else out). Thread-safe: the web routes run in a
+items and, when given a ``size`` function, at most ``max_size`` of their summed sizes (in the
+function's unit: bytes of a body, answers in a list); the item used least recently goes
+first. An item larger than the whole budget is not kept at all (it would only push
+everything else out). Thread-safe: the web routes run in a
 thread pool.
 """
 
@@ -21,25 +22,25 @@ D = TypeVar("D")
 
 
 class LRU(Generic[K, V]):
-    """A mapping bounded by entry count (and optionally by bytes) that evicts the least
-    recently used item first."""
+    """A mapping bounded by entry count (and optionally by summed size) that evicts the
+    least recently used item first."""
 
     def __init__(
         self,
         max_entries: int,
         *,
-        max_bytes: int | None = None,
+        max_size: int | None = None,
         size: Callable[[V], int] | None = None,
     ) -> None:
         if max_entries < 1:
             raise ValueError("max_entries must be at least 1")
-        if (max_bytes is None) != (size is None):
-            raise ValueError("max_bytes and size go together")
+        if (max_size is None) != (size is None):
+            raise ValueError("max_size and size go together")
         self.max_entries = max_entries
-        self.max_bytes = max_bytes
+        self.max_size = max_size
         self._size = size
         self._items: OrderedDict[K, tuple[V, int]] = OrderedDict()
-        self._bytes = 0
+        self._total = 0
         self._lock = threading.Lock()
 
     def __len__(self) -> int:
@@ -52,9 +53,9 @@ class LRU(Generic[K, V]):
         return key in self._items
 
     @property
-    def bytes(self) -> int:
+    def total(self) -> int:
         """The summed size of the items held (0 without a size function)."""
-        return self._bytes
+        return self._total
 
     @overload
     def get(self, key: K) -> V | None: ...
@@ -77,16 +78,16 @@ class LRU(Generic[K, V]):
         with self._lock:
             old = self._items.pop(key, None)
             if old is not None:
-                self._bytes -= old[1]
-            if self.max_bytes is not None and cost > self.max_bytes:
+                self._total -= old[1]
+            if self.max_size is not None and cost > self.max_size:
                 return value  # larger than the whole budget: answered, not kept
             self._items[key] = (value, cost)
-            self._bytes += cost
+            self._total += cost
             while len(self._items) > self.max_entries or (
-                self.max_bytes is not None and self._bytes > self.max_bytes
+                self.max_size is not None and self._total > self.max_size
             ):
                 _, (_, freed) = self._items.popitem(last=False)
-                self._bytes -= freed
+                self._total -= freed
         return value
 
     def __setitem__(self, key: K, value: V) -> None:
@@ -105,7 +106,7 @@ class LRU(Generic[K, V]):
         """Forget everything."""
         with self._lock:
             self._items.clear()
-            self._bytes = 0
+            self._total = 0
 
     def keys(self) -> list[K]:
         """The keys, least recently used first."""

@@ -33,8 +33,8 @@ from precert.store import Store
 _SCOPES_KEPT = 256  # (payer, line of business, date) resolutions
 _SCOPE_MEMOS = 4  # scopes whose answers and templates are kept
 _FOUND_KEPT = 512  # word searches whose ranked codes are kept
-_ANSWERS_KEPT = 10_000  # query texts per scope
-_TEMPLATES_KEPT = 10_000  # codes per scope
+_ANSWERS_KEPT = 10_000  # answers per scope (a text may hold many codes), ~1 kB each
+_TEMPLATES_KEPT = 5_000  # codes per scope (a list has hundreds; made-up codes are evicted)
 
 
 class ScopeError(ValueError):
@@ -277,7 +277,9 @@ class Precert:
         return [a for i in range(len(texts)) for answers in per_scope for a in answers[i]]
 
     def _determine(self, texts: list[str], scope: Scope) -> list[list[Determination]]:
-        memo = self._answers.setdefault(scope, lambda: LRU(_ANSWERS_KEPT))
+        memo = self._answers.setdefault(
+            scope, lambda: LRU(_ANSWERS_KEPT, max_size=_ANSWERS_KEPT, size=len)
+        )
         if not self._complete:
             wanted: set[str] = set()
             for text in texts:

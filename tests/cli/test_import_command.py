@@ -86,6 +86,15 @@ def test_a_file_whose_payer_differs_from_the_lists_is_refused(
     )  # fmt: skip
     assert profile.returncode != 0
     assert "belongs to payer 'Cigna', not 'Medicare'" in profile.stderr
+    preview = precert(
+        "import", str(TABLE_2025), "--profile", "medicare-dmepos-cgs-table",
+        "--list", "cigna-commercial-dme", "--dry-run",
+    )  # fmt: skip
+    assert preview.returncode == 2
+    assert (
+        "an import would be refused: list cigna-commercial-dme belongs to payer 'Cigna', not "
+        "'Medicare'" in preview.stdout
+    )
     assert "Traceback" not in options.stderr + profile.stderr
     assert dump(home) == before
     assert cigna_versions(precert) == ["v1"]
@@ -129,6 +138,10 @@ def test_a_bare_grid_of_codes_reads_with_listed_means_required(
         plain.stdout
     )
     assert "nothing was imported" in plain.stdout
+    assert plain.stdout.endswith("an import would make a new list acme-dme\n")
+    assert json.loads(precert(*args, "--dry-run", "--json").stdout)["import"] == (
+        "an import would make a new list acme-dme"
+    )
     assert dump(home) == before
 
 
@@ -263,6 +276,7 @@ def test_cignas_text_with_its_list_id_reads_through_its_bundled_profile(precert:
     assert result.returncode == 0, result.stderr
     assert "read with cigna-commercial-dme.toml as list cigna-commercial-dme" in result.stdout
     assert "643 rows read as 643 codes" in result.stdout
+    assert "an import would add version v2 of list cigna-commercial-dme" in result.stdout
 
 
 @pytest.mark.parametrize(

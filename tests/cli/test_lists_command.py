@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from precert.service import BUNDLED_LIST, Precert
+from precert.service import BUNDLED_LIST, DATA_DIR, Precert
 from precert.store import Store
 
 Run = Callable[..., subprocess.CompletedProcess[str]]  # the `precert` fixture (conftest.py)
@@ -46,14 +46,13 @@ def test_lists_shows_payer_lob_program_versions_in_force_and_rows(
     assert imported.returncode == 0, imported.stderr
     plain = precert("lists")
     assert plain.returncode == 0, plain.stderr
-    header, row = plain.stdout.splitlines()
+    header, *rows = plain.stdout.splitlines()
     assert header.split() == ["List", "Payer", "LOB", "Program", "Versions", "In", "force", "Rows"]
-    assert row.split("  ")[0] == "cigna-commercial-dme"
+    row = next(r for r in rows if r.split("  ")[0] == "cigna-commercial-dme")
     for text in ("Cigna", "Commercial", "DME", "v1 v2", "v1; v2 from 2099-01-01", "643"):
         assert text in row, text
     listed = json.loads(precert("lists", "--json").stdout)["lists"]
-    assert [i["list"] for i in listed] == ["cigna-commercial-dme"]
-    cigna = listed[0]
+    cigna = next(i for i in listed if i["list"] == "cigna-commercial-dme")
     assert (cigna["payer"], cigna["line_of_business"], cigna["program"]) == (
         "Cigna",
         "Commercial",
@@ -110,16 +109,18 @@ def test_lists_remove_takes_every_version_and_leaves_the_other_lists(
         (str(later), "--list", "cigna-copy", "--effective", "2099-01-01"),
     ):
         assert precert("import", *args).returncode == 0
-    assert len(json.loads(precert("lists", "--json").stdout)["lists"]) == 2
+    listed = json.loads(precert("lists", "--json").stdout)["lists"]
+    assert [len(i["versions"]) for i in listed if i["list"] == "cigna-copy"] == [2]
     removed = precert("lists", "remove", "cigna-copy", "--yes")
     assert removed.returncode == 0, removed.stderr
     assert "removed list cigna-copy" in removed.stdout and "2 version(s), 1286 rows" in (
         removed.stdout
     )
     assert rows_of(home) == before
-    answer = json.loads(precert("check", "--json", "E0466").stdout)["determinations"][0]
+    cigna = ("--payer", "Cigna", "--lob", "Commercial")
+    answer = json.loads(precert("check", "--json", *cigna, "E0466").stdout)["determinations"][0]
     assert {s["list"] for s in answer["sources"]} == {"cigna-commercial-dme"}
-    search = precert("search", "--json", "home ventilator")
+    search = precert("search", "--json", *cigna, "home ventilator")
     assert {h["sources"][0]["list"] for h in json.loads(search.stdout)["results"]} == {
         "cigna-commercial-dme"
     }
@@ -145,3 +146,49 @@ def test_a_removal_that_fails_half_way_changes_nothing(
     assert rows_of(home) == before
     assert {v.list_id for v in service.versions()} == {"cigna-commercial-dme", "cigna-copy"}
     service.close()
+
+
+def test_a_list_built_from_medicares_pages_shows_each_version_and_the_one_in_force(
+    precert: Run, home: Path
+) -> None:
+    medicare = DATA_DIR / "medicare"
+    for name, profile, effective in (
+        ("cgs-jc-news-2024-06-20.tsv", "medicare-dmepos-cgs-news", "2024-06-20"),
+        ("cgs-jc-pa-table-2024.tsv", "medicare-dmepos-cgs-table", "2024-08-28"),
+        ("cgs-jc-pa-table-2025.tsv", "medicare-dmepos-cgs-table", "2025-01-01"),
+    ):
+        imported = precert(
+            "import", str(medicare / name), "--profile", profile, "--list", "dme-mac-copy",
+            "--effective", effective,
+        )  # fmt: skip
+        assert imported.returncode == 0, imported.stderr
+    listed = json.loads(precert("lists", "--json").stdout)["lists"]
+    copy = next(i for i in listed if i["list"] == "dme-mac-copy")
+    assert (copy["payer"], copy["line_of_business"], copy["program"]) == (
+        "Medicare",
+        "FFS",
+        "DMEPOS",
+    )
+    assert copy["in_force"] == "v3"
+    spans = [(v["version"], v["in_force_from"], v["in_force_until"]) for v in copy["versions"]]
+    assert spans == [
+        ("v1", "2024-06-20", "2024-08-27"),
+        ("v2", "2024-08-28", "2024-12-31"),
+        ("v3", "2025-01-01", None),
+    ]
+    assert copy["rows"] == copy["versions"][2]["rows"] > 100
+    row = next(r for r in precert("lists").stdout.splitlines() if r.startswith("dme-mac-copy "))
+    assert row.split() == [
+        "dme-mac-copy",
+        "Medicare",
+        "FFS",
+        "DMEPOS",
+        "v1",
+        "v2",
+        "v3",
+        "v3",
+        str(copy["rows"]),
+    ]
+    removed = precert("lists", "remove", "dme-mac-copy", "--yes")
+    assert removed.returncode == 0 and "with 3 version(s)" in removed.stdout
+    assert "dme-mac-copy" not in precert("lists").stdout

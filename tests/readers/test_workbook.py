@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 import time
+import zipfile
 from pathlib import Path
 
 import openpyxl
@@ -93,6 +94,19 @@ def test_formatting_far_away_is_not_a_cell(tmp_path: Path) -> None:
     book.save(path)
     assert sheet_extents("styled.xlsx", path.read_bytes())["2025"] == (0, 0, 4, 3)
     assert len(list(read_grid(path).tables[0].rows)) == 5
+
+
+def test_other_zip_files_say_what_they_are(tmp_path: Path) -> None:
+    for member, kind in (
+        ("word/document.xml", "a Word document"),
+        ("content.xml", "an OpenDocument file"),
+        ("TABLE.tsv", "a ZIP archive"),
+    ):
+        path = tmp_path / "list.xlsx"
+        with zipfile.ZipFile(path, "w") as archive:
+            archive.writestr(member, TABLE_2025.read_text(encoding="utf-8"))
+        with pytest.raises(ReaderError, match=rf"list\.xlsx: {kind}.*save the list as \.xlsx"):
+            read_grid(path)
 
 
 def test_a_damaged_or_empty_workbook_is_a_clear_error(tmp_path: Path) -> None:

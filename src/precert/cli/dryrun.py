@@ -13,10 +13,16 @@ if TYPE_CHECKING:
 
 
 def print_dry_run(
-    file: str, profile: Profile, items: Iterable[RowReading | RowError], *, as_json: bool
+    file: str,
+    profile: Profile,
+    items: Iterable[RowReading | RowError],
+    outcome: str,
+    *,
+    as_json: bool,
 ) -> int:
-    """Every row with the codes it reads as, then every line that cannot be read, then a count;
-    returns how many lines could not be read. People see each row as it is read."""
+    """Every row with the codes it reads as, then every line that cannot be read, a count and
+    what an import would do (``outcome``); returns how many lines could not be read. People see
+    each row as it is read."""
     from precert.dryrun import DryRun, grouped, status_text, summary
     from precert.profiles import RowError
 
@@ -24,7 +30,7 @@ def print_dry_run(
         from precert.cli.output import print_json
 
         run = DryRun.of(file, profile, items)
-        print_json(run.to_dict())
+        print_json({**run.to_dict(), "import": outcome})
         return len(run.errors)
     out = sys.stdout
     info = profile.list
@@ -48,6 +54,7 @@ def print_dry_run(
             out.write(f"  {error}\n")
         out.write("\n")
     out.write(summary(file, rows, statuses, len(errors)) + "\n")
+    out.write(outcome + "\n")
     return len(errors)
 
 

@@ -14,6 +14,7 @@ from precert.cli.core import service_date
 
 if TYPE_CHECKING:
     from precert.profiles import Profile
+    from precert.service import Precert
 
 STATUSES = ("required", "not_required", "out_of_scope", "not_listed")
 FORMATS = ("csv", "tsv", "xlsx", "html", "pdf", "text")
@@ -225,12 +226,38 @@ def run_import(args: argparse.Namespace) -> int:
     if args.dry_run:
         from precert.cli.dryrun import print_dry_run
 
+        outcome, refused = would(service, profile)
         items = service.dry_run(args.file, profile=profile)
-        failed = print_dry_run(args.file.name, profile, items, as_json=args.json)
-        return EXIT_INPUT if failed else EXIT_OK
+        failed = print_dry_run(args.file.name, profile, items, outcome, as_json=args.json)
+        return EXIT_INPUT if failed else EXIT_USAGE if refused else EXIT_OK
     result = service.import_list(args.file, profile=profile, effective=args.effective)
     print(result.message)
     return EXIT_OK
+
+
+def would(service: Precert, profile: Profile) -> tuple[str, bool]:
+    """What importing would do with the list (a new list, its next version, or a refusal, as
+    the import itself decides), and whether it would be refused."""
+    info = profile.list
+    versions = service.versions(info.id)
+    if not versions:
+        return f"an import would make a new list {info.id}", False
+    have = versions[0]
+    for given, known, what in (
+        (info.payer, have.payer, "payer"),
+        (info.line_of_business, have.line_of_business, "line of business"),
+    ):
+        if given.strip().lower() != known.lower():
+            return (
+                f"an import would be refused: list {info.id} belongs to {what} {known!r}, "
+                f"not {given!r} (a new list needs a new id: --list NEW-ID)",
+                True,
+            )
+    return (
+        f"an import would add version v{len(versions) + 1} of list {info.id} (or nothing, if "
+        "this very file is one of its versions)",
+        False,
+    )
 
 
 def _text(name: str) -> str:

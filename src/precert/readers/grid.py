@@ -7,9 +7,10 @@ profile (``precert.profiles``) does. Readers are registered by format name in
 starts fast) and each has the signature ``read(path: Path) -> Grid``.
 
 Rows are yielded lazily (``GridTable.rows`` is an iterable) so that a list of 100,000 rows
-streams into the database without being held in memory whole. CSV/TSV and XLSX rows can be
-iterated more than once (each pass reads the file or sheet again); a reader error met while
-iterating is raised from the iteration (a ``ReaderError`` naming file and line).
+streams into the database without being held in memory whole. Every table's rows can be
+iterated more than once (CSV/TSV and the text layout read the file again on each pass, XLSX
+the sheet; HTML and PDF tables are small and held); a reader error met while iterating is
+raised from the iteration (a ``ReaderError`` naming file and line).
 
 Every reader follows the same conventions, so a profile reads any format alike:
 

@@ -34,6 +34,7 @@ def read_pdf(path: Path) -> Grid:
     data = read_bytes(path)
     built: list[_Table] = []
     any_text = False
+    number = 0  # the page being read, for an error met on it
     try:
         with pdfplumber.open(path) as pdf:
             for number, page in enumerate(pdf.pages, start=1):
@@ -41,12 +42,14 @@ def read_pdf(path: Path) -> Grid:
                 any_text = any_text or bool(lines)
                 _read_page(page, number, lines, built)
     except Exception as exc:
-        # pdfminer and pdfplumber raise many types for a damaged, encrypted or non-PDF file;
-        # anything else is a bug here and must not pass for a bad file.
-        if not type(exc).__module__.startswith(("pdfminer", "pdfplumber", "pypdfium2")):
-            raise
+        # pdfminer raises its own types for a damaged, encrypted or non-PDF file, and builtin
+        # ones (TypeError, KeyError …) from deep inside for malformed objects: whichever, the
+        # user gets the file and page, never a traceback. The type is named for a bug report.
         raise ReaderError(
-            path.name, None, f"not a readable PDF ({exc or type(exc).__name__})"
+            path.name,
+            None,
+            f"not a readable PDF ({type(exc).__name__}: {exc})",
+            page=number or None,
         ) from exc
     if not built:
         why = (

@@ -132,6 +132,17 @@ def sheet_extents(name: str, data: bytes) -> dict[str, tuple[int, int, int, int]
 
 def _sheet_parts(name: str, archive: zipfile.ZipFile) -> dict[str, str]:
     """Sheet name -> path of its worksheet XML inside the workbook."""
+    members = set(archive.namelist())
+    if "xl/workbook.xml" not in members:
+        # Other ZIP files users pick by mistake: say what the file is.
+        kind = "a ZIP archive"
+        if "word/document.xml" in members:
+            kind = "a Word document"
+        elif "content.xml" in members:
+            kind = "an OpenDocument file (.ods/.odt)"
+        raise ReaderError(
+            name, None, f"{kind}, not an XLSX workbook: save the list as .xlsx or .csv"
+        )
     try:
         workbook = ElementTree.fromstring(archive.read("xl/workbook.xml"))
         rels = ElementTree.fromstring(archive.read("xl/_rels/workbook.xml.rels"))

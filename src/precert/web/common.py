@@ -68,7 +68,7 @@ class AnswerBodies:
         service: Precert,
         *,
         max_entries: int = 4096,
-        max_bytes: int = 32 * 1024 * 1024,
+        max_bytes: int = 16 * 1024 * 1024,
         recheck: float = 0.5,
     ) -> None:
         self.service = service
@@ -76,7 +76,7 @@ class AnswerBodies:
         self.checked_at = float("-inf")
         # Value: (generation, body, bytes charged: the body and its key).
         self._cache: LRU[tuple[bytes, dt.date], tuple[int, bytes, int]] = LRU(
-            max_entries, max_bytes=max_bytes, size=lambda v: v[2]
+            max_entries, max_size=max_bytes, size=lambda v: v[2]
         )
 
     def cached(self, key: bytes) -> bytes | None:
@@ -113,7 +113,7 @@ class AnswerBodies:
     @property
     def bytes(self) -> int:
         """Bytes of bodies (and keys) held."""
-        return self._cache.bytes
+        return self._cache.total
 
     def __len__(self) -> int:
         return len(self._cache)

@@ -56,8 +56,9 @@ class MethodsAndHeaders:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
-        preflight = any(k == b"access-control-request-method" for k, _ in scope["headers"])
-        if scope["method"] == "OPTIONS" and not preflight:
+        if scope["method"] == "OPTIONS" and not any(
+            k == b"access-control-request-method" for k, _ in scope["headers"]
+        ):  # (CORS preflights are the CDS module's)
             allowed = allowed_methods(self.fastapi, scope["path"])
             if allowed:
                 await send({"type": "http.response.start", "status": 204, "headers": [
@@ -68,8 +69,9 @@ class MethodsAndHeaders:
 
         async def with_headers(message: Message) -> None:
             if message["type"] == "http.response.start":
-                headers = [(k, v) for k, v in message.get("headers", ()) if k != _NOSNIFF[0]]
-                headers.append(_NOSNIFF)
+                headers = list(message.get("headers", ()))
+                if all(k != _NOSNIFF[0] for k, _ in headers):  # pages set their own
+                    headers.append(_NOSNIFF)
                 if message["status"] == 405:
                     allowed = allowed_methods(self.fastapi, scope["path"])
                     headers = [(k, v) for k, v in headers if k.lower() != b"allow"]

@@ -180,8 +180,9 @@ def test_codes_in_other_systems_are_left_alone(cds: Any) -> None:
     assert response.json() == {"cards": [], "systemActions": []}
 
 
-def test_billing_options_on_a_clinical_code(cds: Any, service: Precert) -> None:
-    """The IG's mammography order has a SNOMED code and CRD billing options: all answered."""
+def test_billing_options_on_a_clinical_code(crd: Any) -> None:
+    """The IG's mammography order has a SNOMED code and CRD billing options: all answered
+    (its Coverage's made-up "Acme Health Plan" is mapped to Cigna, as a deployment would)."""
     data = body("ig/CRDServiceRequest.json")
     entry = data["context"]["draftOrders"]["entry"][0]["resource"]
     options = entry["code"]["extension"]
@@ -190,7 +191,7 @@ def test_billing_options_on_a_clinical_code(cds: Any, service: Precert) -> None:
         "code": "E0466",
     }
     data["context"]["draftOrders"]["entry"] = data["context"]["draftOrders"]["entry"][:1]
-    ext = the_extension(cds.post(SIGN, json=data))
+    ext = the_extension(crd.post(SIGN, json=data))
     # E0466 needs authorization, the CPT codes are on no list: the code billed decides.
     assert values(ext, "covered") == ["conditional"]
     assert values(ext, "pa-needed") == ["conditional"]
@@ -326,17 +327,20 @@ def test_configuration_options(cds: Any) -> None:
     assert len(cds.post(SIGN, json=data).json()["cards"]) == 1
 
 
-def test_the_coverage_of_this_payer_is_cited(cds: Any) -> None:
-    """Without insurance on the order, the prefetched Coverage whose payor names the payer
-    of the list (Cigna) is cited, not merely the first one."""
+def test_the_primary_coverage_is_cited(cds: Any) -> None:
+    """Without insurance on the order, of two prefetched Coverages the primary one (``order``
+    1) is cited and its payer answers, whichever comes first (CRD: the primary answers)."""
     data = with_code("E0466")
     device_order(data).pop("insurance")
     first = copy.deepcopy(data["prefetch"]["coverage"]["entry"][0])
     first["resource"]["id"] = "other-plan"
-    first["resource"]["payor"] = [{"display": "Medicare Part A"}]
+    first["resource"]["order"] = 2
+    first["resource"]["payor"] = [{"display": "Acme Health Plan"}]
     mine = copy.deepcopy(data["prefetch"]["coverage"]["entry"][0])
     mine["resource"]["id"] = "cigna-plan"
+    mine["resource"]["order"] = 1
     mine["resource"]["payor"] = [{"reference": "Organization/o1", "display": "Cigna Healthcare"}]
     data["prefetch"]["coverage"]["entry"] = [first, mine]
     ext = the_extension(cds.post(SIGN, json=data))
     assert values(ext, "coverage") == [{"reference": "Coverage/cigna-plan"}]
+    assert values(ext, "pa-needed") == ["auth-needed"]

@@ -144,6 +144,18 @@ EXPECTED: dict[str, list[tuple[str, tuple[str, ...] | str, str | None]]] = {
         ("DeviceRequest/devreq-015-e0250", ("E0250",), "Coverage/cov015")
     ],
 }
+# Requests whose Coverage names a payer by name: that payer's list answers (the others carry a
+# made-up example payer mapped to Cigna, or no readable payer: the configured default, Cigna).
+# The HL7 RI's Coverage names its payor Organization "Centers for Medicare and Medicaid
+# Services" (sent in prefetch): Medicare's list answers those.
+PAYER_OF = {
+    f"ri/server_src_test_resources_{name}.json": "Medicare"
+    for name in (
+        "deviceRequestFullPrefetchWithCoverage_r4",
+        "deviceRequestFullPrefetch_r4",
+        "requests_deviceRequestPrefetch",
+    )
+}
 # Orders the request names but does not carry: a card says so, no update can be made.
 UNSENT = {"inferno-spec/order_dispatch_hook_request.json": ["ServiceRequest/example"]}
 
@@ -203,13 +215,14 @@ def _orders_in(data: dict[str, Any]) -> dict[str, dict[str, Any]]:
 
 @pytest.mark.parametrize(("name", "data"), REQUESTS, ids=[n for n, _ in REQUESTS])
 def test_post_every_real_request(
-    name: str, data: dict[str, Any], cds: Any, service: Precert
+    name: str, data: dict[str, Any], crd: Any, two_payers: Precert
 ) -> None:
-    """Each real request for a CRD hook: 200 with one valid update per answered order; the
-    one that is not for a CRD hook: 400 with a message naming it."""
+    """Each real request for a CRD hook: 200 with one valid update per answered order, from
+    the list of its Coverage's payer; the one that is not for a CRD hook: 400 naming it."""
     original = copy.deepcopy(data)
     service_id = SERVICE_OF.get(data["hook"], "precert-order-sign")
-    response = cds.post(f"/cds-services/{service_id}", content=(CRD / name).read_bytes())
+    payer = PAYER_OF.get(name, "Cigna")
+    response = crd.post(f"/cds-services/{service_id}", content=(CRD / name).read_bytes())
     if data["hook"] in NOT_CRD:
         assert response.status_code == 400
         assert data["hook"] in response.json()["detail"]
@@ -250,15 +263,18 @@ def test_post_every_real_request(
             assert sub(ext, "billingCode") == []
             continue
         assert tuple(c["code"] for c in sub(ext, "billingCode")) == codes
-        statuses = {LIST_SAYS[c] for c in codes}
+        # The answer is the shared determination's for the Coverage's payer, not a second
+        # opinion, and never another payer's.
+        answers = two_payers.determine(list(codes), payer=payer)
+        statuses = {a.status for a in answers}
+        if payer == "Cigna":
+            assert statuses == {LIST_SAYS[c] for c in codes}
+            assert MAPPING[next(iter(statuses))][1] != "no-auth"  # the list exempts none
         (status,) = statuses
         covered, pa_needed = MAPPING[status]
         assert sub(ext, "covered") == [covered]
         assert sub(ext, "pa-needed") == [pa_needed]
-        assert pa_needed != "no-auth"  # none of these codes is one the list exempts
-        # The answer is the shared determination's, not a second opinion.
-        answers = service.determine(list(codes))
-        assert {a.status for a in answers} == statuses
+        assert payer in sub(ext, "reason")[0]["text"]
         assert len(sub(ext, "date")) == 1 and len(sub(ext, "coverage-assertion-id")) == 1
     unsent = UNSENT.get(name, [])
     about = [
@@ -270,7 +286,7 @@ def test_post_every_real_request(
     for card in body["cards"]:
         assert len(card["summary"]) < 140
         assert card["indicator"] in {"info", "warning", "critical"}
-        assert card["source"]["label"] == "Cigna"
+        assert card["source"]["label"] == payer
         assert card["source"]["topic"]["code"] == "coverage-info"
         assert card["uuid"]
 

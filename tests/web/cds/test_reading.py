@@ -15,11 +15,11 @@ from hypothesis import strategies as st
 from precert.web.cds.fhir import (
     ResourceIndex,
     billing_system,
-    pick_coverage,
     ref_key,
     service_date,
 )
 from precert.web.cds.invariants import problems
+from precert.web.cds.payers import Resolution, resolve
 
 CRD = Path(__file__).resolve().parents[2] / "fixtures" / "crd"
 EXT_URL = "http://hl7.org/fhir/us/davinci-crd/StructureDefinition/ext-coverage-information"
@@ -176,7 +176,8 @@ def test_service_dates(resource: dict[str, Any], expected: dt.date | None) -> No
 
 
 def test_coverage_choice() -> None:
-    """The order's insurance, else a prefetched Coverage of this payer, else the first active."""
+    """The order's insurance, else the prefetched active Coverage first in ``order`` (1 is
+    primary), else the first active one; the Coverage's payer then answers."""
     index = ResourceIndex()
     index.add(
         {
@@ -192,19 +193,24 @@ def test_coverage_choice() -> None:
                         "resourceType": "Coverage",
                         "id": "c",
                         "status": "active",
+                        "order": 1,
                         "payor": [{"display": "Cigna Healthcare"}],
                     }
                 },
             ],
         }
     )
-    assert pick_coverage(
-        {"insurance": [{"reference": "Coverage/mine"}]}, index, None
-    ).reference == ("Coverage/mine")
-    assert pick_coverage({"insurance": {"reference": "Coverage/one"}}, index, None).reference == (
-        "Coverage/one"
-    )
-    assert pick_coverage({}, index, "Cigna").reference == "Coverage/c"
-    assert pick_coverage({}, index, None).reference == "Coverage/a"
-    empty = pick_coverage({}, ResourceIndex(), None)
-    assert empty.reference is None and empty.to_fhir()["type"] == "Coverage"
+    loaded = [("Cigna", "Commercial"), ("Medicare", "FFS")]
+
+    def whom(order: dict[str, Any], idx: ResourceIndex = index) -> Resolution:
+        return resolve(order, idx, {}, (), loaded, ("Medicare", None))
+
+    mine = whom({"insurance": [{"reference": "Coverage/mine"}]})
+    assert mine.coverage.reference == "Coverage/mine"  # not sent: its payer is unknown
+    assert (mine.payer, mine.unhandled) == ("Medicare", None)  # so the default answers
+    assert whom({"insurance": {"reference": "Coverage/a"}}).coverage.reference == "Coverage/a"
+    primary = whom({})
+    assert (primary.coverage.reference, primary.payer) == ("Coverage/c", "Cigna")
+    empty = whom({}, ResourceIndex())
+    assert empty.coverage.reference is None and empty.coverage.to_fhir()["type"] == "Coverage"
+    assert empty.payer == "Medicare"  # no Coverage: the configured default

@@ -33,6 +33,8 @@ class CardInput:
     kind: str  # "DeviceRequest"
     assertion: Assertion | None
     problem: str | None = None
+    payer: str | None = None  # whose list answered (the card's source label)
+    unhandled: str | None = None  # the Coverage's payer, when precert holds no list of theirs
 
 
 def _rank(item: CardInput) -> int:
@@ -46,6 +48,11 @@ def _rank(item: CardInput) -> int:
 def _summary(item: CardInput) -> tuple[str, str]:
     """(summary, indicator) for one card."""
     assertion = item.assertion
+    if item.unhandled is not None:
+        return (
+            f"Not answered: precert holds no prior-authorization list of {item.unhandled}",
+            "info",
+        )
     if assertion is None or assertion.technical:
         return f"Prior authorization unknown: could not read this {item.kind}", "warning"
     codes = ", ".join(assertion.codes)
@@ -83,7 +90,7 @@ def card(item: CardInput, payer: str) -> JSON:
         "summary": _clip(summary),
         "detail": "\n".join(lines),
         "indicator": indicator,
-        "source": {"label": payer, "topic": dict(TOPIC)},
+        "source": {"label": item.payer or payer, "topic": dict(TOPIC)},
     }
     if item.about:
         out["extension"] = {"davinci-crd.associated-resource": [{"reference": item.about}]}

@@ -29,8 +29,11 @@ class CdsConfig:
     issuers: tuple[str, ...] = ()  # allowed `iss` values (empty: any issuer whose key we hold)
     audience: str | None = None  # public base URL of /cds-services (required with auth on)
     cors_origins: tuple[str, ...] = ()  # browser origins allowed to call /cds-services ("*": any)
-    payer: str | None = None  # whose list answers (None: the only payer loaded)
+    payer: str | None = None  # whose list answers a request with no Coverage (None: the only one)
     line_of_business: str | None = None
+    # Coverage payor identifiers / names -> (folded key, payer, line of business or None);
+    # see precert.web.cds.payers.
+    payers: tuple[tuple[str, str, str | None], ...] = ()
     jwks_ttl: float = 300.0  # seconds a fetched JWKS URL is trusted before it is fetched again
     leeway: float = 30.0  # clock skew tolerated on exp / iat, seconds
 
@@ -48,7 +51,13 @@ class CdsConfig:
     @classmethod
     def from_env(cls, environ: Mapping[str, str] | None = None) -> CdsConfig:
         """Read ``PRECERT_CDS_*`` and ``PRECERT_CORS_ORIGINS`` (see README, "CDS Hooks")."""
+        from precert.web.cds.payers import MappingError, parse_mapping
+
         env = os.environ if environ is None else environ
+        try:
+            payers = parse_mapping(env.get("PRECERT_CDS_PAYERS", ""))
+        except MappingError as exc:
+            raise ConfigError(str(exc)) from None
         auth_text = env.get("PRECERT_CDS_AUTH", "").strip().lower()
         if auth_text not in _TRUE | _FALSE:
             raise ConfigError(f"PRECERT_CDS_AUTH must be on or off, found {auth_text!r}")
@@ -60,6 +69,7 @@ class CdsConfig:
             cors_origins=_split(env.get("PRECERT_CORS_ORIGINS", "")),
             payer=env.get("PRECERT_CDS_PAYER", "").strip() or None,
             line_of_business=env.get("PRECERT_CDS_LOB", "").strip() or None,
+            payers=payers,
         )
         return config
 

@@ -321,33 +321,3 @@ class CoverageRef:
         if self.display:
             out["display"] = self.display
         return out
-
-
-NO_COVERAGE = "no Coverage was sent with the request; the answer is for the payer's list"
-
-
-def pick_coverage(order: Mapping[str, Any], index: ResourceIndex, payer: str | None) -> CoverageRef:
-    """The Coverage to cite: the order's own insurance, else the prefetched one of this payer,
-    else the first active one; when there is none, a Reference that says so."""
-    insurance = order.get("insurance")
-    refs = insurance if isinstance(insurance, list) else [insurance]
-    for ref in refs:
-        key = ref_key(ref.get("reference")) if isinstance(ref, dict) else None
-        if key is not None and key.startswith("Coverage/"):
-            return CoverageRef(key)
-    coverages = [c for c in index.of_type("Coverage") if key_of(c) is not None]
-    active = [c for c in coverages if c.get("status") in (None, "active")] or coverages
-    if payer:
-        mine = [c for c in active if _payor_mentions(c, payer)]
-        active = mine or active
-    if active:
-        return CoverageRef(key_of(active[0]))
-    return CoverageRef(None, NO_COVERAGE)
-
-
-def _payor_mentions(coverage: Mapping[str, Any], payer: str) -> bool:
-    payors = coverage.get("payor")
-    for payor in payors if isinstance(payors, list) else ():
-        if isinstance(payor, dict) and payer.lower() in str(payor.get("display", "")).lower():
-            return True
-    return False

@@ -20,16 +20,17 @@ from precert.web.cds.fhir import (
     JSON,
     ORDER_TYPES,
     BillingCode,
+    CoverageRef,
     ResourceIndex,
     appointment_codes,
     bundle_resources,
     index_request,
     key_of,
     order_codes,
-    pick_coverage,
     ref_key,
     service_date,
 )
+from precert.web.cds.payers import Resolution, not_answered, resolve
 
 CONFIGURATION = "davinci-crd.configuration"
 REQUESTED_VERSION = "davinci-crd.requestedVersion"
@@ -288,21 +289,15 @@ class HookResult:
 
 
 def _determine(
-    precert: Precert, config: CdsConfig, codes: list[BillingCode], when: dt.date | None
+    precert: Precert, whom: Resolution, codes: list[BillingCode], when: dt.date | None
 ) -> list[Determination]:
     texts = [c.code for c in codes]
-    found = precert.determine(
-        texts, payer=config.payer, line_of_business=config.line_of_business, date=when
-    )
+    scope = {"payer": whom.payer, "line_of_business": whom.line_of_business, "state": whom.state}
+    found = precert.determine(texts, date=when, **scope)
     if len(found) == len(texts):
         return found
     # A code text holding several codes splits into several answers: keep one per coding.
-    return [
-        precert.determine_one(
-            t, payer=config.payer, line_of_business=config.line_of_business, date=when
-        )
-        for t in texts
-    ]
+    return [precert.determine_one(t, date=when, **scope) for t in texts]
 
 
 @dataclass(frozen=True, slots=True)
@@ -314,8 +309,18 @@ class Call:
     config: CdsConfig
     today: dt.date
     index: ResourceIndex
-    payer: str  # the payer whose list answers (card source, Coverage choice)
-    scope_problem: str | None  # why no list can answer (a payer setting that matches none)
+    loaded: tuple[tuple[str, str], ...]  # (payer, line of business) of every loaded list
+
+    def whom(self, order: JSON) -> Resolution:
+        """Whose list answers ``order`` (its Coverage's payer, else the configured default)."""
+        return resolve(
+            order,
+            self.index,
+            self.request.context,
+            self.config.payers,
+            self.loaded,
+            (self.config.payer, self.config.line_of_business),
+        )
 
 
 def answer(request: HookRequest, precert: Precert, config: CdsConfig, today: dt.date) -> HookResult:
@@ -324,11 +329,8 @@ def answer(request: HookRequest, precert: Precert, config: CdsConfig, today: dt.
     if not request.coverage_info:
         return result
     index = index_request(request.context, request.prefetch)
-    try:
-        payer, problem = precert.scope(config.payer, config.line_of_business).payer, None
-    except ScopeError as exc:
-        payer, problem = config.payer or "precert", str(exc)
-    call = Call(request, precert, config, today, index, payer, problem)
+    loaded = tuple(dict.fromkeys((s.payer, s.line_of_business) for s in precert.scopes()))
+    call = Call(request, precert, config, today, index, loaded)
     card_items: list[CardInput] = []
     for position, target in enumerate(targets(request, index)):
         if target.resource is None:
@@ -344,9 +346,28 @@ def answer(request: HookRequest, precert: Precert, config: CdsConfig, today: dt.
             )
             continue
         try:
-            item = _answer_one(call, target, position)
+            whom = call.whom(target.resource)
+        except Exception as exc:  # one unreadable Coverage must not cost the others an answer
+            unreadable = CoverageRef(None, f"unreadable Coverage ({type(exc).__name__})")
+            whom = Resolution(unreadable, None, None, None, unhandled="an unreadable Coverage")
+        if whom.unhandled is not None:
+            # CRD: this service answers only for payers it holds lists of; asserting anything
+            # about another payer's Coverage (or answering with a list of ours) would mislead.
+            card_items.append(
+                CardInput(
+                    target.reference,
+                    target.kind,
+                    None,
+                    not_answered(whom, call.loaded),
+                    payer=whom.unhandled,
+                    unhandled=whom.unhandled,
+                )
+            )
+            continue
+        try:
+            item = _answer_one(call, target, position, whom)
         except Exception as exc:  # one unreadable order must not cost the others their answer
-            item = _build(call, target, position, cov.unreadable(type(exc).__name__))
+            item = _build(call, target, position, cov.unreadable(type(exc).__name__), whom)
         if item is None:
             continue
         action, card_input, logged = item
@@ -354,33 +375,38 @@ def answer(request: HookRequest, precert: Precert, config: CdsConfig, today: dt.
         card_items.append(card_input)
         result.answers.append(logged)
         result.unread += card_input.assertion is not None and card_input.assertion.technical
-    result.body["cards"] = cards(card_items, payer, request.max_cards)
+    default = config.payer or (loaded[0][0] if len(loaded) == 1 else "precert")
+    result.body["cards"] = cards(card_items, default, request.max_cards)
     return result
 
 
-def _answer_one(call: Call, target: Target, position: int) -> Built | None:
+def _answer_one(call: Call, target: Target, position: int, whom: Resolution) -> Built | None:
     assert target.resource is not None
     if target.kind == "Appointment":
         codes = appointment_codes(target.resource, call.index)
     else:
         codes = order_codes(target.resource, call.index)
     if codes.codes:
-        if call.scope_problem is not None:
-            return _build(call, target, position, cov.unreadable(call.scope_problem))
+        try:
+            call.precert.scope(whom.payer, whom.line_of_business)
+        except ScopeError as exc:  # a payer setting that matches no loaded list
+            return _build(call, target, position, cov.unreadable(str(exc)), whom)
         when = service_date(target.resource)
-        answers = _determine(call.precert, call.config, list(codes.codes), when)
-        return _build(call, target, position, cov.assess(answers))
+        answers = _determine(call.precert, whom, list(codes.codes), when)
+        return _build(call, target, position, cov.assess(answers), whom)
     if codes.problem is not None and target.kind in ORDER_TYPES:
-        return _build(call, target, position, cov.unreadable(codes.problem))
+        return _build(call, target, position, cov.unreadable(codes.problem), whom)
     return None  # coded only in systems this list does not use (or an uncoded appointment)
 
 
 Built = tuple[JSON, CardInput, OrderAnswer]
 
 
-def _build(call: Call, target: Target, position: int, assertion: cov.Assertion) -> Built:
+def _build(
+    call: Call, target: Target, position: int, assertion: cov.Assertion, whom: Resolution
+) -> Built:
     assert target.resource is not None
-    coverage = pick_coverage(target.resource, call.index, call.payer)
+    coverage = whom.coverage
     trace = cov.assertion_id(
         call.request.hook_instance,
         target.reference or str(position),
@@ -403,4 +429,7 @@ def _build(call: Call, target: Target, position: int, assertion: cov.Assertion) 
         assertion.pa_needed,
         trace,
     )
-    return action, CardInput(target.reference, target.kind, assertion), logged
+    payer = whom.payer or call.config.payer
+    if payer is None and len(call.loaded) == 1:
+        payer = call.loaded[0][0]
+    return action, CardInput(target.reference, target.kind, assertion, payer=payer), logged

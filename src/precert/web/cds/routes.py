@@ -80,7 +80,9 @@ async def list_services() -> dict[str, Any]:
 
 @router.post("/{service_id}", summary="Call a CDS service (CRD coverage information)")
 async def call_service(service_id: str, request: Request) -> Response:
-    """Answer one hook call; 400 for a request that cannot be answered, 401 if untrusted."""
+    """Answer one hook call; 400 for a request that cannot be answered, 401 if untrusted,
+    404 for a service id that is not one of those `GET /cds-services` lists (the JSON
+    `detail` names it; the call log records `(unknown)`)."""
     started = time.perf_counter()
     service = SERVICES.get(service_id)
     if service is None:

@@ -1,0 +1,211 @@
+"""Whose list answers a CDS Hooks call: the payer of the Coverage the request carries.
+
+Da Vinci CRD 2.2 has a client call a payer's service only for a member with active coverage
+with that payer (dev-26), and send the one Coverage relevant to the orders, the most likely
+primary (dev-28, dev-29); an order may name its own Coverage in ``insurance``. precert holds
+several payers' lists, so that Coverage says which one answers:
+
+- its ``payor`` — an identifier (``system|value`` or the value), a display, or the
+  Organization it references when the client sent it (name, alias, identifiers) — is looked
+  up in the configured mapping (``PRECERT_CDS_PAYERS``: ``key=Payer[/Line of business]``
+  entries separated by ``;``), then compared with the loaded payers' names (a payor named
+  "Centers for Medicare and Medicaid Services" is Medicare's when Medicare is loaded);
+- a Coverage whose payer maps to no loaded list is *not answered*: a coverage-information
+  extension asserts something about that Coverage, and precert has nothing to assert for a
+  payer it holds no list of — never another payer's answer in its place;
+- with no Coverage at all, the configured default (``PRECERT_CDS_PAYER`` / ``_LOB``, or the
+  only payer loaded) answers, as before.
+
+The member's state (``Patient.address``, home address first) goes with the question, so a
+list that routes requests by state (Medicare's DME MACs) names the right contractor.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from precert.web.cds.fhir import JSON, CoverageRef, ResourceIndex, key_of, ref_key
+
+NO_COVERAGE = "no Coverage was sent with the request; the answer is for the payer's list"
+Scope = tuple[str, str]  # (payer, line of business) of a loaded list
+
+
+class MappingError(ValueError):
+    """``PRECERT_CDS_PAYERS`` cannot be read; the message says which entry and why."""
+
+
+def parse_mapping(text: str) -> tuple[tuple[str, str, str | None], ...]:
+    """``key=Payer[/LOB]; ...`` as (folded key, payer, line of business or None) triples."""
+    out: list[tuple[str, str, str | None]] = []
+    for entry in (e.strip() for e in text.split(";")):
+        if not entry:
+            continue
+        key, sep, target = entry.rpartition("=")
+        payer, _, lob = target.partition("/")
+        if not sep or not key.strip() or not payer.strip():
+            raise MappingError(
+                f"PRECERT_CDS_PAYERS entry {entry[:80]!r} is not key=Payer or key=Payer/LOB "
+                "(e.g. 'http://example.org/payer-id|62308=Cigna/Commercial; CMS=Medicare/FFS')"
+            )
+        out.append((_fold(key), payer.strip(), lob.strip() or None))
+    return tuple(out)
+
+
+@dataclass(frozen=True, slots=True)
+class Resolution:
+    """Whom one order is answered for, and which of the client's Coverages that is about."""
+
+    coverage: CoverageRef
+    payer: str | None  # None with ``unhandled`` set, or with no Coverage (the default answers)
+    line_of_business: str | None
+    state: str | None
+    unhandled: str | None = None  # the Coverage's payer, when no loaded list is theirs
+
+
+def resolve(
+    order: Mapping[str, Any],
+    index: ResourceIndex,
+    context: Mapping[str, Any],
+    mapping: Sequence[tuple[str, str, str | None]],
+    loaded: Sequence[Scope],
+    default: tuple[str | None, str | None],
+) -> Resolution:
+    """Whose list answers ``order``: its Coverage's payer, else the configured default."""
+    reference, coverage = _coverage(order, index)
+    state = member_state(index, context, coverage)
+    if coverage is None:
+        ref = CoverageRef(reference) if reference else CoverageRef(None, NO_COVERAGE)
+        return Resolution(ref, default[0], default[1], state)
+    ref = CoverageRef(reference)
+    names = payor_names(coverage, index)
+    found = match_payer([*names, *_payor_references(coverage)], mapping, loaded)
+    if found is not None:
+        return Resolution(ref, found[0], found[1], state)
+    if names:  # a payer precert holds no list of
+        return Resolution(ref, None, None, state, unhandled=names[0])
+    # The payor is only a reference to an Organization not sent: nothing names another payer,
+    # and the client calls this service only for its own members (dev-26): the default answers.
+    return Resolution(ref, default[0], default[1], state)
+
+
+def _coverage(order: Mapping[str, Any], index: ResourceIndex) -> tuple[str | None, JSON | None]:
+    """(reference, resource) of the Coverage an order is about: its own ``insurance`` (the
+    resource when sent), else the prefetched active Coverage first in ``order`` (1 =
+    primary), else the first sent."""
+    insurance = order.get("insurance")
+    for ref in insurance if isinstance(insurance, list) else [insurance]:
+        key = ref_key(ref.get("reference")) if isinstance(ref, dict) else None
+        if key is not None and key.startswith("Coverage/"):
+            return key, index.get(key)
+    coverages = [c for c in index.of_type("Coverage") if key_of(c) is not None]
+    active = [c for c in coverages if c.get("status") in (None, "active")] or coverages
+    if not active:
+        return None, None
+
+    def priority(coverage: JSON) -> int:
+        rank = coverage.get("order")
+        return rank if type(rank) is int and rank > 0 else 1_000_000
+
+    chosen = min(active, key=priority)  # min keeps the first of equal priority
+    return key_of(chosen), chosen
+
+
+def payor_names(coverage: Mapping[str, Any], index: ResourceIndex) -> list[str]:
+    """Every name the Coverage gives its payer: displays, identifiers (``system|value`` and
+    the value), and the referenced Organization's name, aliases and identifiers."""
+    names: list[str] = []
+    payors = coverage.get("payor")
+    for payor in payors if isinstance(payors, list) else ():
+        if not isinstance(payor, dict):
+            continue
+        names.extend(_identifier_names(payor.get("identifier")))
+        if isinstance(payor.get("display"), str):
+            names.append(payor["display"])
+        organization = index.get(payor.get("reference"), coverage)
+        if organization is not None and organization.get("resourceType") == "Organization":
+            if isinstance(organization.get("name"), str):
+                names.append(organization["name"])
+            aliases = organization.get("alias")
+            if isinstance(aliases, list):
+                names.extend(a for a in aliases if isinstance(a, str))
+            identifiers = organization.get("identifier")
+            for identifier in identifiers if isinstance(identifiers, list) else ():
+                names.extend(_identifier_names(identifier))
+    return [n.strip() for n in names if n.strip()]
+
+
+def _payor_references(coverage: Mapping[str, Any]) -> list[str]:
+    """The payors' references ("Organization/org1234"), which a mapping key may name."""
+    payors = coverage.get("payor")
+    keys = [
+        ref_key(p.get("reference"))
+        for p in (payors if isinstance(payors, list) else ())
+        if isinstance(p, dict)
+    ]
+    return [k for k in keys if k]
+
+
+def not_answered(whom: Resolution, loaded: Sequence[Scope]) -> str:
+    """The card detail for an order whose Coverage is with a payer precert holds no list of."""
+    held = ", ".join(f"{p} {lob}" for p, lob in loaded) or "none"
+    about = whom.coverage.reference or "the request's Coverage"
+    return (
+        f"{about} is with {whom.unhandled}; precert holds prior-authorization lists for: "
+        f"{held}, so it gives no coverage information for this order (ask {whom.unhandled}). "
+        "If this payer is one of those, map its identifier in PRECERT_CDS_PAYERS."
+    )
+
+
+def _identifier_names(identifier: object) -> list[str]:
+    if not isinstance(identifier, dict) or not isinstance(identifier.get("value"), str):
+        return []
+    value = identifier["value"]
+    system = identifier.get("system")
+    return [f"{system}|{value}", value] if isinstance(system, str) else [value]
+
+
+def match_payer(
+    names: Sequence[str], mapping: Sequence[tuple[str, str, str | None]], loaded: Sequence[Scope]
+) -> tuple[str, str | None] | None:
+    """The loaded (payer, line of business or None) the names point to: a configured key
+    first, then a loaded payer's name standing as a word in one of them."""
+    folded = [_fold(n) for n in names]
+    for key, payer, lob in mapping:
+        if key in folded:
+            return payer, lob
+    for payer in dict.fromkeys(p for p, _ in loaded):
+        word = re.compile(rf"\b{re.escape(payer.casefold())}\b")
+        if any(word.search(n.casefold()) for n in names):
+            return payer, None
+    return None
+
+
+def member_state(
+    index: ResourceIndex, context: Mapping[str, Any], coverage: Mapping[str, Any] | None
+) -> str | None:
+    """The member's state from the Patient's address (home first), if the client sent it."""
+    patient = None
+    if isinstance(context.get("patientId"), str):
+        pid = context["patientId"]
+        patient = index.get(pid if "/" in pid else f"Patient/{pid}")
+    if patient is None and coverage is not None:
+        beneficiary = coverage.get("beneficiary")
+        if isinstance(beneficiary, dict):
+            patient = index.get(beneficiary.get("reference"), coverage)
+    addresses = patient.get("address") if patient is not None else None
+    if not isinstance(addresses, list):
+        return None
+    usable = [a for a in addresses if isinstance(a, dict) and isinstance(a.get("state"), str)]
+    usable.sort(key=lambda a: (a.get("use") != "home", a.get("use") == "old"))
+    for address in usable:
+        state = str(address["state"]).strip().upper()
+        if re.fullmatch(r"[A-Z]{2}", state):
+            return state
+    return None
+
+
+def _fold(text: str) -> str:
+    return " ".join(text.casefold().split())

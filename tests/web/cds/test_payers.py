@@ -1,0 +1,183 @@
+"""CDS Hooks with two payers loaded: the request's Coverage says whose list answers.
+
+Built from real requests: the HL7 RI's order-sign, whose Coverage names its payor
+Organization "Centers for Medicare and Medicaid Services" and whose Patient lives in MA, and
+the Inferno CRD client suite's order-sign (a Coverage whose payor is only a reference).
+"""
+
+from __future__ import annotations
+
+import copy
+from typing import Any
+
+import pytest
+from fhir.resources.R4B import get_fhir_model_class
+
+from precert.service import Precert
+from precert.web.cds import CdsConfig
+from precert.web.cds.config import ConfigError
+from precert.web.cds.invariants import problems
+from precert.web.cds.payers import parse_mapping
+
+from .test_answers import EXT_URL, SIGN, body, device_order, the_extension, values, with_code
+
+RI_MEDICARE = "ri/server_src_test_resources_deviceRequestFullPrefetchWithCoverage_r4.json"
+
+
+def ri_order(code: str, state: str | None = "MA") -> dict[str, Any]:
+    """The RI's Medicare order-sign with its DeviceRequest coded ``code`` (HCPCS)."""
+    data = body(RI_MEDICARE)
+    for entry in data["context"]["draftOrders"]["entry"]:
+        entry["resource"]["codeCodeableConcept"]["coding"][0]["code"] = code
+    for value in data["prefetch"].values():
+        for entry in (value or {}).get("entry", []):
+            resource = entry.get("resource", {})
+            if resource.get("resourceType") == "Patient" and state is not None:
+                resource["address"][0]["state"] = state
+            if resource.get("resourceType") == "DeviceRequest":
+                resource["codeCodeableConcept"]["coding"][0]["code"] = code
+    if state is None:
+        for value in data["prefetch"].values():
+            for entry in (value or {}).get("entry", []):
+                entry.get("resource", {}).pop("address", None)
+    return data
+
+
+def with_payor(code: str, payor: dict[str, Any]) -> dict[str, Any]:
+    """Inferno's order-sign with ``code`` and its Coverage's payor replaced."""
+    data = with_code(code)
+    coverage = data["prefetch"]["coverage"]["entry"][0]["resource"]
+    coverage["payor"] = [payor]
+    return data
+
+
+def ri_extension(response: Any) -> dict[str, Any]:
+    """The one coverage-information extension of an answer to the RI's request (whose own
+    DeviceRequest lacks the required ``intent``, so only the extension is validated)."""
+    assert response.status_code == 200, response.text
+    (action,) = response.json()["systemActions"]
+    (ext,) = [e for e in action["resource"]["extension"] if e["url"] == EXT_URL]
+    assert problems(ext) == []
+    get_fhir_model_class("Extension").model_validate(ext)
+    return ext  # type: ignore[no-any-return]
+
+
+def the_card(response: Any) -> dict[str, Any]:
+    (card,) = response.json()["cards"]
+    return card  # type: ignore[no-any-return]
+
+
+def test_a_medicare_coverage_is_answered_from_medicares_list_for_the_members_state(
+    crd: Any,
+) -> None:
+    response = crd.post(SIGN, json=ri_order("K0856"))
+    ext = ri_extension(response)
+    assert values(ext, "coverage") == [
+        {"reference": "Coverage/c3d24ccd-ad1b-480e-9545-bbf35a3d89ff"}
+    ]
+    assert values(ext, "pa-needed") == ["auth-needed"]
+    reason = values(ext, "reason")[0]["text"]
+    assert "Medicare" in reason and "Cigna" not in reason
+    # The member lives in MA: the request goes to Jurisdiction A's DME MAC.
+    assert "Noridian Healthcare Solutions (Jurisdiction A)" in str(values(ext, "contact"))
+    assert the_card(response)["source"]["label"] == "Medicare"
+    texas = ri_extension(crd.post(SIGN, json=ri_order("K0856", state="TX")))
+    assert "Jurisdiction C" in str(values(texas, "contact"))
+    # E0466 is not on Medicare's list, which settles every DMEPOS code: no prior auth there,
+    # although Cigna's list requires it. Cigna's answer must not leak in.
+    ventilator = ri_extension(crd.post(SIGN, json=ri_order("E0466")))
+    assert values(ventilator, "pa-needed") == ["no-auth"]
+    assert "eviCore" not in str(ventilator)
+
+
+def test_without_the_members_state_the_medicare_answer_lists_the_contractors(crd: Any) -> None:
+    ext = ri_extension(crd.post(SIGN, json=ri_order("K0856", state=None)))
+    assert values(ext, "pa-needed") == ["auth-needed"]
+    text = str(ext)
+    assert "Jurisdiction A" in text and "Jurisdiction D" in text  # the choices, by state
+
+
+def test_a_cigna_coverage_is_answered_from_cignas_list(crd: Any) -> None:
+    data = with_payor("E0466", {"reference": "Organization/o1", "display": "Cigna Healthcare"})
+    response = crd.post(SIGN, json=data)
+    ext = the_extension(response)
+    assert values(ext, "coverage") == [{"reference": "Coverage/cov015"}]
+    assert values(ext, "pa-needed") == ["auth-needed"]
+    assert "eviCore" in str(values(ext, "contact"))
+    assert "Medicare" not in values(ext, "reason")[0]["text"]
+    assert the_card(response)["source"]["label"] == "Cigna"
+
+
+def test_a_payer_identifier_is_mapped_by_configuration(crd: Any, two_payers: Precert) -> None:
+    crd.app.state.cds_config = CdsConfig.from_env(
+        {"PRECERT_CDS_PAYERS": "http://example.org/payer-id|62308=Cigna/Commercial"}
+    )
+    payor = {"identifier": {"system": "http://example.org/payer-id", "value": "62308"}}
+    ext = the_extension(crd.post(SIGN, json=with_payor("E0466", payor)))
+    assert values(ext, "pa-needed") == ["auth-needed"]
+    assert "Cigna" in values(ext, "reason")[0]["text"]
+
+
+def test_an_unknown_payer_gets_no_coverage_information_and_a_card_saying_why(crd: Any) -> None:
+    data = with_payor("E0466", {"display": "Aetna"})
+    response = crd.post(SIGN, json=data)
+    assert response.status_code == 200
+    body_ = response.json()
+    assert body_["systemActions"] == []  # nothing asserted about Aetna's Coverage
+    card = the_card(response)
+    assert card["summary"] == "Not answered: precert holds no prior-authorization list of Aetna"
+    assert card["indicator"] == "info" and card["source"]["label"] == "Aetna"
+    assert "Cigna Commercial" in card["detail"] and "Medicare FFS" in card["detail"]
+    assert card["extension"]["davinci-crd.associated-resource"] == [
+        {"reference": f"DeviceRequest/{device_order(data)['id']}"}
+    ]
+
+
+def test_no_coverage_uses_the_configured_default_payer(crd: Any) -> None:
+    data = with_code("E0466")
+    device_order(data).pop("insurance", None)
+    data["prefetch"].pop("coverage")
+    ext = the_extension(crd.post(SIGN, json=data))
+    assert "no Coverage was sent" in values(ext, "coverage")[0]["display"]
+    assert values(ext, "pa-needed") == ["auth-needed"]  # Cigna, the configured default
+    assert "Cigna" in values(ext, "reason")[0]["text"]
+
+
+def test_no_coverage_and_no_default_with_two_payers_says_so(crd: Any) -> None:
+    crd.app.state.cds_config = CdsConfig()
+    data = with_code("E0466")
+    device_order(data).pop("insurance", None)
+    data["prefetch"].pop("coverage")
+    ext = the_extension(crd.post(SIGN, json=data))
+    assert values(ext, "pa-needed") == ["indeterminate"]
+    reason = values(ext, "reason")[0]
+    assert reason["coding"][0]["code"] == "technical"
+    assert "Cigna" in reason["text"] and "Medicare" in reason["text"]
+
+
+def test_the_orders_own_coverage_decides_among_several(crd: Any) -> None:
+    data = with_code("K0856")
+    coverages = data["prefetch"]["coverage"]["entry"]
+    medicare = copy.deepcopy(coverages[0])
+    medicare["resource"]["id"] = "medicare-b"
+    medicare["resource"]["payor"] = [{"display": "Medicare Part B"}]
+    cigna = copy.deepcopy(coverages[0])
+    cigna["resource"]["id"] = "cigna-plan"
+    cigna["resource"]["payor"] = [{"display": "Cigna"}]
+    data["prefetch"]["coverage"]["entry"] = [cigna, medicare]
+    device_order(data)["insurance"] = [{"reference": "Coverage/medicare-b"}]
+    ext = the_extension(crd.post(SIGN, json=data))
+    assert values(ext, "coverage") == [{"reference": "Coverage/medicare-b"}]
+    assert "Medicare" in values(ext, "reason")[0]["text"]
+    # The Inferno patient lives in NY: Jurisdiction A.
+    assert "Jurisdiction A" in str(values(ext, "contact"))
+
+
+@pytest.mark.parametrize("text", ["Cigna", "=Cigna", "62308=", "a=b; =Medicare/FFS"])
+def test_a_bad_payer_mapping_is_a_configuration_error(text: str) -> None:
+    with pytest.raises(ConfigError, match="PRECERT_CDS_PAYERS entry"):
+        CdsConfig.from_env({"PRECERT_CDS_PAYERS": text})
+    assert parse_mapping(" CMS = Medicare/FFS ;; cigna=Cigna") == (
+        ("cms", "Medicare", "FFS"),
+        ("cigna", "Cigna", None),
+    )
