@@ -219,7 +219,7 @@ def report(results: list[dict[str, object]], size_mb: float) -> None:
     )
     print(
         "```sh\n.venv/bin/python bench/run_all.py bench_batch   # input cached in bench/out/"
-        "\n.venv/bin/precert batch bench/out/orders-10000000.csv -o out.parquet\n```\n"
+        f"\n.venv/bin/precert batch bench/out/orders-{ROWS}.csv -o out.parquet\n```\n"
     )
     print("| Contender | Seconds | Rows/s | Peak RSS | Keeps input order |")
     print("| --- | ---: | ---: | ---: | --- |")

@@ -122,7 +122,8 @@ def main() -> None:
             rows.append((label, source.stat().st_size, run))
     size_mb, plain_s, gzip_s = measure_pass()
     print("## Batch screening: hostile inputs (issue 12)\n")
-    print("```sh\n.venv/bin/python bench/run_all.py bench_batch_limits\n```\n")
+    rows_env = "" if ROWS == 10_000_000 else f"BENCH_BATCH_ROWS={ROWS} "
+    print(f"```sh\n{rows_env}.venv/bin/python bench/run_all.py bench_batch_limits\n```\n")
     print(
         "Each input is screened by a fresh `precert batch IN -o o.csv` (start-up and the "
         "database load included; exit 3 is a refusal with a message, exit 1 a run that set "

@@ -25,10 +25,11 @@ from servers import free_port, stop, wait_ready
 ROOT = Path(__file__).resolve().parents[1]
 BIN = Path(sys.executable).parent
 DOC = ROOT / "src" / "precert" / "data" / "cigna-commercial-dme.txt"
+# The Inferno CRD client suite's request, as the repository keeps it (a fresh clone has it).
 TEMPLATE = (
-    ROOT.parent
-    / "shared"
-    / "conformance"
+    ROOT
+    / "tests"
+    / "fixtures"
     / "crd"
     / "inferno_crd_client_suite_v220__order_sign_request_bodies__0.json"
 )

@@ -93,3 +93,12 @@ def test_diff_csv_neutralizes_formulas(
     rows = list(csv.DictReader(io.StringIO(capsys.readouterr().out)))
     new = {r["code"]: r["to"] for r in rows if r["field"] == "notes"}
     assert new["E0466"] == '\'=HYPERLINK("http://x")' and new["K0856"] == "'@SUM(A1)"
+
+
+def test_batch_csv_output_neutralizes_the_header_too(service: Precert, tmp_path: Path) -> None:
+    source = tmp_path / "orders.csv"
+    source.write_text('hcpcs,"=HYPERLINK(""http://x"")",-12.50\nE0466,a,b\n', encoding="utf-8")
+    screen(source, tmp_path / "out.csv", service=service)
+    with (tmp_path / "out.csv").open(encoding="utf-8", newline="") as handle:
+        header = next(csv.reader(handle))
+    assert header[:3] == ["hcpcs", '\'=HYPERLINK("http://x")', "-12.50"]

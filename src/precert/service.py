@@ -391,10 +391,12 @@ class Precert:
         payer: str | None = None,
         line_of_business: str | None = None,
         date: dt.date | None = None,
+        state: str | None = None,
     ) -> CodeReport:
-        """Everything known about one code: answer, every published row (all versions), CMS."""
+        """Everything known about one code: answer, every published row (all versions), CMS.
+        ``state`` (the member's) picks the contact where a list routes by state."""
         answer = self.determine_one(
-            query, payer=payer, line_of_business=line_of_business, date=date
+            query, payer=payer, line_of_business=line_of_business, date=date, state=state
         )
         if answer.code is None:
             return CodeReport(answer, (), None)
@@ -418,6 +420,7 @@ class Precert:
         payer: str | None = None,
         line_of_business: str | None = None,
         date: dt.date | None = None,
+        state: str | None = None,
     ) -> SearchResults:
         """Codes of the whole CMS HCPCS set and the lists in scope, ranked by relevance to
         words (staff vocabulary, order, case, plurals and typos forgiven), each with the answers
@@ -473,7 +476,7 @@ class Precert:
         for start in range(0, len(codes), 100):  # determine page by page, not every match
             chunk = codes[start : start + 100]
             answers = self.determine(
-                chunk, payer=payer, line_of_business=line_of_business, date=date
+                chunk, payer=payer, line_of_business=line_of_business, date=date, state=state
             )
             for code in chunk:
                 group = [a for a in answers if a.code == code]

@@ -286,10 +286,11 @@ def test_a_header_of_tens_of_thousands_of_columns_is_refused_before_reading(
 
     wide = tmp_path / "wide.csv"
     names = ["hcpcs", *(f"c{i}" for i in range(49_999))]
-    wide.write_text(",".join(names) + "\nE0466" + "," * 49_999 + "\n", encoding="utf-8")
+    wide.write_text("\n\n" + ",".join(names) + "\nE0466" + "," * 49_999 + "\n", encoding="utf-8")
     with pytest.raises(ReaderError) as caught:
         screen(wide, tmp_path / "out.csv", service=service)
-    assert caught.value.line == 1 and "the header has 50,000 columns" in str(caught.value)
+    # The header is the first line with text (after two blank lines here).
+    assert caught.value.line == 3 and "the header has 50,000 columns" in str(caught.value)
     # A header line longer than the whole sample (millions of columns) is not even split.
     endless = tmp_path / "endless.csv"
     endless.write_text("hcpcs" + ",c" * 1_000_000 + "\nE0466\n", encoding="utf-8")

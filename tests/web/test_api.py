@@ -2,16 +2,20 @@
 
 from __future__ import annotations
 
+import asyncio
 import csv
 import datetime as dt
 import io
 import json
 import sys
+import threading
+import time
 import types
 from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Any
 
+import httpx
 import pytest
 from fastapi import APIRouter, FastAPI, HTTPException
 from fastapi.exceptions import RequestValidationError
@@ -436,3 +440,36 @@ def test_a_code_path_holding_several_codes_is_refused_not_half_answered(api: Api
     assert response.status_code == 422
     detail = response.json()["detail"][0]
     assert detail["loc"] == ["path", "code"] and "/v1/determinations" in detail["msg"]
+
+
+def test_a_slow_database_read_does_not_hold_up_other_requests(
+    service: Precert, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """SQLite runs in the thread pool: while one request waits on the database (an import
+    holding it, a cold disk), answers that need none keep coming from the event loop."""
+    app = create_app(service)
+    app.state.answer_bodies.recheck = 60.0
+    real_entries = service.store.entries
+    release = threading.Event()
+
+    def slow_entries(*args: Any, **kwargs: Any) -> Any:
+        release.wait(10)
+        return real_entries(*args, **kwargs)
+
+    async def scenario() -> None:
+        transport = httpx.ASGITransport(app=app)
+        async with httpx.AsyncClient(transport=transport, base_url="http://t") as client:
+            cached = "/v1/determinations?code=E0466"
+            assert (await client.get(cached)).status_code == 200
+            monkeypatch.setattr(service.store, "entries", slow_entries)
+            slow = asyncio.create_task(client.get("/v1/codes/E0466"))
+            await asyncio.sleep(0.2)
+            started = time.monotonic()
+            for path in (cached, "/v1/version"):
+                response = await asyncio.wait_for(client.get(path), 5)
+                assert response.status_code == 200
+            assert time.monotonic() - started < 5 and not slow.done()
+            release.set()
+            assert (await slow).status_code == 200
+
+    asyncio.run(scenario())

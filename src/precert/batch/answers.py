@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import threading
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING, Any
 
 from precert.columns import ANSWER_COLUMNS, answer_cells
@@ -21,16 +21,21 @@ KEY = "__precert_key"
 # Joins the date-of-service text and the code text in one lookup key. Date text never holds
 # it: the engines pass a date cell through only when it is made of digits and date signs.
 DATE_SEPARATOR = "\x1f"
+# Ends each of the three scope parts (payer, line of business, state) that lead the key when
+# rows name their own payer (--payer-column …); the engines replace it inside cells.
+SCOPE_SEPARATOR = "\x1e"
 DATE_CHARACTERS = "[0-9T:./ +-]"
 NOT_A_DATE = "?"
 
 # Why a row has no usable code; the summary counts each.
 BLANK, NOT_A_CODE, SEVERAL_CODES, BAD_DATE = "blank", "not_a_code", "several_codes", "bad_date"
+UNKNOWN_PAYER = "unknown_payer"
 REASON_LABELS = {
     BLANK: "blank code cell",
     NOT_A_CODE: "not a code",
     SEVERAL_CODES: "several codes in one cell",
     BAD_DATE: "unreadable date of service",
+    UNKNOWN_PAYER: "payer with no loaded list",
 }
 NOTE_BAD_DATE = (
     "The date of service is not a date (expected YYYY-MM-DD, MM/DD/YYYY or "
@@ -62,6 +67,7 @@ class Answer:
     code: str | None
     reason: str | None = None  # why there is no usable code (BLANK, NOT_A_CODE, …)
     description: str | None = None
+    payer: str | None = None  # whose list answered, when rows name their payer
 
 
 def answer_for(answers: Sequence[Determination], blank: bool) -> Answer:
@@ -105,11 +111,14 @@ class AnswerTable:
         payer: str | None = None,
         line_of_business: str | None = None,
         dated: bool = False,
+        scope_columns: tuple[str | None, str | None, str | None] | None = None,
     ) -> None:
         self.service = service
         self.payer = payer
         self.line_of_business = line_of_business
         self.dated = dated
+        # (payer, line of business, state) columns whose cells lead each key, or None.
+        self.scope_columns = scope_columns
         self.keys: list[str] = []
         self.answers: list[Answer] = []
         self.counts: list[int] = []
@@ -136,13 +145,39 @@ class AnswerTable:
                 )
                 self._index[key] = len(self.keys)
                 self.keys.append(key)
-                self.answers.append(
-                    Answer(shared, answer.status, answer.code, answer.reason, answer.description)
-                )
+                self.answers.append(replace(answer, values=shared))
                 self.counts.append(0)
                 self._arrays = None
 
     def _determine(self, key: str) -> Answer:
+        if self.scope_columns is None:
+            return self._determine_for(key, self.payer, self.line_of_business, None)
+        from precert.service import ScopeError
+
+        payer_cell, lob_cell, state, text = key.split(SCOPE_SEPARATOR, 3)
+        payer = payer_cell.strip() or self.payer
+        lob = lob_cell.strip() or self.line_of_business
+
+        try:
+            # The row's payer must name exactly one loaded list: never several answers, and
+            # never another payer's in place of an unknown one.
+            scope = self.service.scope(payer, lob)
+        except ScopeError as exc:
+            return Answer(
+                (None, None, Status.INVALID.value, None, None, str(exc), None),
+                Status.INVALID,
+                None,
+                UNKNOWN_PAYER,
+                payer=payer or "(none)",
+            )
+        answer = self._determine_for(
+            text, scope.payer, scope.line_of_business, state.strip() or None
+        )
+        return replace(answer, payer=scope.payer)
+
+    def _determine_for(
+        self, key: str, payer: str | None, lob: str | None, state: str | None
+    ) -> Answer:
         date: dt.date | None = None
         text = key
         today_warning = None
@@ -162,7 +197,7 @@ class AnswerTable:
                     f"No date of service in this row; answered for {dt.date.today().isoformat()}."
                 )
         answers = self.service.determine(
-            text, payer=self.payer, line_of_business=self.line_of_business, date=date
+            text, payer=payer, line_of_business=lob, date=date, state=state
         )
         answer = answer_for(answers, blank=not text.strip())
         if today_warning is not None and answer.reason is None:

@@ -34,6 +34,11 @@ def find_date_column(headers: Sequence[str], wanted: str, file: str) -> str:
     return _named(headers, wanted, file, "date")
 
 
+def find_named_column(headers: Sequence[str], wanted: str, file: str, what: str) -> str:
+    """A column named by an option (``--payer-column`` …); ``what`` names it in the error."""
+    return _named(headers, wanted, file, what)
+
+
 def check_no_answer_columns(headers: Sequence[str], file: str) -> None:
     """Refuse input that already carries precert's columns (a screened file screened again)."""
     clashes = answer_columns_present(headers)

@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING, Any
 from precert.batch.answers import KEY, AnswerTable
 from precert.batch.inputs import CSV, JSONL, InputFile, longest_line
 from precert.batch.rejects import error_label
-from precert.batch.sql import literal, lookup_key
+from precert.batch.sql import literal, lookup_key, scope_key
 from precert.columns import ANSWER_COLUMNS
 from precert.readers import ReaderError
 
@@ -164,6 +164,8 @@ class DuckDBEngine:
             date_column,
             types.get(date_column) if date_column else None,
         )
+        if table.scope_columns is not None:
+            key = scope_key(table.scope_columns, key)
         query = f"SELECT *, {key} AS {KEY} FROM {source_sql(self.source, self._types)}"
         try:
             # A plain projection over one table function: DuckDB keeps the input order here

@@ -106,10 +106,10 @@ def detect(path: Path) -> InputFile:
     if fmt == JSONL:
         return InputFile(path, fmt, gzip=compressed, encoding=encoding)
     sep = delimiter(text)
-    check_header(path, text, sep, whole=len(sample) < _SAMPLE)
     # The header is the first line with text: blank lines before it are skipped, not read
     # as the header (which would make the real header a row of data).
     skip = decoded[: len(decoded) - len(text)].count("\n")
+    check_header(path, skip + 1, text, sep, whole=len(sample) < _SAMPLE)
     if (
         skip
         and len({line.endswith("\r") for line in decoded.split("\n", skip + 1)[: skip + 1]}) > 1
@@ -174,8 +174,8 @@ def _header_line(text: str) -> tuple[str, bool]:
     return "".join(header), False
 
 
-def check_header(path: Path, text: str, sep: str, whole: bool) -> None:
-    """Refuse a header too wide to screen, before any reader spends time on it.
+def check_header(path: Path, line: int, text: str, sep: str, whole: bool) -> None:
+    """Refuse a header (on ``line``) too wide to screen, before any reader spends time on it.
 
     ``whole`` says the sample is the whole file (a header without a line end is complete).
     """
@@ -183,7 +183,7 @@ def check_header(path: Path, text: str, sep: str, whole: bool) -> None:
     if not ended and not whole:
         raise ReaderError(
             path,
-            1,
+            line,
             f"the header line is longer than {_SAMPLE:,} bytes (at least "
             f"{header.count(sep) + 1:,} columns); precert reads up to {MAX_COLUMNS:,} columns",
         )
@@ -191,7 +191,7 @@ def check_header(path: Path, text: str, sep: str, whole: bool) -> None:
     if columns > MAX_COLUMNS:
         raise ReaderError(
             path,
-            1,
+            line,
             f"the header has {columns:,} columns; precert reads up to {MAX_COLUMNS:,} (is this "
             "an order or claim file, with one row per line?)",
         )

@@ -11,7 +11,12 @@ from typing import TYPE_CHECKING, Any, Protocol
 
 from precert.batch.answers import AnswerTable, TooManyKeys
 from precert.batch.cleanup import make_workdir, sweep
-from precert.batch.columns import check_no_answer_columns, find_code_column, find_date_column
+from precert.batch.columns import (
+    check_no_answer_columns,
+    find_code_column,
+    find_date_column,
+    find_named_column,
+)
 from precert.batch.duck import DuckDBEngine, NotUtf8, Rejects, measured
 from precert.batch.inputs import (
     CSV,
@@ -79,6 +84,8 @@ class Options:
     line_of_business: str | None = None
     report: Path | None = None
     memory_limit: str = "512MB"
+    # Columns naming each row's payer, line of business and member state (None: not given).
+    scope_columns: tuple[str | None, str | None, str | None] = (None, None, None)
 
 
 def screen(
@@ -97,6 +104,9 @@ def screen(
     service: Precert | None = None,
     progress: Progress | None = None,
     memory_limit: str = "512MB",
+    payer_column: str | None = None,
+    lob_column: str | None = None,
+    state_column: str | None = None,
 ) -> Summary:
     """Screen every row of a file of orders or claims; see `precert batch --help`.
 
@@ -116,6 +126,7 @@ def screen(
         line_of_business,
         Path(report) if report else None,
         memory_limit,
+        (payer_column, lob_column, state_column),
     )
     source_path, output = Path(input_path), Path(output_path)
     fmt = output_format(output)
@@ -134,7 +145,11 @@ def screen(
 
         service = default()
     service.preload()  # every answer from memory: determine does no SQL from here on
-    scope = service.scope(payer, line_of_business)
+    if payer_column is None:
+        scope = service.scope(payer, line_of_business)
+        whom = (scope.payer, scope.line_of_business)
+    else:  # each row names its payer; --payer / --lob fill blank cells
+        whom = (payer or f"column {payer_column!r}", line_of_business or "")
     sweep(output.parent, output.name)  # what runs killed outright (kill -9, abort) left here
     workdir = make_workdir(output.parent)
     run = _Run(
@@ -145,7 +160,7 @@ def screen(
         service,
         progress,
         started,
-        (scope.payer, scope.line_of_business),
+        whom,
     )
     try:
         source = detect(source_path)
@@ -211,11 +226,18 @@ class _Run:
                 else None
             )
             check_no_answer_columns(headers, source.name)
+            named = [
+                None if wanted is None else find_named_column(headers, wanted, source.name, what)
+                for wanted, what in zip(
+                    options.scope_columns, ("payer", "line of business", "state"), strict=True
+                )
+            ]
             table = AnswerTable(
                 self.service,
                 payer=options.payer,
                 line_of_business=options.line_of_business,
                 dated=date is not None,
+                scope_columns=(named[0], named[1], named[2]) if any(named) else None,
             )
             schema, batches = engine.batches(table, code, date, dictionary=self.format == PARQUET)
             writer = Output(output, self.format, schema, self.workdir)

@@ -37,7 +37,8 @@ def write_rejects(con: Any, source: InputFile, path: Path, max_line_bytes: int) 
     """Write DuckDB's rejected lines of ``source`` (one row per line) to ``path``."""
     cursor = con.execute(
         "SELECT line, min(CAST(error_type AS VARCHAR)), min(line_byte_position), "
-        "min(csv_line), max(error_message) FROM reject_errors GROUP BY line ORDER BY line"
+        "min(csv_line), max(error_message) FILTER (WHERE error_type = 'LINE SIZE OVER MAXIMUM') "
+        "FROM reject_errors GROUP BY line ORDER BY line"
     )
     with path.open("w", encoding="utf-8", newline="") as out, _Lines(source) as lines:
         out.write(",".join(COLUMNS) + "\n")

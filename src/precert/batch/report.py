@@ -86,6 +86,18 @@ def render(summary: Summary) -> str:
         f"<table><tr><th>Status</th><th class=n>Rows</th><th class=n>Share</th>"
         f"<th>Meaning</th></tr>{status_table}</table>",
     ]
+    if s.by_payer:
+        head = "".join(f"<th class=n>{escape(st.label)}</th>" for st in Status)
+        body = "".join(
+            f"<tr><td>{escape(payer)}</td>"
+            + "".join(f"<td class=n>{counts.get(st.value, 0):,}</td>" for st in Status)
+            + "</tr>"
+            for payer, counts in s.by_payer.items()
+        )
+        parts += [
+            "<h2>Answers by payer</h2>",
+            f"<table><tr><th>Payer</th>{head}</tr>{body}</table>",
+        ]
     if s.top_required:
         parts += [
             "<h2>Codes most often needing prior authorization</h2>",

@@ -12,6 +12,7 @@ from precert.batch.answers import (
     DATE_SEPARATOR,
     KEY,
     NOT_A_DATE,
+    SCOPE_SEPARATOR,
     AnswerTable,
 )
 from precert.batch.duck import REJECT_SAMPLE, Reject, Rejects, connect, source_sql
@@ -142,6 +143,17 @@ class SparkEngine:
             key = F.concat(
                 _date_key(F.col(f"`{date_column}`"), types[date_column]), F.lit(DATE_SEPARATOR), key
             )
+        if table.scope_columns is not None:
+            sep = F.lit(SCOPE_SEPARATOR)
+            scope = [
+                F.lit("")
+                if c is None
+                else F.regexp_replace(
+                    F.coalesce(F.col(f"`{c}`").cast("string"), F.lit("")), SCOPE_SEPARATOR, " "
+                )
+                for c in table.scope_columns
+            ]
+            key = F.concat(scope[0], sep, scope[1], sep, scope[2], sep, key)
         frame = frame.withColumn(KEY, key)
         good = frame.where(F.col(CORRUPT).isNull()) if self._corrupt else frame
         counts = good.groupBy(KEY).count().collect()

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from precert.batch.answers import DATE_CHARACTERS, DATE_SEPARATOR, NOT_A_DATE
+from precert.batch.answers import DATE_CHARACTERS, DATE_SEPARATOR, NOT_A_DATE, SCOPE_SEPARATOR
 from precert.csvsafe import safe_cell, sql_safe
 
 _INTEGERS = (
@@ -66,6 +66,17 @@ def date_key(column: str, sql_type: str) -> str:
         f"CASE WHEN {c} IS NULL THEN '' WHEN regexp_full_match({text}, "
         f"'{DATE_CHARACTERS}*') THEN {text} ELSE {literal(NOT_A_DATE)} END"
     )
+
+
+def scope_key(columns: tuple[str | None, str | None, str | None], key: str) -> str:
+    """``key`` led by the row's payer, line of business and state cells (each ended by the
+    scope separator, which is blanked inside a cell); a column not given is ''."""
+    sep = f"chr({ord(SCOPE_SEPARATOR)})"
+    parts = [
+        "''" if c is None else f"replace(COALESCE(CAST({ident(c)} AS VARCHAR), ''), {sep}, ' ')"
+        for c in columns
+    ]
+    return " || ".join(f"({p}) || {sep}" for p in parts) + f" || ({key})"
 
 
 def lookup_key(

@@ -36,6 +36,8 @@ class Summary:
     seconds: float = 0.0
     report: str | None = None
     warnings: tuple[str, ...] = field(default=())
+    # Rows by status for each payer, when rows name their own payer (--payer-column).
+    by_payer: dict[str, dict[str, int]] = field(default_factory=dict)
 
     @property
     def rows_per_second(self) -> float:
@@ -74,6 +76,7 @@ class Summary:
             "rows_per_second": round(self.rows_per_second),
             "report": self.report,
             "warnings": list(self.warnings),
+            "by_payer": self.by_payer,
         }
 
     def text(self) -> str:
@@ -81,7 +84,8 @@ class Summary:
         lines = [
             f"Screened {self.rows:,} rows of {self.input} -> {self.output} "
             f"({self.engine}, {self.seconds:.1f} s, {self.rows_per_second:,.0f} rows/s)",
-            f"Payer: {self.payer} / {self.line_of_business}; code column "
+            f"Payer: {' / '.join(p for p in (self.payer, self.line_of_business) if p)}; "
+            "code column "
             f"{self.code_column!r}"
             + (f", date of service column {self.date_column!r}" if self.date_column else ""),
             "",
@@ -90,6 +94,11 @@ class Summary:
         for status in Status:
             count = self.statuses.get(status.value, 0)
             lines.append(f"  {status.label:<{width}}  {count:>12,}  {_share(count, self.rows)}")
+        if self.by_payer:
+            lines += ["", "By payer:"]
+        for payer, counts in self.by_payer.items():
+            shown = ", ".join(f"{Status(k).label} {n:,}" for k, n in counts.items() if n)
+            lines.append(f"  {payer}: {sum(counts.values()):,} rows ({shown})")
         if self.without_code:
             parts = ", ".join(f"{REASON_LABELS[r]} {n:,}" for r, n in self.no_code.items() if n)
             lines += ["", f"Rows with no usable code: {self.without_code:,} ({parts})"]
@@ -124,10 +133,14 @@ def summarize(table: AnswerTable, rejects: Rejects, **meta: Any) -> Summary:
     statuses = {s.value: 0 for s in Status}
     no_code = {reason: 0 for reason in REASON_LABELS}
     required: dict[str, list[Any]] = {}
+    by_payer: dict[str, dict[str, int]] = {}
     for answer, count in zip(table.answers, table.counts, strict=True):
         if not count:
             continue
         statuses[answer.status.value] += count
+        if answer.payer is not None:
+            counts = by_payer.setdefault(answer.payer, {s.value: 0 for s in Status})
+            counts[answer.status.value] += count
         if answer.reason is not None:
             no_code[answer.reason] += count
         if answer.status is Status.REQUIRED and answer.code is not None:
@@ -142,5 +155,6 @@ def summarize(table: AnswerTable, rejects: Rejects, **meta: Any) -> Summary:
         distinct_values=sum(1 for c in table.counts if c),
         rejected=rejects.count,
         rejected_lines=rejects.first,
+        by_payer=dict(sorted(by_payer.items())),
         **meta,
     )

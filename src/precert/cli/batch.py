@@ -70,6 +70,18 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
         help="stop at malformed lines instead of skipping and reporting them",
     )
     scope_options(p)
+    p.add_argument(
+        "--payer-column",
+        metavar="NAME",
+        help="column naming each row's payer: every row is answered for its own payer "
+        "(--payer fills blank cells)",
+    )
+    p.add_argument("--lob-column", metavar="NAME", help="column naming each row's line of business")
+    p.add_argument(
+        "--state-column",
+        metavar="NAME",
+        help="column holding the member's state (routes Medicare's requests to the DME MAC)",
+    )
     p.add_argument("--json", action="store_true", help="print the summary as JSON")
     p.set_defaults(handler=run_batch)
 
@@ -119,6 +131,9 @@ def run_batch(args: argparse.Namespace) -> int:
                 report=args.report,
                 service=service,
                 progress=bar,
+                payer_column=args.payer_column,
+                lob_column=args.lob_column,
+                state_column=args.state_column,
             )
     except OSError as exc:  # the output folder is full or not writable, the input vanished, …
         print(

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Literal
+import datetime as dt
+from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Body, FastAPI, Path, Query, Request
 from fastapi.exceptions import RequestValidationError
@@ -32,6 +33,7 @@ from precert.web.schemas import (
     DETERMINATION_PARAMETERS,
     MAX_CODES,
     MAX_QUERY,
+    STATE,
     CategoriesOut,
     CodeOut,
     DeterminationRequest,
@@ -39,6 +41,7 @@ from precert.web.schemas import (
     EntriesOut,
     Health,
     ListsOut,
+    PayersOut,
     SearchOut,
     ServiceDate,
     Version,
@@ -56,6 +59,11 @@ LobParam = Annotated[
     str | None,
     Query(max_length=MAX_QUERY, description="line of business (default: the only one loaded)"),
 ]
+StateParam = Annotated[
+    str | None,
+    Query(pattern=STATE.pattern, description="the member's state (two letters, e.g. TX): picks "
+          "the contact where a list routes requests by state"),
+]  # fmt: skip
 
 
 def setup(app: FastAPI) -> None:
@@ -127,7 +135,12 @@ def post_determinations(
               "input": None}]
         )  # fmt: skip
     query = DeterminationQuery(
-        body.codes, body.date, body.payer, body.line_of_business, where="body"
+        body.codes,
+        body.date,
+        body.payer,
+        body.line_of_business,
+        where="body",
+        state=body.state.upper() if body.state else None,
     )
     return JSONBytes(_bodies(request).answer(b"", query))
 
@@ -145,6 +158,7 @@ def get_code(
     date: DateParam = None,
     payer: PayerParam = None,
     line_of_business: LobParam = None,
+    state: StateParam = None,
 ) -> Response:
     """The answer, every published row (all versions, exactly as printed) and CMS's record.
 
@@ -157,8 +171,9 @@ def get_code(
         )  # fmt: skip
     try:
         report = _service(request).show(
-            code, payer=payer, line_of_business=line_of_business, date=date
-        )
+            code, payer=payer, line_of_business=line_of_business, date=date,
+            state=state.upper() if state else None,
+        )  # fmt: skip
     except ScopeError as exc:
         raise scope_problem(exc, "query", payer, line_of_business) from None
     return JSONBytes(dumps(report.to_dict()))
@@ -185,6 +200,7 @@ def search(
     date: DateParam = None,
     payer: PayerParam = None,
     line_of_business: LobParam = None,
+    state: StateParam = None,
 ) -> Response:
     """Codes of the whole CMS HCPCS set and the lists, ranked by relevance to words, each
     with its determination.
@@ -198,7 +214,7 @@ def search(
     try:
         results = _service(request).search(
             q, status=status, category=category, limit=limit, offset=offset, payer=payer,
-            line_of_business=line_of_business, date=date,
+            line_of_business=line_of_business, date=date, state=state.upper() if state else None,
         )  # fmt: skip
     except ScopeError as exc:
         raise scope_problem(exc, "query", payer, line_of_business) from None
@@ -218,6 +234,38 @@ def get_lists(request: Request) -> Response:
     `curl http://127.0.0.1:8000/v1/lists`
     """
     return JSONBytes(dumps({"lists": [v.to_dict() for v in _service(request).lists()]}))
+
+
+@router.get(
+    "/v1/payers",
+    tags=["lists"],
+    summary="Payers, lines of business, programs and the lists in force",
+    response_class=JSONResponse,
+    responses={200: {"model": PayersOut}},
+)
+def get_payers(request: Request, date: DateParam = None) -> Response:
+    """Whom precert can answer for: each payer and line of business loaded (the values
+    `payer` and `line_of_business` take everywhere), their programs and the list versions in
+    force on `date` (default today).
+
+    `curl http://127.0.0.1:8000/v1/payers`
+    """
+    scopes = _service(request).scopes(date=date)
+    payers: dict[str, list[dict[str, Any]]] = {}
+    for scope in scopes:
+        payers.setdefault(scope.payer, []).append(
+            {
+                "line_of_business": scope.line_of_business,
+                "programs": sorted({v.program for v in scope.versions if v.program}),
+                "lists": [v.to_dict() for v in scope.versions],
+                "not_in_force": list(scope.missing),
+            }
+        )
+    when = scopes[0].date if scopes else (date or dt.date.today())
+    return JSONBytes(
+        dumps({"date": when.isoformat(),
+               "payers": [{"payer": p, "lines_of_business": lobs} for p, lobs in payers.items()]})
+    )  # fmt: skip
 
 
 @router.get(

@@ -21,7 +21,7 @@ from precert.codes import split_queries
 from precert.dates import DateError, parse_date
 from precert.models import Entry, ListVersion
 from precert.service import Precert, ScopeError
-from precert.web.schemas import MAX_CODES, MAX_QUERY
+from precert.web.schemas import MAX_CODES, MAX_QUERY, STATE, STATE_MESSAGE
 
 DEFAULT_PUBLIC_URL = "http://127.0.0.1:8000"
 
@@ -98,7 +98,11 @@ class AnswerBodies:
         query = params if isinstance(params, DeterminationQuery) else parse_query(params)
         try:
             answers = self.service.determine(
-                query.codes, payer=query.payer, line_of_business=query.lob, date=query.date
+                query.codes,
+                payer=query.payer,
+                line_of_business=query.lob,
+                date=query.date,
+                state=query.state,
             )
         except ScopeError as exc:
             raise scope_problem(exc, query.where, query.payer, query.lob) from None
@@ -128,6 +132,7 @@ class DeterminationQuery:
     payer: str | None
     lob: str | None
     where: str = "query"  # "query" or "body": where a 422 says the problem is
+    state: str | None = None  # the member's state (routes requests where a list says so)
 
 
 def count_codes(texts: list[str]) -> int:
@@ -173,9 +178,12 @@ def parse_query(params: QueryParams) -> DeterminationQuery:
         if value is not None and len(value) > MAX_QUERY:
             errors.append(_problem("string_too_long", name, f"String should have at most "
                                    f"{MAX_QUERY} characters", value[:40]))  # fmt: skip
+    state = params.get("state") or None
+    if state is not None and not STATE.fullmatch(state):
+        errors.append(_problem("string_pattern_mismatch", "state", STATE_MESSAGE, state[:40]))
     if errors:
         raise RequestValidationError(errors)
-    return DeterminationQuery(codes, date, payer, lob)
+    return DeterminationQuery(codes, date, payer, lob, state=state.upper() if state else None)
 
 
 def _problem(

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import builtins
 import datetime as dt
+import re
 from typing import Annotated, Any
 
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, Strict, WithJsonSchema
@@ -13,6 +14,8 @@ from precert.models import Status
 
 MAX_CODES = 1000
 MAX_QUERY = 200  # characters in one query string; real ones are under 20
+STATE = re.compile(r"[A-Za-z]{2}")  # a US state or territory, as postal code (TX, PR)
+STATE_MESSAGE = "the member's state as a two-letter postal code, e.g. TX"
 
 Query = Annotated[str, Field(max_length=MAX_QUERY, examples=["K0856-RR"])]
 
@@ -64,6 +67,12 @@ DETERMINATION_PARAMETERS: list[dict[str, Any]] = [
         "description": "line of business (default: the only one loaded)",
         "schema": {"type": "string", "maxLength": MAX_QUERY},
     },
+    {
+        "name": "state", "in": "query", "required": False,
+        "description": "the member's state (two letters): picks the contact where a list "
+                       "routes requests by state, e.g. Medicare's DME MACs",
+        "schema": {"type": "string", "pattern": "^[A-Za-z]{2}$"},
+    },
 ]  # fmt: skip
 
 
@@ -87,6 +96,9 @@ class DeterminationRequest(BaseModel):
     )
     line_of_business: str | None = Field(
         default=None, max_length=MAX_QUERY, description="default: the only one loaded"
+    )
+    state: str | None = Field(
+        default=None, pattern=STATE.pattern, description=STATE_MESSAGE, examples=["TX"]
     )
 
 
@@ -215,6 +227,29 @@ class ListsOut(BaseModel):
     """Every list version loaded."""
 
     lists: list[ListVersionOut]
+
+
+class LineOfBusinessOut(BaseModel):
+    """One payer's line of business: its programs and the list versions in force."""
+
+    line_of_business: str
+    programs: list[str]
+    lists: list[ListVersionOut]
+    not_in_force: list[str] = Field(description="its lists with no version in force that day")
+
+
+class PayerOut(BaseModel):
+    """A payer with a loaded list."""
+
+    payer: str
+    lines_of_business: list[LineOfBusinessOut]
+
+
+class PayersOut(BaseModel):
+    """Every payer, line of business, program and list in force on a date."""
+
+    date: dt.date
+    payers: list[PayerOut]
 
 
 class CategoryOut(BaseModel):

@@ -1,0 +1,79 @@
+"""The REST API with Cigna's and Medicare's real lists: GET /v1/payers, and `payer`,
+`line_of_business` and `state` on the answering endpoints."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from fastapi import FastAPI
+
+import precert
+from precert.service import Precert
+from precert.web.app import create_app
+
+from .conftest import Api
+
+MEDICARE_TABLE = Path(precert.__file__).parent / "data" / "medicare" / "cgs-jc-pa-table-2025.tsv"
+
+
+@pytest.fixture
+def two(service: Precert) -> Iterator[Api]:
+    """An API client over Cigna's bundled list and Medicare's DMEPOS list."""
+    if ("Medicare", "FFS") not in {(s.payer, s.line_of_business) for s in service.scopes()}:
+        service.import_list(MEDICARE_TABLE, profile="medicare-dmepos-cgs-table")
+    app: FastAPI = create_app(service)
+    client = Api(app)
+    yield client
+    client.close()
+
+
+def test_payers_names_each_payer_its_programs_and_lists_in_force(two: Api) -> None:
+    body = two.get("/v1/payers").json()
+    by_payer = {p["payer"]: p["lines_of_business"] for p in body["payers"]}
+    assert sorted(by_payer) == ["Cigna", "Medicare"]
+    (cigna,) = by_payer["Cigna"]
+    assert cigna["line_of_business"] == "Commercial" and cigna["programs"] == ["DME"]
+    assert [v["list"] for v in cigna["lists"]] == ["cigna-commercial-dme"]
+    (medicare,) = by_payer["Medicare"]
+    assert (medicare["line_of_business"], medicare["programs"]) == ("FFS", ["DMEPOS"])
+    assert [v["list"] for v in medicare["lists"]] == ["medicare-dmepos-pa"]
+    assert two.get("/v1/payers", params={"date": "07/01/2026"}).json()["date"] == "2026-07-01"
+
+
+def test_state_picks_the_dme_mac_at_every_answering_endpoint(two: Api) -> None:
+    texas = {"payer": "Medicare", "state": "tx"}
+    got = two.get("/v1/determinations", params={"code": "K0856", **texas}).json()
+    (answer,) = got["determinations"]
+    assert answer["submit_to"]["name"] == "CGS Administrators (Jurisdiction C)"
+    posted = two.post(
+        "/v1/determinations", json={"codes": ["K0856"], "payer": "Medicare", "state": "NY"}
+    ).json()["determinations"][0]
+    assert posted["submit_to"]["name"] == "Noridian Healthcare Solutions (Jurisdiction A)"
+    code = two.get("/v1/codes/K0856", params=texas).json()
+    assert "Jurisdiction C" in str(code)
+    found = two.get("/v1/search", params={"q": "K0856", **texas}).json()
+    assert "Jurisdiction C" in str(found)
+    # Without the state, Medicare's answer does not guess a contractor.
+    (plain,) = two.get("/v1/determinations", params={"code": "K0856", "payer": "Medicare"}).json()[
+        "determinations"
+    ]
+    assert "Jurisdiction" not in plain["submit_to"]["name"]
+
+
+def test_no_payer_answers_once_per_payer_and_a_bad_state_is_a_422(two: Api) -> None:
+    answers = two.get("/v1/determinations", params={"code": "E0466"}).json()["determinations"]
+    assert {(a["payer"], a["status"]) for a in answers} == {
+        ("Cigna", "required"),
+        ("Medicare", "not_required"),
+    }
+    for path, params in (
+        ("/v1/determinations", {"code": "K0856", "state": "Texas"}),
+        ("/v1/codes/K0856", {"state": "T1"}),
+    ):
+        response = two.get(path, params=params)
+        assert response.status_code == 422 and "state" in response.text
+    unknown = two.get("/v1/determinations", params={"code": "E0466", "payer": "Aetna"})
+    assert unknown.status_code == 422
+    assert "Cigna / Commercial, Medicare / FFS" in unknown.text  # the choices, named
