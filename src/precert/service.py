@@ -7,7 +7,7 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, replace
 from functools import lru_cache
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from precert import codes as codes_mod
 from precert.caching import LRU
@@ -18,14 +18,17 @@ from precert.database import BUNDLED_LIST as BUNDLED_LIST
 from precert.database import DATA_DIR as DATA_DIR
 from precert.database import DB_NAME as DB_NAME
 from precert.database import default_home, open_database, rebuild_database
-from precert.importer import BUNDLED_LIST_ID as BUNDLED_LIST_ID
-from precert.importer import ImportResult, dry_run_file, import_file
 from precert.models import Determination, Entry, HcpcsCode, ListVersion, ParsedCode, Status
-from precert.profiles import Profile, RowError, RowReading
 from precert.reports import CodeReport as CodeReport
 from precert.reports import SearchResults as SearchResults
 from precert.rules import NOTE_NOT_LISTED, apply_modifiers, determine_code, invalid
 from precert.store import Store
+
+if TYPE_CHECKING:
+    # Importing reads profiles and readers: only imports need them, so `precert check` and
+    # `precert search` start without (they are imported where used).
+    from precert.importer import ImportResult
+    from precert.profiles import Profile, RowError, RowReading
 
 # Memo bounds: a server is asked about any date and any text, so every memo forgets, least
 # recently used first (20,000 distinct dates or 500 requests of 1,000 made-up codes must not
@@ -565,6 +568,8 @@ class Precert:
         of ``list_id`` or the published text layout. The list id is ``list_id`` or the
         profile's, never a default; an existing list must have the same payer and line of
         business."""
+        from precert.importer import import_file
+
         result = import_file(
             self.store,
             path,
@@ -590,6 +595,8 @@ class Precert:
         profile: Profile | str | Path | None = None,
     ) -> Iterator[RowReading | RowError]:
         """How every row of a file reads through its profile, changing nothing."""
+        from precert.importer import dry_run_file
+
         return dry_run_file(
             self.store,
             path,

@@ -66,6 +66,7 @@ def test_access_log_writes_route_templates_never_what_was_typed(home: Path, tmp_
         assert httpx.get(f"{base}/codes/Jane%20Roe%20MRN123").status_code == 200
         assert httpx.get(f"{base}/v1/codes/MRN123?date=1950-01-01").status_code == 200
         assert httpx.get(f"{base}/Jane-Roe-MRN123").status_code == 404
+        assert httpx.head(f"{base}/codes/E0466").status_code == 200
     finally:
         stop_server(process)
     text = log.read_text()
@@ -73,6 +74,7 @@ def test_access_log_writes_route_templates_never_what_was_typed(home: Path, tmp_
         assert typed not in text, typed
     assert '"GET /codes/{code}" 200' in text and '"GET /v1/codes/{code}" 200' in text
     assert '"GET /" 200' in text and '"GET -" 404' in text
+    assert '"HEAD /codes/{code}" 200' in text
 
 
 def test_public_url_option(home: Path, tmp_path: Path) -> None:

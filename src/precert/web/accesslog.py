@@ -55,7 +55,7 @@ class AccessLog:
             logger.info(
                 '%s "%s %s" %d %.1fms',
                 client[0] if client else "-",
-                scope["method"],
+                scope.get("precert.method", scope["method"]),  # HEAD is served as GET
                 route_of(scope),
                 status,
                 (time.perf_counter() - started) * 1000,

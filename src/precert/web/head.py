@@ -29,7 +29,9 @@ class HeadAsGet:
                 message = {**message, "body": b""}
             await send(message)
 
-        await self.app({**scope, "method": "GET"}, receive, headers_only)
+        # The access log (inside) names the method the client sent.
+        scope = {**scope, "method": "GET", "precert.method": "HEAD"}
+        await self.app(scope, receive, headers_only)
 
 
 def setup(app: FastAPI) -> None:
