@@ -144,12 +144,11 @@ def _place(temporary: Path, path: Path) -> None:
 
 
 def _load_bundled(store: Store) -> None:
+    from precert.bundled import import_bundled  # profiles and readers: only when building
     from precert.readers.hcpcs import read_hcpcs
 
     cms = read_hcpcs(BUNDLED_HCPCS)
     store.replace_hcpcs(cms.name, cms.sha256, cms.codes, cms.modifiers)
-    from precert.bundled import import_bundled  # profiles and readers: only when building
-
     import_bundled(store, DATA_DIR, frozenset(cms.codes))
 
 

@@ -24,7 +24,9 @@ from precert.reports import SearchResults as SearchResults
 from precert.rules import NOTE_NOT_LISTED, apply_modifiers, determine_code, invalid
 from precert.store import Store
 
-if TYPE_CHECKING:  # importing lists (profiles, readers) is loaded only by what imports
+if TYPE_CHECKING:
+    # Importing reads profiles and readers: only imports need them, so `precert check` and
+    # `precert search` start without (they are imported where used).
     from precert.importer import ImportResult
     from precert.profiles import Profile, RowError, RowReading
 
