@@ -8,7 +8,6 @@ import os
 import sys
 from pathlib import Path
 
-from precert.importer import import_bundled
 from precert.store import SQLITE_HEADER, DatabaseBusy, DatabaseDamaged, Store, StoreError
 
 DATA_DIR = Path(__file__).parent / "data"
@@ -145,6 +144,7 @@ def _place(temporary: Path, path: Path) -> None:
 
 
 def _load_bundled(store: Store) -> None:
+    from precert.bundled import import_bundled  # profiles and readers: only when building
     from precert.readers.hcpcs import read_hcpcs
 
     cms = read_hcpcs(BUNDLED_HCPCS)

@@ -7,7 +7,7 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, replace
 from functools import lru_cache
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from precert import codes as codes_mod
 from precert.caching import LRU
@@ -18,14 +18,19 @@ from precert.database import BUNDLED_LIST as BUNDLED_LIST
 from precert.database import DATA_DIR as DATA_DIR
 from precert.database import DB_NAME as DB_NAME
 from precert.database import default_home, open_database, rebuild_database
-from precert.importer import BUNDLED_LIST_ID as BUNDLED_LIST_ID
-from precert.importer import ImportResult, dry_run_file, import_file
 from precert.models import Determination, Entry, HcpcsCode, ListVersion, ParsedCode, Status
-from precert.profiles import Profile, RowError, RowReading
 from precert.reports import CodeReport as CodeReport
 from precert.reports import SearchResults as SearchResults
 from precert.rules import NOTE_NOT_LISTED, apply_modifiers, determine_code, invalid
 from precert.store import Store
+
+if TYPE_CHECKING:
+    # Importing reads profiles and readers: only imports need them, so `precert check` and
+    # `precert search` start without (they are imported where used).
+    from precert.importer import ImportResult
+    from precert.profiles import Profile, RowError, RowReading
+
+BUNDLED_LIST_ID = "cigna-commercial-dme"  # the list loaded first (one-payer views' default)
 
 # Memo bounds: a server is asked about any date and any text, so every memo forgets, least
 # recently used first (20,000 distinct dates or 500 requests of 1,000 made-up codes must not
@@ -166,6 +171,28 @@ class Precert:
                 "say which one (--payer / --lob on the command line; payer, line_of_business in "
                 "the library and the API)"
             )
+        return found[0]
+
+    def browse_scope(
+        self,
+        payer: str | None = None,
+        line_of_business: str | None = None,
+        date: dt.date | None = None,
+    ) -> Scope:
+        """The scope one-payer views (show, search, categories) use: the payer named, else
+        the only one loaded, else the bundled first list's payer (Cigna Commercial) or the
+        first loaded in name order. Each answer names its payer; ``determine`` itself answers
+        every payer when none is named."""
+        found = self.scopes(payer, line_of_business, date)
+        if len(found) == 1 or payer is not None or line_of_business is not None:
+            return self.scope(payer, line_of_business, date)  # names the choice to make
+        preferred = next((v for v in self.versions() if v.list_id == BUNDLED_LIST_ID), None)
+        for scope in found:
+            if preferred is not None and (scope.payer, scope.line_of_business) == (
+                preferred.payer,
+                preferred.line_of_business,
+            ):
+                return scope
         return found[0]
 
     def scopes(
@@ -397,7 +424,7 @@ class Precert:
         )
         if answer.code is None:
             return CodeReport(answer, (), None)
-        scope = self.scope(payer, line_of_business, date)
+        scope = self.browse_scope(payer, line_of_business, date)
         lists = {
             v.list_id
             for v in self.versions()
@@ -515,7 +542,7 @@ class Precert:
         date: dt.date | None = None,
     ) -> list[dict[str, Any]]:
         """Clean categories in force with code counts, status counts and published spellings."""
-        scope = self.scope(payer, line_of_business, date)
+        scope = self.browse_scope(payer, line_of_business, date)
         answers = {
             a.code: a
             for a in self.determine(
@@ -565,6 +592,8 @@ class Precert:
         of ``list_id`` or the published text layout. The list id is ``list_id`` or the
         profile's, never a default; an existing list must have the same payer and line of
         business."""
+        from precert.importer import import_file
+
         result = import_file(
             self.store,
             path,
@@ -590,6 +619,8 @@ class Precert:
         profile: Profile | str | Path | None = None,
     ) -> Iterator[RowReading | RowError]:
         """How every row of a file reads through its profile, changing nothing."""
+        from precert.importer import dry_run_file
+
         return dry_run_file(
             self.store,
             path,

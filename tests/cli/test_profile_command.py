@@ -144,3 +144,32 @@ def test_a_file_without_codes_is_a_clear_error(precert: Run, tmp_path: Path) -> 
     assert missing.returncode == 3 and "nope.csv" in missing.stderr
     group = precert("profile")
     assert group.returncode == 2 and "precert profile draft" in group.stderr
+
+
+def test_a_workbook_drafts_like_its_csv(precert: Run, tmp_path: Path, cigna_rows: Rows) -> None:
+    from openpyxl import Workbook
+
+    book = Workbook()
+    sheet = book.active
+    assert sheet is not None
+    sheet.title = "DME PA list"
+    sheet.append(["Acme Health Medicaid: DME codes requiring prior authorization"])
+    sheet.append(["HCPCS Code", "Item", "PA Required"])
+    rows = cigna_rows[:50]
+    for code, description, status in rows:
+        sheet.append([code, description, {"Yes": "Y", "No": "N"}.get(status, "N/A")])
+    path = tmp_path / "acme-medicaid-dme.xlsx"
+    book.save(path)
+    result = precert("profile", "draft", str(path))
+    assert result.returncode == 0, result.stderr
+    data = tomllib.loads(result.stdout)
+    assert data["read"] == {"format": "xlsx"}
+    assert data["tables"][0]["header"] == ["HCPCS Code", "Item", "PA Required"]
+    columns = data["tables"][0]["columns"]
+    assert (columns["code"], columns["status"], columns["description"]) == (
+        "HCPCS Code",
+        "PA Required",
+        "Item",
+    )
+    assert data["status"]["values"] == {"Y": "required", "N": "not_required"}
+    assert '# "N/A" = ""' in result.stdout and "TODO" in result.stdout  # unknown: the user says

@@ -35,8 +35,14 @@ def submit_text(answer: Determination) -> str:
 
 def _details(answer: Determination) -> list[tuple[str, str]]:
     lines: list[tuple[str, str]] = []
+    if answer.payer is not None:
+        lines.append(("payer", f"{answer.payer} / {answer.line_of_business}"))
+    if answer.qualifier is not None:
+        lines.append(("qualifier", answer.qualifier))
     if answer.description:
-        lines.append(("", answer.description))
+        # A list without descriptions: CMS's, said so.
+        cms = " (CMS HCPCS description)" if answer.description_source == "CMS HCPCS" else ""
+        lines.append(("", answer.description + cms))
     if answer.category:
         lines.append(("category", answer.category))
     if answer.message:
