@@ -80,19 +80,19 @@ def test_the_service_memos_stay_bounded_over_many_dates(service: Precert) -> Non
     """Each distinct date is a scope with its own memos; old ones are forgotten."""
     start = dt.date(2020, 1, 1)
     for day in range(600):
-        answer = service.determine_one("E0466", date=start + dt.timedelta(days=day))
+        answer = service.determine_one("E0466", payer="Cigna", date=start + dt.timedelta(days=day))
         assert answer.status.value == "required"
     assert len(service._scopes) <= 256
     assert len(service._answers) <= 4 and len(service._templates) <= 4
     # Forgotten scopes are recomputed, with the same answer.
-    assert service.determine_one("E0466", date=start).status.value == "required"
+    assert service.determine_one("E0466", payer="Cigna", date=start).status.value == "required"
 
 
 def test_the_service_memo_of_answers_stays_bounded(service: Precert) -> None:
     """Bounded in answers, not texts: one pasted text may hold 33 codes."""
     codes = [f"{letter}{n:04d}" for letter in "AEKL" for n in range(3_300)]
     texts = [",".join(codes[i : i + 33]) for i in range(0, len(codes), 33)]
-    answers = service.determine(texts)
+    answers = service.determine(texts, payer="Cigna")
     assert [a.code for a in answers] == codes
     memos = [service._answers.get(scope) for scope in service._answers]
     assert memos and all(m is not None and m.total <= 10_000 for m in memos)

@@ -217,7 +217,7 @@ def test_the_reverse_diff_flips_every_direction(two_versions: Precert) -> None:
 
 def test_answers_depend_on_the_date_of_service(two_versions: Precert) -> None:
     def answer(code: str, day: str) -> tuple[Status, list[str]]:
-        got = two_versions.determine_one(code, date=dt.date.fromisoformat(day))
+        got = two_versions.determine_one(code, date=dt.date.fromisoformat(day), payer="Cigna")
         return got.status, [s.version for s in got.sources]
 
     for day in ("2026-12-01", "2026-12-31", "1999-01-01"):
@@ -231,9 +231,9 @@ def test_answers_depend_on_the_date_of_service(two_versions: Precert) -> None:
         assert answer("E0100", day) == (Status.REQUIRED, ["v2"])
         assert answer("K0553", day) == (Status.NOT_LISTED, [])
         assert answer("L1840", day) == (Status.REQUIRED, ["v2"])  # table 1 only now
-    assert two_versions.determine_one("E0466", date=dt.date(2027, 2, 1)).effective == dt.date(
-        2027, 1, 1
-    )
+    assert two_versions.determine_one(
+        "E0466", date=dt.date(2027, 2, 1), payer="Cigna"
+    ).effective == dt.date(2027, 1, 1)
 
 
 def test_check_on_the_command_line_names_the_version(
@@ -267,7 +267,7 @@ def test_timeline_and_a_superseded_import(two_versions: Precert, tmp_path: Path)
         ("v2", True),
         ("v3", False),
     ]
-    got = two_versions.determine_one("E0466", date=dt.date(2027, 2, 1))
+    got = two_versions.determine_one("E0466", date=dt.date(2027, 2, 1), payer="Cigna")
     assert (got.status, got.sources[0].version) == (Status.REQUIRED, "v3")
     assert diff_versions(two_versions, LIST).old.version == "v2"  # the two latest
 
@@ -297,10 +297,10 @@ def test_a_list_with_no_version_in_force_says_so(service: Precert, tmp_path: Pat
     service.import_list(
         only_op.write(tmp_path / "op.txt"), list_id="cigna-op", effective=dt.date(2027, 1, 1)
     )
-    before = service.determine_one("L1840", date=dt.date(2026, 6, 1))
+    before = service.determine_one("L1840", date=dt.date(2026, 6, 1), payer="Cigna")
     assert [s.list for s in before.sources] == [LIST, LIST]
     assert any("No version of cigna-op is in force on 2026-06-01" in w for w in before.warnings)
-    after = service.determine_one("L1840", date=dt.date(2027, 6, 1))
+    after = service.determine_one("L1840", date=dt.date(2027, 6, 1), payer="Cigna")
     assert sorted(s.list for s in after.sources) == [LIST, LIST, "cigna-op"]
     assert not any("in force" in w for w in after.warnings)
 
@@ -372,7 +372,7 @@ def test_a_version_window_in_words(two_versions: Precert) -> None:
 
 
 def test_feed_items_announce_each_version(two_versions: Precert) -> None:
-    items = feed_items(two_versions)
+    items = feed_items(two_versions, LIST)
     assert [i.version.version for i in items] == ["v2", "v1"]
     assert items[0].diff is not None and items[0].diff.summary()["changed"] == 6
     assert items[0].title() == (
@@ -381,7 +381,9 @@ def test_feed_items_announce_each_version(two_versions: Precert) -> None:
         "(effective 2027-01-01)"
     )
     assert items[1].diff is None and "first version, 643 rows" in items[1].title()
-    assert len(feed_items(two_versions, limit=1)) == 1
+    assert len(feed_items(two_versions, LIST, limit=1)) == 1
+    # Every list's versions are in the feed, Medicare's too.
+    assert {i.version.list_id for i in feed_items(two_versions)} >= {LIST, "medicare-dmepos-pa"}
 
 
 # Cigna's list names no ranges, so no CMS code set is needed to read it.
@@ -433,11 +435,12 @@ def two_versions_stub(label: str) -> ListVersion:
 
 def test_every_answer_names_the_versions_it_used(two_versions: Precert) -> None:
     listed, unlisted = (
-        a.to_dict() for a in two_versions.determine(["E0466", "E0105"], date=dt.date(2027, 2, 1))
+        a.to_dict()
+        for a in two_versions.determine(["E0466", "E0105"], date=dt.date(2027, 2, 1), payer="Cigna")
     )
     assert listed["versions"] == [f"{LIST}@v2"] and unlisted["versions"] == [f"{LIST}@v2"]
     assert unlisted["status"] == "not_listed"
-    old = two_versions.determine_one("E0105", date=dt.date(2026, 2, 1)).to_dict()
+    old = two_versions.determine_one("E0105", date=dt.date(2026, 2, 1), payer="Cigna").to_dict()
     assert old["versions"] == [f"{LIST}@v1"]
 
 

@@ -144,7 +144,7 @@ def _place(temporary: Path, path: Path) -> None:
 
 
 def _load_bundled(store: Store) -> None:
-    from precert.importer import import_bundled  # only a build needs the readers
+    from precert.bundled import import_bundled  # profiles and readers: only when building
     from precert.readers.hcpcs import read_hcpcs
 
     cms = read_hcpcs(BUNDLED_HCPCS)

@@ -30,6 +30,8 @@ if TYPE_CHECKING:
     from precert.importer import ImportResult
     from precert.profiles import Profile, RowError, RowReading
 
+BUNDLED_LIST_ID = "cigna-commercial-dme"  # the list loaded first (one-payer views' default)
+
 # Memo bounds: a server is asked about any date and any text, so every memo forgets, least
 # recently used first (20,000 distinct dates or 500 requests of 1,000 made-up codes must not
 # grow the process; see bench/bench_web.py for the RSS figures).
@@ -169,6 +171,28 @@ class Precert:
                 "say which one (--payer / --lob on the command line; payer, line_of_business in "
                 "the library and the API)"
             )
+        return found[0]
+
+    def browse_scope(
+        self,
+        payer: str | None = None,
+        line_of_business: str | None = None,
+        date: dt.date | None = None,
+    ) -> Scope:
+        """The scope one-payer views (show, search, categories) use: the payer named, else
+        the only one loaded, else the bundled first list's payer (Cigna Commercial) or the
+        first loaded in name order. Each answer names its payer; ``determine`` itself answers
+        every payer when none is named."""
+        found = self.scopes(payer, line_of_business, date)
+        if len(found) == 1 or payer is not None or line_of_business is not None:
+            return self.scope(payer, line_of_business, date)  # names the choice to make
+        preferred = next((v for v in self.versions() if v.list_id == BUNDLED_LIST_ID), None)
+        for scope in found:
+            if preferred is not None and (scope.payer, scope.line_of_business) == (
+                preferred.payer,
+                preferred.line_of_business,
+            ):
+                return scope
         return found[0]
 
     def scopes(
@@ -400,7 +424,7 @@ class Precert:
         )
         if answer.code is None:
             return CodeReport(answer, (), None)
-        scope = self.scope(payer, line_of_business, date)
+        scope = self.browse_scope(payer, line_of_business, date)
         lists = {
             v.list_id
             for v in self.versions()
@@ -518,7 +542,7 @@ class Precert:
         date: dt.date | None = None,
     ) -> list[dict[str, Any]]:
         """Clean categories in force with code counts, status counts and published spellings."""
-        scope = self.scope(payer, line_of_business, date)
+        scope = self.browse_scope(payer, line_of_business, date)
         answers = {
             a.code: a
             for a in self.determine(

@@ -49,7 +49,7 @@ def test_check_prints_a_readable_table_and_exit_1_for_a_non_code(home: Path) -> 
 
 
 def test_check_json_uses_the_contract_and_exit_0(home: Path) -> None:
-    result = run(home, "check", "--json", "E0466, K0856 NU")
+    result = run(home, "check", "--json", "E0466, K0856 NU", "--payer", "Cigna")
     assert result.returncode == 0, result.stderr
     answers = json.loads(result.stdout)["determinations"]
     assert [a["code"] for a in answers] == ["E0466", "K0856"]
@@ -61,9 +61,15 @@ def test_check_rich_table_and_stdin(home: Path) -> None:
     rich = run(home, "check", "--format", "table", "E0466")
     assert rich.returncode == 0 and "┃" in rich.stdout and "Required" in rich.stdout
     piped = run(home, "check", "--json", "-", stdin="E0466\nL5856-LT\n\n")
-    assert [a["code"] for a in json.loads(piped.stdout)["determinations"]] == ["E0466", "L5856"]
+    # No payer named: each code is answered once per payer loaded (Cigna, Medicare).
+    assert [(a["code"], a["payer"]) for a in json.loads(piped.stdout)["determinations"]] == [
+        ("E0466", "Cigna"),
+        ("E0466", "Medicare"),
+        ("L5856", "Cigna"),
+        ("L5856", "Medicare"),
+    ]
     # A list saved by Notepad starts with a byte-order mark; the first code still counts.
-    bom = run(home, "check", "--json", "-", stdin="\ufeffE0466\r\nK0856-RR\r\n")
+    bom = run(home, "check", "--json", "-", "--payer", "Cigna", stdin="\ufeffE0466\r\nK0856-RR\r\n")
     assert bom.returncode == 0, bom.stdout
     assert [a["code"] for a in json.loads(bom.stdout)["determinations"]] == ["E0466", "K0856"]
 
@@ -77,8 +83,12 @@ def test_check_on_a_date_uses_the_version_in_force(home: Path, tmp_path: Path) -
         home, "import", str(newer), "--list", "cigna-commercial-dme", "--effective", "2027-01-01"
     )
     assert imported.returncode == 0 and "v2" in imported.stdout
-    later = json.loads(run(home, "check", "--json", "--date", "2027-02-01", "E0466").stdout)
-    earlier = json.loads(run(home, "check", "--json", "--date", "2026-12-01", "E0466").stdout)
+    later = json.loads(
+        run(home, "check", "--json", "--date", "2027-02-01", "E0466", "--payer", "Cigna").stdout
+    )
+    earlier = json.loads(
+        run(home, "check", "--json", "--date", "2026-12-01", "E0466", "--payer", "Cigna").stdout
+    )
     assert later["determinations"][0]["status"] == "not_required"
     assert earlier["determinations"][0]["status"] == "required"
 
@@ -144,7 +154,9 @@ def test_check_json_gives_every_code_of_the_document_its_status_and_lines(home: 
         if len(cells) in (5, 7) and cells[0] not in ("Product", "Category"):
             code, status = (cells[2], cells[4]) if len(cells) == 7 else (cells[1], cells[3])
             expected.setdefault(code, (words[status], []))[1].append(number)
-    result = run(home, "check", "--json", "-", stdin="\n".join(sorted(expected)))
+    result = run(
+        home, "check", "--json", "-", "--payer", "Cigna", stdin="\n".join(sorted(expected))
+    )
     assert result.returncode == 0, result.stderr
     answers = json.loads(result.stdout)["determinations"]
     assert len(answers) == len(expected) == 604
@@ -169,6 +181,15 @@ def test_small_usage_cases_say_what_to_do(home: Path) -> None:
     assert empty.returncode == 2 and "no codes on stdin" in empty.stderr
     group = run(home, "hcpcs")
     assert group.returncode == 2 and "precert hcpcs import" in group.stderr
+
+
+def test_check_routes_medicare_by_the_members_state(home: Path) -> None:
+    texas = run(home, "check", "K0856", "--payer", "Medicare", "--state", "TX", "--format", "plain")
+    assert texas.returncode == 0, texas.stderr
+    assert "submit to: CGS Administrators (Jurisdiction C)" in texas.stdout
+    anywhere = run(home, "check", "K0856", "--payer", "Medicare", "--format", "plain")
+    for text in ("Jurisdiction A", "Jurisdiction B", "Jurisdiction C", "Jurisdiction D", " TX "):
+        assert text in anywhere.stdout, text
 
 
 def test_every_date_option_reads_iso_and_us_dates(home: Path) -> None:
@@ -214,13 +235,13 @@ def test_check_with_stdin_closed_is_a_usage_error(home: Path) -> None:
 
 
 def test_a_typed_range_is_each_of_its_codes_in_check_and_search(home: Path) -> None:
-    checked = run(home, "check", "--json", "K0813 – K0816")
+    checked = run(home, "check", "--json", "K0813 – K0816", "--payer", "Cigna")
     answers = json.loads(checked.stdout)["determinations"]
     assert checked.returncode == 0 and [a["code"] for a in answers] == [
         "K0813", "K0814", "K0815", "K0816",
     ]  # fmt: skip
     assert all("is a range" in a["notes"][-1] for a in answers)
-    searched = run(home, "search", "K0813", "-", "K0816")
+    searched = run(home, "search", "K0813", "-", "K0816", "--payer", "Cigna")
     assert "is a range" in searched.stderr
     assert [line.split()[0] for line in searched.stdout.splitlines()[1:]] == [
         "K0813", "K0814", "K0815", "K0816",

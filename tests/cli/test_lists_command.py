@@ -73,6 +73,9 @@ def test_lists_on_a_narrow_terminal_never_cuts_an_id(precert: Run, columns: int)
     assert "cigna-commercial-dme" in result.stdout
     assert "…" not in result.stdout
     assert max(len(line) for line in result.stdout.splitlines()) <= columns
+    if columns >= 80:  # room enough: one line per list, no word broken
+        lines = [line for line in result.stdout.splitlines() if "cigna-commercial-dme" in line]
+        assert len(lines) == 1 and "Commercial" in lines[0]
 
 
 def test_lists_remove_asks_for_yes_and_shows_the_exact_command(

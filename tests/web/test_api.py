@@ -37,7 +37,7 @@ def codes(response_json: dict[str, list[dict[str, object]]]) -> list[object]:
 
 
 def test_one_code_answer_is_the_cli_json(api: Api, capsys: pytest.CaptureFixture[str]) -> None:
-    response = api.get("/v1/determinations", params={"code": "E0466"})
+    response = api.get("/v1/determinations", params={"code": "E0466", "payer": "Cigna"})
     assert response.status_code == 200
     assert response.headers["content-type"] == "application/json"
     answer = response.json()["determinations"][0]
@@ -49,14 +49,16 @@ def test_one_code_answer_is_the_cli_json(api: Api, capsys: pytest.CaptureFixture
         "published_code": "E0466",
     }  # fmt: skip
     # Same determination, same JSON fields as `precert check --json`.
-    assert cli_main(["check", "--json", "E0466", "K0856-RR", "xyz"]) == 1
+    assert cli_main(["check", "--json", "E0466", "K0856-RR", "xyz", "--payer", "Cigna"]) == 1
     from_cli = json.loads(capsys.readouterr().out)
-    from_api = api.get("/v1/determinations?code=E0466&code=K0856-RR&code=xyz").json()
+    from_api = api.get("/v1/determinations?payer=Cigna&code=E0466&code=K0856-RR&code=xyz").json()
     assert from_api == from_cli
 
 
 def test_several_codes_keep_request_order_and_split_pasted_text(api: Api) -> None:
-    response = api.get("/v1/determinations?code=L5856&code=e0466,%20k0856-rr;A4239&code=XYZ")
+    response = api.get(
+        "/v1/determinations?payer=Cigna&code=L5856&code=e0466,%20k0856-rr;A4239&code=XYZ"
+    )
     body = response.json()
     assert codes(body) == ["L5856", "E0466", "K0856", "A4239", None]
     statuses = [d["status"] for d in body["determinations"]]
@@ -64,13 +66,13 @@ def test_several_codes_keep_request_order_and_split_pasted_text(api: Api) -> Non
     # An input that is not a code is an answer, not an error.
     assert "is not a code" in body["determinations"][-1]["message"]
     # Modifiers kept, and the rule they trigger reported.
-    rental = api.get("/v1/determinations?code=K0856-RR").json()["determinations"][0]
+    rental = api.get("/v1/determinations?payer=Cigna&code=K0856-RR").json()["determinations"][0]
     assert rental["modifiers"] == ["RR"]
     assert any("purchase only" in w for w in rental["warnings"])
 
 
 def test_cigna_contact_and_not_listed(api: Api) -> None:
-    body = api.get("/v1/determinations?code=A4239&code=E0100").json()["determinations"]
+    body = api.get("/v1/determinations?payer=Cigna&code=A4239&code=E0100").json()["determinations"]
     assert body[0]["submit_to"] == {
         "name": "Cigna", "phone": "888-454-0013", "fax": "877-730-3858", "option": "5",
     }  # fmt: skip
@@ -79,9 +81,9 @@ def test_cigna_contact_and_not_listed(api: Api) -> None:
 
 
 def test_date_of_service(api: Api) -> None:
-    body = api.get("/v1/determinations?code=E0466&date=2026-02-01").json()
+    body = api.get("/v1/determinations?payer=Cigna&code=E0466&date=2026-02-01").json()
     assert body["determinations"][0]["date"] == "2026-02-01"
-    bad = api.get("/v1/determinations?code=E0466&date=2026-02-30")
+    bad = api.get("/v1/determinations?payer=Cigna&code=E0466&date=2026-02-30")
     assert bad.status_code == 422
     assert bad.json()["detail"][0]["loc"] == ["query", "date"]
 
@@ -93,7 +95,7 @@ def test_malformed_parameters_are_422_naming_the_field(api: Api) -> None:
     too_many = api.get("/v1/determinations", params=[("code", "E0466")] * 1001)
     assert too_many.status_code == 422
     assert too_many.json()["detail"][0]["loc"] == ["query", "code"]
-    payer = api.get("/v1/determinations?code=E0466&payer=Aetna")
+    payer = api.get("/v1/determinations?payer=Cigna&code=E0466&payer=Aetna")
     assert payer.status_code == 422
     assert payer.json()["detail"][0]["loc"] == ["query", "payer"]
     assert "Cigna / Commercial" in payer.json()["detail"][0]["msg"]
@@ -106,7 +108,8 @@ def test_malformed_parameters_are_422_naming_the_field(api: Api) -> None:
 
 def test_post_determinations(api: Api) -> None:
     response = api.post(
-        "/v1/determinations", json={"codes": ["E0466", "k0856-rr", "L5856 LT"], "date": None}
+        "/v1/determinations",
+        json={"codes": ["E0466", "k0856-rr", "L5856 LT"], "date": None, "payer": "Cigna"},
     )
     assert response.status_code == 200
     body = response.json()
@@ -116,11 +119,12 @@ def test_post_determinations(api: Api) -> None:
     assert (
         body
         == api.get(
-            "/v1/determinations", params=[("code", c) for c in ("E0466", "k0856-rr", "L5856 LT")]
+            "/v1/determinations",
+            params=[("code", c) for c in ("E0466", "k0856-rr", "L5856 LT")] + [("payer", "Cigna")],
         ).json()
     )
     thousand = [f"E{n:04d}" for n in range(1000)]
-    big = api.post("/v1/determinations", json={"codes": thousand})
+    big = api.post("/v1/determinations", json={"codes": thousand, "payer": "Cigna"})
     assert big.status_code == 200
     assert codes(big.json()) == thousand
     assert api.post("/v1/determinations", json={"codes": []}).json() == {"determinations": []}
@@ -236,8 +240,11 @@ def test_search(api: Api) -> None:
 
 
 def test_lists_categories_and_entries(api: Api) -> None:
-    [listed] = api.get("/v1/lists").json()["lists"]
+    listed, *medicare = api.get("/v1/lists").json()["lists"]
     assert listed["list"] == "cigna-commercial-dme"
+    assert {(m["list"], m["payer"], m["version"]) for m in medicare} == {
+        ("medicare-dmepos-pa", "Medicare", v) for v in ("v1", "v2", "v3")
+    }
     assert listed["payer"] == "Cigna" and listed["rows"] == 643
     categories = api.get("/v1/categories").json()["categories"]
     spellings = {p for c in categories for p in c["published"]}
@@ -262,7 +269,8 @@ def test_lists_categories_and_entries(api: Api) -> None:
 
 def test_health_version_openapi_and_docs_without_cdn(api: Api) -> None:
     health = api.get("/healthz").json()
-    assert health == {"status": "ok", "version": "0.1.0", "lists": 1, "entries": 643}
+    # Cigna's 643 rows and Medicare's three versions (one entry per code a row lists).
+    assert health == {"status": "ok", "version": "0.1.0", "lists": 4, "entries": 1020}
     assert api.get("/v1/version").json()["version"] == "0.1.0"
     paths = api.get("/openapi.json").json()["paths"]
     for path in ("/v1/determinations", "/v1/codes/{code}", "/v1/search", "/v1/lists",
@@ -318,7 +326,7 @@ def test_other_modules_keep_their_own_errors(service: Precert) -> None:
 def test_app_over_default_home(home: Path) -> None:
     app: FastAPI = create_app()
     client = Api(app)
-    assert client.get("/healthz").json()["entries"] == 643
+    assert client.get("/healthz").json()["entries"] == 1020
     client.close()
 
 
@@ -334,8 +342,8 @@ def test_determinations_are_answered_by_the_router_alone(service: Precert) -> No
             routes.append(getattr(route, "path", "(not routed)"))
 
     client = Api(outer)  # type: ignore[arg-type]
-    first = client.get("/v1/determinations?code=E0466")
-    again = client.get("/v1/determinations?code=E0466")  # answered from the body cache
+    first = client.get("/v1/determinations?payer=Cigna&code=E0466")
+    again = client.get("/v1/determinations?payer=Cigna&code=E0466")  # answered from the body cache
     assert first.status_code == again.status_code == 200
     assert first.content == again.content and first.headers == again.headers
     assert routes == ["/v1/determinations", "/v1/determinations"]
@@ -349,7 +357,7 @@ def test_cached_bodies_follow_an_import_made_elsewhere(service: Precert, home: P
     app = create_app(service)
     app.state.answer_bodies.recheck = 0.0  # check the data version on every request
     client = Api(app)
-    url = "/v1/determinations?code=E0466&date=2027-02-01"
+    url = "/v1/determinations?payer=Cigna&code=E0466&date=2027-02-01"
     assert client.get(url).json()["determinations"][0]["status"] == "required"
     rows = PUBLISHED.read_text().splitlines()
     rows = [r.replace("\tYes\t", "\tNo\t") if "\tE0466\t" in r else r for r in rows]
@@ -371,7 +379,7 @@ def test_the_body_cache_is_bounded_in_bytes(service: Precert) -> None:
         assert bodies.bytes <= 200_000
     assert 0 < len(bodies) < 300
     # One body over the whole budget is answered, not kept.
-    big = "&".join(f"code=E{n:04d}" for n in range(1000)).encode()
+    big = ("payer=Cigna&" + "&".join(f"code=E{n:04d}" for n in range(1000))).encode()
     assert len(json.loads(bodies.answer(big, QueryParams(big)))["determinations"]) == 1000
     assert bodies.bytes <= 200_000
 
@@ -395,7 +403,9 @@ def test_the_code_limit_counts_codes_after_splitting(api: Api) -> None:
     assert detail["loc"] == ["body", "codes"] and "33,000" in detail["msg"]
     over = api.get("/v1/determinations", params=[("code", pasted)] * 31)
     assert over.status_code == 422 and over.json()["detail"][0]["loc"] == ["query", "code"]
-    exactly = api.post("/v1/determinations", json={"codes": [pasted] * 30 + ["E0466"] * 10})
+    exactly = api.post(
+        "/v1/determinations", json={"codes": [pasted] * 30 + ["E0466"] * 10, "payer": "Cigna"}
+    )
     assert exactly.status_code == 200 and len(exactly.json()["determinations"]) == 1000
 
 
@@ -418,7 +428,7 @@ def test_deeply_nested_json_is_a_4xx(api: Api, depth: int) -> None:
     "path",
     [
         "/healthz",
-        "/v1/determinations?code=E0466",
+        "/v1/determinations?payer=Cigna&code=E0466",
         "/v1/lists/cigna-commercial-dme/entries?format=csv",
         "/",
         "/codes/E0466",
@@ -440,6 +450,20 @@ def test_a_code_path_holding_several_codes_is_refused_not_half_answered(api: Api
     assert response.status_code == 422
     detail = response.json()["detail"][0]
     assert detail["loc"] == ["path", "code"] and "/v1/determinations" in detail["msg"]
+
+
+def test_with_no_payer_named_each_loaded_payer_answers(api: Api) -> None:
+    body = api.get("/v1/determinations?code=K0856&code=E0950&date=2026-05-01").json()
+    answers = [(d["code"], d["payer"], d["status"], d["qualifier"]) for d in body["determinations"]]
+    assert answers == [
+        ("K0856", "Cigna", "required", None),
+        ("K0856", "Medicare", "required", None),
+        ("E0950", "Cigna", "not_listed", None),
+        ("E0950", "Medicare", "not_required", "voluntary"),
+    ]
+    medicare = body["determinations"][1]
+    assert medicare["submit_options"][2]["label"] == "Jurisdiction C"
+    assert "TX" in medicare["submit_options"][2]["states"]
 
 
 def test_a_slow_database_read_does_not_hold_up_other_requests(

@@ -62,7 +62,9 @@ def test_one_version_only(api: Api) -> None:
     only = api.get(f"/lists/{LIST}/changes").text
     assert "Only one version of this list is loaded" in only
     feed = ET.fromstring(api.get("/feeds/changes.xml").content)
+    # Cigna's one version (no date: 1970) and Medicare's three bundled versions.
     assert [e.findtext(f"{A}updated") for e in feed.findall(f"{A}entry")] == [
+        "2025-01-01T00:00:00Z", "2024-08-28T00:00:00Z", "2024-06-20T00:00:00Z",
         "1970-01-01T00:00:00Z"]  # fmt: skip
 
 
@@ -195,14 +197,15 @@ def test_atom_feed(two: Api) -> None:
     )
     entries = feed.findall(f"{A}entry")
     assert [e.findtext(f"{A}updated") for e in entries] == [
-        "2027-01-01T00:00:00Z", "1970-01-01T00:00:00Z"]  # fmt: skip
+        "2027-01-01T00:00:00Z", "2025-01-01T00:00:00Z", "2024-08-28T00:00:00Z",
+        "2024-06-20T00:00:00Z", "1970-01-01T00:00:00Z"]  # fmt: skip
     newest = entries[0]
     assert newest.findtext(f"{A}title") == (
         "cigna-commercial-dme v1 → v2: 1 added, 1 removed, 2 changed (2 newly requires PA, "
         "1 no longer requires PA) (effective 2027-01-01)"
     )
     ids = [e.findtext(f"{A}id") for e in entries]
-    assert all(i and i.startswith("urn:uuid:") for i in ids) and len(set(ids)) == 2
+    assert all(i and i.startswith("urn:uuid:") for i in ids) and len(set(ids)) == 5
     alternate = newest.find(f"{A}link[@rel='alternate']")
     assert alternate is not None
     assert (
@@ -211,7 +214,7 @@ def test_atom_feed(two: Api) -> None:
     items = [li.text for li in newest.iter("{http://www.w3.org/1999/xhtml}li")]
     assert "E0466 status: Not required (no longer requires PA)" in items
     assert "E0100 added: Required (newly requires PA)" in items
-    assert "first version" in (entries[1].findtext(f"{A}title") or "")
+    assert "first version" in (entries[-1].findtext(f"{A}title") or "")
     # The same data gives the same feed (ids are stable for feed readers).
     assert two.get("/feeds/changes.xml").content == response.content
     one_list = ET.fromstring(two.get("/feeds/changes.xml", params={"list": LIST}).content)

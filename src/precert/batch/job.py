@@ -146,7 +146,9 @@ def screen(
         service = default()
     service.preload()  # every answer from memory: determine does no SQL from here on
     if payer_column is None:
-        scope = service.scope(payer, line_of_business)
+        # One payer per run: the one named, else the only one loaded, else Cigna Commercial
+        # (the bundled first list, as CDS Hooks answers); the summary names it.
+        scope = service.browse_scope(payer, line_of_business)
         whom = (scope.payer, scope.line_of_business)
     else:  # each row names its payer; --payer / --lob fill blank cells
         whom = (payer or f"column {payer_column!r}", line_of_business or "")
@@ -234,8 +236,8 @@ class _Run:
             ]
             table = AnswerTable(
                 self.service,
-                payer=options.payer,
-                line_of_business=options.line_of_business,
+                payer=self.scope[0],  # the one payer this run answers for (see screen())
+                line_of_business=self.scope[1],
                 dated=date is not None,
                 scope_columns=(named[0], named[1], named[2]) if any(named) else None,
             )

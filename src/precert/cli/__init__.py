@@ -69,12 +69,14 @@ def command(
 
 def scope_options(parser: argparse.ArgumentParser) -> None:
     """--payer and --line-of-business/--lob: whom a question is asked for."""
-    parser.add_argument("--payer", help="payer to ask (default: the only one loaded)")
+    parser.add_argument(
+        "--payer", help="payer to ask (check: default every payer loaded, one answer each)"
+    )
     parser.add_argument(
         "--line-of-business",
         "--lob",
         dest="lob",
-        help="line of business (default: the only one loaded)",
+        help="line of business (default: every one loaded, or the only one)",
     )
 
 

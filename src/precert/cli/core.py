@@ -85,6 +85,11 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
         metavar="CODE",
         help="codes as typed, with modifiers (K0856-RR); '-' or none reads stdin",
     )
+    p.add_argument(
+        "--state",
+        help="the member's state (TX): picks the contact where a list routes by state "
+        "(Medicare's DME MACs); without it every contact is listed",
+    )
     _common(p)
     p.set_defaults(handler=run_check)
 
@@ -178,7 +183,7 @@ def run_check(args: argparse.Namespace) -> int:
             print(f"precert check: no codes on stdin; {example}", file=sys.stderr)
             return EXIT_USAGE
     answers = _service().determine(
-        queries, payer=args.payer, line_of_business=args.lob, date=args.date
+        queries, payer=args.payer, line_of_business=args.lob, date=args.date, state=args.state
     )
     if args.json:
         print_json({"determinations": [a.to_dict() for a in answers]})

@@ -193,14 +193,6 @@ def profile_for(args: argparse.Namespace) -> Profile | None:
         profile = replace(profile, list=replace(profile.list, id=args.list_id))
     if args.file_format:
         profile = replace(profile, format=args.file_format)
-    elif profile.format is not None:
-        from precert.readers import sniff_format
-
-        # A profile names the format its list is published in; the same table saved as a PDF,
-        # a workbook or a web page says so in its first bytes, and is read as what it is.
-        sniffed = sniff_format(args.file)
-        if sniffed in ("pdf", "xlsx", "html") and sniffed != profile.format:
-            profile = replace(profile, format=sniffed)
     return profile
 
 

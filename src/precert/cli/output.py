@@ -35,8 +35,14 @@ def submit_text(answer: Determination) -> str:
 
 def _details(answer: Determination) -> list[tuple[str, str]]:
     lines: list[tuple[str, str]] = []
+    if answer.payer is not None:
+        lines.append(("payer", f"{answer.payer} / {answer.line_of_business}"))
+    if answer.qualifier is not None:
+        lines.append(("qualifier", answer.qualifier))
     if answer.description:
-        lines.append(("", answer.description))
+        # A list without descriptions: CMS's, said so.
+        cms = " (CMS HCPCS description)" if answer.description_source == "CMS HCPCS" else ""
+        lines.append(("", answer.description + cms))
     if answer.category:
         lines.append(("category", answer.category))
     if answer.message:
@@ -103,10 +109,16 @@ def print_rows(
     """A generic table (search results, lists, categories); the columns in ``keep`` (ids a
     user copies into other commands) are never wrapped or cut, however narrow the terminal."""
     if wants_rich(fmt):
+        from rich import box
         from rich.console import Console
         from rich.table import Table
 
-        table = Table(title=title)
+        # A table with ids to copy drops the vertical rules: the room goes to the words.
+        table = (
+            Table(title=title, box=box.SIMPLE_HEAD, pad_edge=False, collapse_padding=True)
+            if keep
+            else Table(title=title)
+        )
         for index, header in enumerate(headers):
             if index in keep:
                 widest = max([len(header)] + [len(str(r[index])) for r in rows])

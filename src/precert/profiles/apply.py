@@ -163,17 +163,33 @@ def _read_table(
             continue
         if spec is None:
             continue  # preamble before the first header (title rows, notes)
-        where = {header_key(h): v for h, v in spec.where}
-        if where and any(
-            header_key(_cell(cells, header_index(header, h))) != header_key(v)
-            for h, v in spec.where
-        ):
-            continue
-        del where
+        chosen = spec
+        chosen_roles, chosen_notes = roles, notes_at
+        if spec.where:
+            # Tables told apart by a column's value (the notice's source_table 1 and 2).
+            match = next((t for t in _siblings(profile, spec) if _holds(t, header, cells)), None)
+            if match is None:
+                continue
+            chosen = match
+            if chosen is not spec:
+                chosen_roles, chosen_notes, _ = _roles(chosen, header)
         yield from _readings(
-            grid, row, spec, profile, known, roles, notes_at, header, title,
-            row.page or page, number if spec.number is None else spec.number, section,
+            grid, row, chosen, profile, known, chosen_roles, chosen_notes, header,
+            chosen.title or title, row.page or page,
+            number if chosen.number is None else chosen.number, section,
         )  # fmt: skip
+
+
+def _siblings(profile: Profile, spec: TableSpec) -> list[TableSpec]:
+    """The table specs with the same header as ``spec`` (told apart by ``where``)."""
+    return [t for t in profile.tables if t.header == spec.header and t.which == spec.which]
+
+
+def _holds(spec: TableSpec, header: tuple[str, ...], cells: tuple[str, ...]) -> bool:
+    """True when the row has every value the spec's ``where`` asks for."""
+    return all(
+        header_key(_cell(cells, header_index(header, h))) == header_key(v) for h, v in spec.where
+    )
 
 
 def _page(grid: Grid, row: GridRow) -> int | None:

@@ -62,12 +62,39 @@ def _int(text: str, default: int, low: int, high: int) -> int:
         return default
 
 
+@dataclass(frozen=True, slots=True)
+class Whom:
+    """The payer, line of business and member state chosen on the page ('' = all / none)."""
+
+    payer: str = ""
+    lob: str = ""
+    state: str = ""
+
+    def kwargs(self) -> dict[str, Any]:
+        """Keyword arguments of the service's answering methods."""
+        state = self.state.strip().upper()
+        return {
+            "payer": self.payer.strip() or None,
+            "line_of_business": self.lob.strip() or None,
+            "state": state if len(state) == 2 and state.isalpha() else None,
+        }
+
+    def params(self) -> dict[str, str]:
+        """The URL parameters that carry the choice (so a link shows the same answer)."""
+        return {k: v for k, v in (("payer", self.payer), ("lob", self.lob),
+                                  ("state", self.state)) if v}  # fmt: skip
+
+
 def answer_query(
     service: Precert, q: str, status: str, category: str, date: str, limit: int,
-    words: bool = False,
+    words: bool = False, whom: Whom = Whom(),
 ) -> Outcome:  # fmt: skip
     """Codes typed or pasted are answered; otherwise words are searched (never raises)."""
     q = q.strip()
+    scope = whom.kwargs()
+    if whom.state.strip() and scope["state"] is None:
+        return Outcome(error=f"{whom.state[:20]!r} is not a state; give the member's state as "
+                       "two letters, e.g. TX.")  # fmt: skip
     if len(q) > MAX_TEXT:
         return Outcome(error=f"That is {len(q):,} characters; paste at most {MAX_TEXT:,} here "
                        "or screen the file with the upload or the batch screener.")  # fmt: skip
@@ -85,7 +112,7 @@ def answer_query(
             if len(queries) > MAX_CODES:
                 return Outcome(error=f"That is {len(queries):,} codes; the page answers up to "
                                f"{MAX_CODES:,} at once. Upload them as a CSV instead.")  # fmt: skip
-            answers = service.determine(queries, date=when)
+            answers = service.determine(queries, date=when, **scope)
             if status:
                 answers = [a for a in answers if a.status.value == status]
             if category:
@@ -98,8 +125,9 @@ def answer_query(
             # Only punctuation: nothing to search for (an empty search would list everything).
             return Outcome("words")
         results = service.search(
-            q, status=status or None, category=category or None, limit=limit + 1, date=when
-        )
+            q, status=status or None, category=category or None, limit=limit + 1, date=when,
+            **scope,
+        )  # fmt: skip
     except ScopeError as exc:
         return Outcome(error=str(exc))
     hits = list(results.hits)
@@ -118,15 +146,17 @@ def _summary(outcome: Outcome, q: str) -> str:
 @router.get("/", response_class=HTMLResponse)
 def index(
     request: Request, q: str = "", status: str = "", category: str = "", date: str = "",
-    limit: str = "", words: str = "", partial: str = "",
+    limit: str = "", words: str = "", partial: str = "", payer: str = "", lob: str = "",
+    state: str = "",
 ) -> Response:  # fmt: skip
     """The search box and its results (``partial=1``: the results fragment only, for JS)."""
     started = time.perf_counter()
     service = _service(request)
     size = _int(limit, PAGE_SIZE, 1, MAX_CODES)
-    outcome = answer_query(service, q, status, category, date, size, words=bool(words))
+    whom = Whom(payer[:200], lob[:200], state[:20])
+    outcome = answer_query(service, q, status, category, date, size, bool(words), whom)
     params = {k: v for k, v in (("q", q), ("status", status), ("category", category),
-                                ("date", date), ("words", words)) if v}  # fmt: skip
+                                ("date", date), ("words", words)) if v} | whom.params()  # fmt: skip
     more_url = (
         "/?" + urlencode({**params, "limit": min(size * 4, MAX_CODES)}) if outcome.more else None
     )
@@ -135,12 +165,19 @@ def index(
         "mode": outcome.mode, "answers": outcome.answers, "error": outcome.error,
         "corrections": outcome.corrections, "summary": _summary(outcome, q.strip()),
         "export_query": urlencode({**params, "limit": size}), "more_url": more_url,
-        "word_hint": outcome.word_hint,
+        "word_hint": outcome.word_hint, "whom": whom, "who": whom.params(),
     }  # fmt: skip
+    scopes = sorted({(s.payer, s.line_of_business) for s in service.scopes()})
+    # With several payers, a card's link names its payer: the code page answers for one.
+    context["several"] = len(scopes) > 1
     if partial:
         return render(request, "_results.html", context, started=started)
+    context["scopes"] = scopes
     try:
-        context["categories"] = cached_categories(service, None, None, None)
+        scope = whom.kwargs()
+        context["categories"] = cached_categories(
+            service, scope["payer"], scope["line_of_business"], None
+        )
     except ScopeError:
         context["categories"] = []
     return render(request, "index.html", context, started=started)
@@ -149,11 +186,15 @@ def index(
 @router.get("/export.csv")
 def export_csv(
     request: Request, q: str = "", status: str = "", category: str = "", date: str = "",
-    limit: str = "", words: str = "",
+    limit: str = "", words: str = "", payer: str = "", lob: str = "", state: str = "",
 ) -> Response:  # fmt: skip
-    """The current results of the search box as CSV (formula-like cells neutralized)."""
-    size = _int(limit, PAGE_SIZE, 1, MAX_CODES)
-    outcome = answer_query(_service(request), q, status, category, date, size, bool(words))
+    """Every result of the search box's query as CSV, not only the page shown (up to the
+    page's limit of 1,000 codes; formula-like cells neutralized)."""
+    del limit  # the page shown; the export is the whole query
+    whom = Whom(payer[:200], lob[:200], state[:20])
+    outcome = answer_query(
+        _service(request), q, status, category, date, MAX_CODES, bool(words), whom
+    )
     if outcome.error:
         return _error(request, "Cannot export", outcome.error)
     text = csvout.to_csv(
@@ -163,7 +204,9 @@ def export_csv(
 
 
 @router.get("/codes/{code}", response_class=HTMLResponse)
-def code_page(request: Request, code: str, date: str = "") -> Response:
+def code_page(
+    request: Request, code: str, date: str = "", payer: str = "", lob: str = "", state: str = ""
+) -> Response:
     """Everything known about one code: answer, CMS record, the exact published rows."""
     started = time.perf_counter()
     when: dt.date | None = None
@@ -175,7 +218,8 @@ def code_page(request: Request, code: str, date: str = "") -> Response:
     if several_codes(code[:200]):  # several codes: answer them all on the search page
         return RedirectResponse(f"/?q={quote(code[:200])}", status_code=303)
     try:
-        report = _service(request).show(code[:200], date=when)
+        scope = Whom(payer[:200], lob[:200], state[:20]).kwargs()
+        report = _service(request).show(code[:200], date=when, **scope)
     except ScopeError as exc:
         return _error(request, "Which payer?", str(exc))
     context = {"a": report.determination, "h": report.hcpcs, "rows": report.entries}

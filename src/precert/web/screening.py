@@ -146,7 +146,14 @@ def screen(service: Precert, data: bytes, filename: str, column: str | None) -> 
     body = rows[1:] if has_header else rows
     cells = [r[index] if index < len(r) else "" for r in body]
     # Order files repeat the same few codes: answer each distinct cell once.
-    answers = {cell: tuple(service.determine([cell])) for cell in dict.fromkeys(cells)}
+    # A file is screened for one payer, as the batch screener does (Cigna when several).
+    scope = service.browse_scope()
+    answers = {
+        cell: tuple(
+            service.determine([cell], payer=scope.payer, line_of_business=scope.line_of_business)
+        )
+        for cell in dict.fromkeys(cells)
+    }
     start = 2 if has_header else 1
     lines = [
         Line(start + offset, cell, tuple(record), answers[cell])

@@ -144,7 +144,7 @@ def test_no_coverage_uses_the_configured_default_payer(crd: Any) -> None:
 
 
 def test_no_coverage_and_no_default_with_two_payers_says_so(crd: Any) -> None:
-    crd.app.state.cds_config = CdsConfig()
+    crd.app.state.cds_config = CdsConfig(payer=None, line_of_business=None)  # no default
     data = with_code("E0466")
     device_order(data).pop("insurance", None)
     data["prefetch"].pop("coverage")

@@ -16,6 +16,11 @@ class ConfigError(ValueError):
     """An environment variable holds a value the CDS service cannot use."""
 
 
+# CDS Hooks answers for one payer and line of business (an EHR has no payer picker).
+DEFAULT_PAYER = "Cigna"
+DEFAULT_LOB = "Commercial"
+
+
 @dataclass(frozen=True, slots=True)
 class CdsConfig:
     """How the CDS Hooks service authenticates clients and whom it answers for.
@@ -29,8 +34,10 @@ class CdsConfig:
     issuers: tuple[str, ...] = ()  # allowed `iss` values (empty: any issuer whose key we hold)
     audience: str | None = None  # public base URL of /cds-services (required with auth on)
     cors_origins: tuple[str, ...] = ()  # browser origins allowed to call /cds-services ("*": any)
-    payer: str | None = None  # whose list answers a request with no Coverage (None: the only one)
-    line_of_business: str | None = None
+    # whose list answers a request with no Coverage: Cigna Commercial unless configured
+    # (None: the only payer loaded)
+    payer: str | None = DEFAULT_PAYER
+    line_of_business: str | None = DEFAULT_LOB
     # Coverage payor identifiers / names -> (folded key, payer, line of business or None);
     # see precert.web.cds.payers.
     payers: tuple[tuple[str, str, str | None], ...] = ()
@@ -67,8 +74,9 @@ class CdsConfig:
             issuers=_split(env.get("PRECERT_CDS_ISSUERS", "")),
             audience=(env.get("PRECERT_CDS_AUDIENCE", "").strip().rstrip("/") or None),
             cors_origins=_split(env.get("PRECERT_CORS_ORIGINS", "")),
-            payer=env.get("PRECERT_CDS_PAYER", "").strip() or None,
-            line_of_business=env.get("PRECERT_CDS_LOB", "").strip() or None,
+            # CDS Hooks answers for one payer: Cigna Commercial unless configured otherwise.
+            payer=env.get("PRECERT_CDS_PAYER", "").strip() or DEFAULT_PAYER,
+            line_of_business=env.get("PRECERT_CDS_LOB", "").strip() or DEFAULT_LOB,
             payers=payers,
         )
         return config

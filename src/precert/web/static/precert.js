@@ -46,8 +46,18 @@
   }
 
   box.addEventListener("input", soon);
-  ["status", "category", "date"].forEach(function (id) {
+  ["status", "category", "date", "payer", "lob", "state"].forEach(function (id) {
     var field = document.getElementById(id);
     if (field) field.addEventListener("change", refresh);
+  });
+  // "/" jumps to the search box from anywhere on the page but another field.
+  document.addEventListener("keydown", function (event) {
+    var target = event.target;
+    var typing = target && /^(INPUT|TEXTAREA|SELECT)$/.test(target.tagName);
+    if (event.key === "/" && !typing && !event.ctrlKey && !event.metaKey && !event.altKey) {
+      event.preventDefault();
+      box.focus();
+      box.select();
+    }
   });
 })();

@@ -1,0 +1,150 @@
+"""Medicare FFS's DMEPOS Required Prior Authorization List, bundled from the DME MAC pages
+(src/precert/data/medicare/): ranges, inline dates, the L1833 removal, the voluntary PMD
+accessories, the osteogenesis suspension, the April 13, 2026 orthoses and state routing."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from precert import Precert, Status
+from precert.models import Determination
+
+MEDICARE = {"payer": "Medicare", "line_of_business": "FFS"}
+CGS_2025 = "cgs-jc-pa-table-2025.tsv"
+
+
+def ask(service: Precert, code: str, when: str = "2025-06-01", **kw: str) -> Determination:
+    return service.determine_one(code, date=dt.date.fromisoformat(when), **MEDICARE, **kw)
+
+
+def test_the_state_picks_the_dme_mac_and_without_it_all_four_are_listed(service: Precert) -> None:
+    texas = ask(service, "K0856", state="TX")
+    assert texas.status is Status.REQUIRED
+    assert texas.submit_to is not None
+    assert texas.submit_to.name == "CGS Administrators (Jurisdiction C)"
+    assert texas.submit_to.url == "https://cgsmedicare.com/jc"
+    ohio = ask(service, "K0856", state="oh")
+    assert ohio.submit_to is not None and "Jurisdiction B" in ohio.submit_to.name
+    anywhere = ask(service, "K0856")
+    assert anywhere.submit_to is not None and "beneficiary's state" in anywhere.submit_to.name
+    options = {c.label: c.states for c in anywhere.submit_options}
+    assert sorted(options) == [f"Jurisdiction {j}" for j in "ABCD"]
+    assert "TX" in options["Jurisdiction C"] and "CA" in options["Jurisdiction D"]
+    assert any("depends on the member's state" in n and "TX" in n for n in anywhere.notes)
+    nowhere = ask(service, "K0856", state="ZZ")
+    assert len(nowhere.submit_options) == 4 and any("'ZZ'" in w for w in nowhere.warnings)
+    # Cigna's answer for the same code is unchanged and never routed by state.
+    cigna = service.determine_one("K0856", payer="Cigna", state="TX")
+    assert cigna.submit_to is not None and cigna.submit_to.name.startswith("eviCore")
+
+
+def test_ranges_are_expanded_and_cited_as_published(service: Precert) -> None:
+    answer = ask(service, "K0814")
+    assert answer.status is Status.REQUIRED and answer.qualifier is None
+    (source,) = answer.sources
+    assert (source.file, source.table, source.line) == (CGS_2025, 1, 4)
+    assert source.published_code == "K0813-K0816"
+    assert source.url == "https://cgsmedicare.com/jc/pa"
+    assert answer.category == "Power mobility devices (PMD)"
+    assert answer.description_source == "CMS HCPCS"  # the table has no descriptions
+    assert not any("category" in w for w in answer.warnings)
+
+
+def test_the_base_list_inside_the_voluntary_clause_is_not_listed(service: Precert) -> None:
+    # "… for the power wheelchair base K0800-K0802 K0813-K0829 …:" names K0817-K0819, which
+    # are not on the required list: only the first sentence of the cell lists required codes.
+    for code in ("K0817", "K0818", "K0819"):
+        answer = ask(service, code)
+        assert answer.status is Status.NOT_REQUIRED and answer.qualifier is None, code
+        assert answer.sources == ()
+        assert "names every DMEPOS code" in answer.notes[0]
+
+
+def test_voluntary_accessories_keep_their_qualifier_and_say_what_it_means(
+    service: Precert,
+) -> None:
+    for code in ("E0950", "E1005", "K0195"):
+        answer = ask(service, code)
+        assert (answer.status, answer.qualifier) == (Status.NOT_REQUIRED, "voluntary"), code
+        assert any(n.startswith("Voluntary:") for n in answer.notes)
+        assert answer.to_dict()["qualifier"] == "voluntary"
+    # In the June 2024 notice they are a section of their own ("– Voluntary Authorization").
+    old = ask(service, "E0950", "2024-07-01")
+    assert (old.status, old.qualifier) == (Status.NOT_REQUIRED, "voluntary")
+    assert old.sources[0].file == "cgs-jc-news-2024-06-20.tsv"
+
+
+def test_l1833_was_removed_on_august_12_2024(service: Precert) -> None:
+    before = ask(service, "L1833", "2024-07-01")  # the June 2024 notice: "L1833**"
+    assert before.status is Status.REQUIRED
+    assert any("no longer required from August 12, 2024" in n for n in before.notes)
+    after = ask(service, "L1833")
+    assert (after.status, after.qualifier) == (Status.NOT_REQUIRED, "removed")
+    assert any("removed L1833 effective 2024-08-12" in n for n in after.notes)
+    assert after.sources[0].published_code.startswith("*L1833 removed from list")
+
+
+def test_inline_effective_dates_hold_within_one_version(service: Precert) -> None:
+    # The notice (in force from 2024-06-20) adds L0631 from August 12, 2024.
+    early = ask(service, "L0631", "2024-07-01")
+    assert early.status is Status.NOT_REQUIRED
+    assert any("becomes required on 2024-08-12" in n for n in early.notes)
+    later = ask(service, "L0631", "2024-08-20")
+    assert later.status is Status.REQUIRED and later.effective == dt.date(2024, 8, 12)
+    now = ask(service, "L0631")
+    assert now.status is Status.REQUIRED and now.sources[0].file == CGS_2025
+
+
+def test_the_april_2026_orthoses_are_required_from_their_date_only(service: Precert) -> None:
+    before = ask(service, "L0651", "2026-03-01")
+    assert before.status is Status.NOT_REQUIRED
+    assert any("becomes required on 2026-04-13" in n for n in before.notes)
+    assert before.sources[0].file == "noridian-jd-orthoses-2026.tsv"
+    after = ask(service, "L0651", "2026-04-13", state="CA")
+    assert after.status is Status.REQUIRED and after.effective == dt.date(2026, 4, 13)
+    assert after.submit_to is not None and "Jurisdiction D" in after.submit_to.name
+    (source,) = after.sources
+    assert source.url is not None and "noridianmedicare.com" in source.url
+    assert source.table == 2  # the version's second table: after the CGS table
+
+
+def test_osteogenesis_stimulators_were_suspended(service: Precert) -> None:
+    phase_one = ask(service, "E0747", "2024-08-20")  # the notice, phase 1 from August 12
+    assert phase_one.status is Status.REQUIRED
+    assert any("Phase 1" in n for n in phase_one.notes)
+    suspended = ask(service, "E0747", "2024-09-15")  # the 2024 table
+    assert (suspended.status, suspended.qualifier) == (Status.NOT_REQUIRED, "suspended")
+    assert any(n.startswith("Suspended:") for n in suspended.notes)
+    assert suspended.sources[0].file == "cgs-jc-pa-table-2024.tsv"
+
+
+def test_decision_times_and_validity_come_with_the_answer(service: Precert) -> None:
+    answer = ask(service, "L5856")
+    assert "Decision is valid for: 120 calendar days" in answer.notes
+    assert any("5 business days (not to exceed 7 calendar days)" in n for n in answer.notes)
+    assert "Expedited requests are decided within 2 business days." in answer.notes
+
+
+def test_codes_outside_the_lists_scope_are_not_listed(service: Precert) -> None:
+    ambulance = ask(service, "A0425")  # not a DMEPOS code: the list does not settle it
+    assert ambulance.status is Status.NOT_LISTED
+    assert ask(service, "99213").status is Status.NOT_LISTED
+    assert ask(service, "E0466").status is Status.NOT_REQUIRED
+
+
+def test_no_payer_named_answers_each_payer_once(service: Precert) -> None:
+    answers = service.determine(["K0856", "L0651"], date=dt.date(2026, 5, 1))
+    assert [(a.code, a.payer) for a in answers] == [
+        ("K0856", "Cigna"),
+        ("K0856", "Medicare"),
+        ("L0651", "Cigna"),
+        ("L0651", "Medicare"),
+    ]
+    assert [a.status for a in answers] == [
+        Status.REQUIRED,
+        Status.REQUIRED,
+        Status.OUT_OF_SCOPE,
+        Status.REQUIRED,
+    ]
+    for answer in answers:
+        assert all(s.list.startswith(answer.payer.lower()) for s in answer.sources)
