@@ -5,13 +5,16 @@ from __future__ import annotations
 import csv
 import io
 import re
+import shutil
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 from playwright.sync_api import Browser, Locator, Page, expect, sync_playwright
 
-from .conftest import ARTIFACTS
+from precert.service import DB_NAME, Precert
+
+from .conftest import ARTIFACTS, free_port, start_server, stop_server
 
 pytestmark = pytest.mark.browser
 
@@ -30,6 +33,22 @@ def browser() -> Iterator[Browser]:
         launched = playwright.chromium.launch(executable_path=str(CHROMIUM), args=ARGS)
         yield launched
         launched.close()
+
+
+@pytest.fixture(scope="module")
+def live_server(built_db: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """`precert serve` over Cigna's list alone: these tests follow one payer's answers (the
+    page with several payers is tested in test_payer_page.py)."""
+    home = tmp_path_factory.mktemp("browser-home")
+    shutil.copy(built_db, home / DB_NAME)
+    service = Precert(home)
+    for list_id in {v.list_id for v in service.lists() if v.payer != "Cigna"}:
+        service.remove_list(list_id)
+    service.close()
+    port = free_port()
+    process = start_server(home, port)
+    yield f"http://127.0.0.1:{port}"
+    stop_server(process)
 
 
 @pytest.fixture

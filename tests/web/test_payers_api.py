@@ -77,3 +77,25 @@ def test_no_payer_answers_once_per_payer_and_a_bad_state_is_a_422(two: Api) -> N
     unknown = two.get("/v1/determinations", params={"code": "E0466", "payer": "Aetna"})
     assert unknown.status_code == 422
     assert "Cigna / Commercial, Medicare / FFS" in unknown.text  # the choices, named
+
+
+@pytest.mark.parametrize(
+    ("path", "unknown"),
+    [
+        ("/v1/determinations?code=E0466", "payor"),
+        ("/v1/codes/E0466?payer=Cigna", "dat"),
+        ("/v1/search?q=bed", "lmit"),
+        ("/v1/lists/cigna-commercial-dme/entries?format=json", "limit"),
+        ("/v1/categories?payer=Cigna", "payers"),
+        ("/v1/payers?date=2026-07-01", "when"),
+        ("/v1/lists?", "all"),
+    ],
+)
+def test_an_unknown_query_parameter_is_a_422_naming_it(two: Api, path: str, unknown: str) -> None:
+    assert two.get(path).status_code == 200
+    response = two.get(f"{path}&{unknown}=1")
+    assert response.status_code == 422
+    (problem,) = response.json()["detail"]
+    assert problem["loc"] == ["query", unknown] and problem["type"] == "unknown_parameter"
+    assert f"unknown query parameter {unknown!r}" in problem["msg"]
+    assert "takes" in problem["msg"]  # and says what the endpoint takes

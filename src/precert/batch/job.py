@@ -234,10 +234,13 @@ class _Run:
                     options.scope_columns, ("payer", "line of business", "state"), strict=True
                 )
             ]
+            # Rows naming their payer: --payer / --lob only fill blank cells. Otherwise the
+            # one payer this run answers for (see screen()).
+            per_row = options.scope_columns[0] is not None
             table = AnswerTable(
                 self.service,
-                payer=self.scope[0],  # the one payer this run answers for (see screen())
-                line_of_business=self.scope[1],
+                payer=options.payer if per_row else self.scope[0],
+                line_of_business=options.line_of_business if per_row else self.scope[1],
                 dated=date is not None,
                 scope_columns=(named[0], named[1], named[2]) if any(named) else None,
             )

@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import Annotated, Any, Literal
 
-from fastapi import APIRouter, Body, FastAPI, Path, Query, Request
+from fastapi import APIRouter, Body, Depends, FastAPI, Path, Query, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from starlette.concurrency import run_in_threadpool
@@ -27,6 +27,7 @@ from precert.web.common import (
     list_version,
     scope_problem,
     too_many_codes,
+    unknown_parameters,
 )
 from precert.web.schemas import (
     DATE_DESCRIPTION,
@@ -48,7 +49,28 @@ from precert.web.schemas import (
     responses,
 )
 
+
+def known_query(request: Request) -> None:
+    """Refuse query parameters the route does not declare (422 naming them)."""
+    route = request.scope.get("route")
+    dependant = getattr(route, "dependant", None)
+    if dependant is None:
+        return
+    known: list[str] = []
+    stack = [dependant]
+    while stack:  # the route's own parameters and those of its dependencies
+        current = stack.pop()
+        known.extend(p.alias for p in current.query_params)
+        stack.extend(current.dependencies)
+    problems = unknown_parameters(request.query_params, known)
+    if problems:
+        raise RequestValidationError(problems)
+
+
+# Every route but GET /v1/determinations (which reads and checks its parameters itself, on
+# the hot path) declares its query parameters to FastAPI; the others are refused.
 router = APIRouter()
+CHECKED = [Depends(known_query)]
 
 DateParam = Annotated[ServiceDate, Query(description=DATE_DESCRIPTION)]
 PayerParam = Annotated[
@@ -147,6 +169,7 @@ def post_determinations(
 
 @router.get(
     "/v1/codes/{code}",
+    dependencies=CHECKED,
     tags=["codes"],
     summary="Everything known about one code",
     response_class=JSONResponse,
@@ -181,6 +204,7 @@ def get_code(
 
 @router.get(
     "/v1/search",
+    dependencies=CHECKED,
     tags=["codes"],
     summary="Find codes by words",
     response_class=JSONResponse,
@@ -223,6 +247,7 @@ def search(
 
 @router.get(
     "/v1/lists",
+    dependencies=CHECKED,
     tags=["lists"],
     summary="Lists loaded and their versions",
     response_class=JSONResponse,
@@ -238,6 +263,7 @@ def get_lists(request: Request) -> Response:
 
 @router.get(
     "/v1/payers",
+    dependencies=CHECKED,
     tags=["lists"],
     summary="Payers, lines of business, programs and the lists in force",
     response_class=JSONResponse,
@@ -270,6 +296,7 @@ def get_payers(request: Request, date: DateParam = None) -> Response:
 
 @router.get(
     "/v1/categories",
+    dependencies=CHECKED,
     tags=["lists"],
     summary="Categories with counts",
     response_class=JSONResponse,
@@ -294,6 +321,7 @@ def get_categories(
 
 @router.get(
     "/v1/lists/{list_id}/entries",
+    dependencies=CHECKED,
     tags=["lists"],
     summary="Every published row of a list version (JSON or CSV)",
     response_class=JSONResponse,

@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 import time
+from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 from urllib.parse import urlsplit
@@ -149,10 +150,26 @@ def too_many_codes(count: int) -> str:
     )
 
 
+DETERMINATION_QUERY = ("code", "date", "payer", "line_of_business", "state")
+
+
+def unknown_parameters(params: QueryParams, known: Iterable[str]) -> list[dict[str, Any]]:
+    """A 422 problem for each query parameter the endpoint does not take (a misspelt
+    ``lmit`` or ``payor`` would otherwise be ignored, and the answer look like an answer
+    to the question asked)."""
+    allowed = sorted(set(known))
+    return [
+        _problem("unknown_parameter", name, f"unknown query parameter {name!r}; this endpoint "
+                 f"takes {', '.join(allowed) or 'none'}", params.get(name, "")[:40])
+        for name in dict.fromkeys(params.keys())
+        if name not in allowed
+    ]  # fmt: skip
+
+
 def parse_query(params: QueryParams) -> DeterminationQuery:
     """The parameters of ``GET /v1/determinations``, validated with FastAPI's 422 error shape
     (``loc`` names the field)."""
-    errors: list[dict[str, Any]] = []
+    errors: list[dict[str, Any]] = unknown_parameters(params, DETERMINATION_QUERY)
     codes = params.getlist("code")
     if not codes:
         errors.append(_problem("missing", "code", "Field required", None))
