@@ -69,7 +69,8 @@ def _score(home: Path) -> None:
         hits, recall, misses = 0, 0.0, []
         for query in chosen:
             right = set(query["right"])
-            found = [h.code for h in service.search(query["text"], limit=10).hits]
+            answers = service.search(query["text"], limit=10).hits
+            found = list(dict.fromkeys(h.code for h in answers))  # several payers: codes once
             if right & set(found[:5]):
                 hits += 1
             else:
@@ -95,8 +96,11 @@ def baseline_src(commit: str, into: Path) -> Path:
 
 
 def cli_times(home: Path, command: str = "search") -> tuple[float, float]:
-    """Median wall and CPU milliseconds of `precert search` (or `check`) in a fresh process."""
-    env = {**os.environ, "PRECERT_HOME": str(home)}
+    """Median wall and CPU milliseconds of `precert search` (or `check`) in a fresh process,
+    with bytecode caches as an installed package has them (PYTHONDONTWRITEBYTECODE, which
+    some shells set, would recompile every module in every run; the warm-up runs write them)."""
+    env = {k: v for k, v in os.environ.items() if k != "PYTHONDONTWRITEBYTECODE"}
+    env["PRECERT_HOME"] = str(home)
     walls, cpus = [], []
     for i in range(RUNS + 2):
         words = CLI_QUERIES[i % len(CLI_QUERIES)].split() if command == "search" else ["E0466"]
@@ -242,7 +246,7 @@ def main() -> None:
             print(f"\nMissed at 5 ({group.replace('_', ' ')}): {', '.join(missed)}.")
     print(
         f"\n| speed | figure |\n|---|---|\n"
-        f"| `precert search WORDS` in a fresh process, median of {RUNS} "
+        f"| `precert search WORDS` in a fresh process (bytecode cached), median of {RUNS} "
         f"({', '.join(CLI_QUERIES)}) | {wall:.0f} ms wall, {cpu:.0f} ms CPU |\n"
         f"| for comparison, `precert check E0466` in a fresh process | {check_wall:.0f} ms wall, "
         f"{check_cpu:.0f} ms CPU |\n"
@@ -257,6 +261,16 @@ def main() -> None:
         f"| building the CMS set's search index (8,463 codes, FTS5), median of 5 | "
         f"{index * 1000:.0f} ms wall, {index_cpu * 1000:.0f} ms CPU |\n"
         f"| first run: build the database and search, fresh process | {first:.2f} s |"
+    )
+    print(
+        "\nTargets (issue 11), judged on CPU time (wall time on this shared 2-core machine "
+        "swings with other users' load; the load average is below): the page's search "
+        f"≤ 20 ms server time ({'met' if page['cold_cpu_median'] <= 20 else 'missed'}: "
+        f"{page['cold_cpu_median']:.1f} ms CPU at the median, client included), the index "
+        f"build ≤ 0.5 s ({'met' if index_cpu <= 0.5 else 'missed'}: {index_cpu * 1000:.0f} ms), "
+        f"`precert search` in a fresh process ≤ 150 ms ({'met' if cpu <= 150 else 'missed'}: "
+        f"{cpu:.0f} ms, of which the command line's start-up, as `precert check` shows, takes "
+        f"{check_cpu:.0f} ms; search itself adds {cpu - check_cpu:.0f} ms)."
     )
 
 

@@ -3,21 +3,28 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 import pytest
 
 from precert.models import Status
+from precert.reports import SearchResults
 from precert.service import BUNDLED_LIST, Precert
 
 
+def search(service: Precert, text: str, **options: Any) -> SearchResults:
+    """A search asked of Cigna (the bundled Medicare list answers beside it otherwise)."""
+    return service.search(text, **{"payer": "Cigna", **options})
+
+
 def codes(service: Precert, text: str, limit: int = 10) -> list[str]:
-    return [h.code or "" for h in service.search(text, limit=limit).hits]
+    return [h.code or "" for h in search(service, text, limit=limit).hits]
 
 
 def test_real_words_are_never_corrected_and_codes_no_list_mentions_are_found(
     service: Precert,
 ) -> None:
-    results = service.search("cane")
+    results = search(service, "cane")
     assert results.corrections == {} and results.notes == ()
     assert [h.code for h in results.hits[:2]] == ["E0100", "E0105"]
     # Cigna's list does not mention canes: the honest answer is "Not on the list".
@@ -27,14 +34,16 @@ def test_real_words_are_never_corrected_and_codes_no_list_mentions_are_found(
 
 def test_every_hit_is_exactly_the_answer_check_gives(service: Precert) -> None:
     for text in ("cpap", "hospital bed", "power wheelchair group 3", "walker"):
-        for hit in service.search(text, limit=8).hits:
-            assert hit.to_dict() == service.determine_one(hit.code or "").to_dict(), hit.code
+        for hit in search(service, text, limit=8).hits:
+            assert (
+                hit.to_dict() == service.determine_one(hit.code or "", payer="Cigna").to_dict()
+            ), hit.code
 
 
 def test_a_word_of_neither_the_code_set_nor_the_vocabulary_is_corrected_and_said_so(
     service: Precert,
 ) -> None:
-    results = service.search("wheelchiar cushion", limit=5)
+    results = search(service, "wheelchiar cushion", limit=5)
     assert results.corrections == {"wheelchiar": ["wheelchair"]}
     assert results.notes and "'wheelchiar' is not a word" in results.notes[0]
     assert "searched for wheelchair" in results.notes[0]
@@ -69,7 +78,7 @@ def test_the_query_words_tell_a_device_from_its_supplies(service: Precert) -> No
 def test_own_description_outranks_category_and_words_together_outrank_apart(
     service: Precert,
 ) -> None:
-    beds = service.search("hospital bed", limit=30).hits
+    beds = search(service, "hospital bed", limit=30).hits
     # E0935 (a knee motion device) sits in Cigna's "Hospital beds and accessories" category;
     # only its category says "bed", so it is no answer to "hospital bed".
     assert "E0935" not in [h.code for h in beds]
@@ -86,32 +95,32 @@ def test_a_note_is_searchable_when_the_query_is_all_it_says(service: Precert) ->
 
 def test_results_paginate(service: Precert) -> None:
     whole = codes(service, "wheelchair", 30)
-    first = service.search("wheelchair", limit=10)
-    second = service.search("wheelchair", limit=10, offset=10)
+    first = search(service, "wheelchair", limit=10)
+    second = search(service, "wheelchair", limit=10, offset=10)
     assert first.more and second.more and (first.offset, second.offset) == (0, 10)
     assert [h.code for h in first.hits + second.hits] == whole[:20]
-    last = service.search("trapeze", limit=10)
+    last = search(service, "trapeze", limit=10)
     assert not last.more and len(last.hits) == 4
-    assert service.search("trapeze", limit=10, offset=10).hits == ()
+    assert search(service, "trapeze", limit=10, offset=10).hits == ()
 
 
 def test_filters_apply_to_the_whole_code_set(service: Precert) -> None:
-    required = service.search("wheelchair", status="required", limit=50).hits
+    required = search(service, "wheelchair", status="required", limit=50).hits
     assert required and all(h.status is Status.REQUIRED for h in required)
-    unlisted = service.search("walker", status="not_listed", limit=50).hits
+    unlisted = search(service, "walker", status="not_listed", limit=50).hits
     assert "E0130" in [h.code for h in unlisted]
 
 
 @pytest.mark.parametrize("typed", ["K0813-K0816", "K0813 – K0816", "k0813 - k0816"])
 def test_a_range_typed_as_a_search_is_each_code_in_it(service: Precert, typed: str) -> None:
-    results = service.search(typed)
+    results = search(service, typed)
     assert [h.code for h in results.hits] == ["K0813", "K0814", "K0815", "K0816"]
     assert results.notes and "is a range" in results.notes[0]
-    assert results.hits[2].to_dict() == service.determine_one("K0815").to_dict()
+    assert results.hits[2].to_dict() == service.determine_one("K0815", payer="Cigna").to_dict()
 
 
 def test_the_json_shape_keeps_its_fields_and_adds_paging(service: Precert) -> None:
-    body = service.search("walker", limit=3).to_dict()
+    body = search(service, "walker", limit=3).to_dict()
     assert set(body) == {"query", "corrections", "results", "offset", "limit", "more", "notes"}
     assert (body["offset"], body["limit"], body["more"]) == (0, 3, True)
     assert len(body["results"]) == 3
@@ -129,8 +138,10 @@ def test_with_several_payers_each_hit_is_answered_for_each_payer_apart(
     by_code: dict[str, dict[str, Status]] = {}
     for hit in hits:
         by_code.setdefault(hit.code or "", {})[hit.payer or ""] = hit.status
-    assert len(by_code) == 3 and all(set(p) == {"Acme", "Cigna"} for p in by_code.values())
-    assert by_code["E0635"] == {"Cigna": Status.REQUIRED, "Acme": Status.NOT_REQUIRED}
+    payers = {"Acme", "Cigna", "Medicare"}  # Medicare's list is bundled beside Cigna's
+    assert len(by_code) == 3 and all(set(p) == payers for p in by_code.values())
+    assert by_code["E0635"]["Cigna"] is Status.REQUIRED
+    assert by_code["E0635"]["Acme"] is Status.NOT_REQUIRED
     for hit in hits:
         assert hit.to_dict() == service.determine_one(hit.code or "", payer=hit.payer).to_dict()
     # A payer named: only its answers.
@@ -139,6 +150,6 @@ def test_with_several_payers_each_hit_is_answered_for_each_payer_apart(
 
 def test_a_pasted_paragraph_is_searched_by_its_first_words_and_says_so(service: Precert) -> None:
     text = "hospital bed " + " ".join(["with side rails and a mattress for home use"] * 40)
-    results = service.search(text, limit=5)
+    results = search(service, text, limit=5)
     assert results.notes[-1].startswith("only the first 12 words were searched")
     assert results.hits and all(h.code and h.code.startswith("E0") for h in results.hits)
