@@ -14,7 +14,7 @@ from precert.models import Contact
 from precert.profiles.cells import CellError, read_cell
 from precert.profiles.dates import parse_date
 from precert.profiles.model import Meaning, Profile, Section, TableSpec
-from precert.profiles.parse import status_key
+from precert.profiles.tables import status_key
 from precert.readers.grid import Grid, GridRow, GridTable
 
 _CODE_IN = re.compile(r"(?<![A-Za-z0-9])[A-V]\d{4}(?![0-9])")
