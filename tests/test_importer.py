@@ -142,3 +142,13 @@ def test_a_code_listed_twice_in_one_grid_is_one_answer_citing_both_rows(
         ("cgs-jc-news-2024-06-20.tsv", 8),
         ("cgs-jc-news-2024-06-20.tsv", 9),
     ]
+
+
+def test_lint_of_a_grid_without_categories_reports_no_blank_category(
+    service: Precert,
+) -> None:
+    from precert.lint import lint_file
+
+    report = lint_file(service, ORTHOSES, profile=grid_profile())  # type: ignore[arg-type]
+    assert report.rows == 5
+    assert not [f for f in report.findings if f.kind.startswith("category")]

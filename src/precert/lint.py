@@ -139,6 +139,8 @@ def _categories(
 ) -> Iterable[Finding]:
     first_spelling: dict[str, Entry] = {}
     for entry in entries:
+        if not entry.categorized:
+            continue  # a list with no category column is not missing one on every row
         raw = " ".join(entry.category_raw.split())
         if raw.upper() in MISSING_CATEGORIES:
             shown = f'"{raw}"' if raw else "blank"

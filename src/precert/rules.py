@@ -65,6 +65,7 @@ class RowRules:
     purchase_only_over: int | None = None
 
 
+@lru_cache(maxsize=65536)
 def clean_description(description: str) -> str:
     """The description without the note text some rows repeat inside it."""
     text = description.strip()
@@ -82,6 +83,7 @@ def note_in_description(description: str) -> str | None:
     return None
 
 
+@lru_cache(maxsize=4096)
 def clean_category(raw: str) -> str | None:
     """A clean category (sentence case, acronyms kept), or None when the published one is empty."""
     text = re.sub(r"\s+", " ", raw).strip()

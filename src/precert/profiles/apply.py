@@ -8,6 +8,7 @@ import datetime as dt
 import re
 from collections.abc import Collection, Iterator
 from dataclasses import dataclass
+from functools import lru_cache
 
 from precert.models import Contact
 from precert.profiles.cells import CellError, read_cell
@@ -68,6 +69,7 @@ class RowError:
         return f"{where}: {self.message}"
 
 
+@lru_cache(maxsize=65536)
 def header_key(cell: str) -> str:
     """How header cells are compared: case, spaces, ®, and trailing ':' or '*' ignored."""
     text = re.sub(r"\s+", " ", cell.replace("\u00ae", "")).strip().casefold()
@@ -232,7 +234,14 @@ def _roles(
 
 
 def _section(profile: Profile, text: str) -> Section | None:
-    return next((s for s in profile.sections if re.search(s.match, text, re.IGNORECASE)), None)
+    if not profile.sections:
+        return None
+    return _section_of(profile.sections, text)
+
+
+@lru_cache(maxsize=4096)
+def _section_of(sections: tuple[Section, ...], text: str) -> Section | None:
+    return next((s for s in sections if re.search(s.match, text, re.IGNORECASE)), None)
 
 
 def _readings(

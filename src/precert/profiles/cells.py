@@ -37,6 +37,7 @@ _WITH_MODIFIERS = re.compile(
 _BARE_MODIFIER = re.compile(r"(?P<mod>[A-Z]{2})(?![A-Za-z0-9])")
 _SEPARATOR = re.compile(r"\s+|[,;&/]|(?:and|or)(?![A-Za-z])|\.(?=\s|$)", re.IGNORECASE)
 _NOT_MODIFIERS = frozenset({"OR", "AND"})
+_SINGLE = re.compile(r"[A-Va-v]\d{4}")
 
 
 class CellError(ValueError):
@@ -68,6 +69,8 @@ def read_cell(
     known: Collection[str],
 ) -> list[CellCode]:
     """Every code the cell lists, in order; raises CellError on anything it cannot read."""
+    if _SINGLE.fullmatch(text):  # the common case: one code, nothing else in the cell
+        return [CellCode(text.upper(), text)]
     cell = normalize(text)
     if not cell:
         raise CellError("the code cell is empty (expected a code such as E0466)")

@@ -6,6 +6,7 @@ import datetime as dt
 import json
 import sqlite3
 from collections.abc import Iterable, Iterator
+from functools import lru_cache
 from itertools import islice
 
 from precert.models import Contact, Entry, ListPolicy, ListVersion, Status
@@ -80,7 +81,7 @@ def entry_from_row(row: sqlite3.Row | tuple[object, ...]) -> Entry:
 def _values(entry_id: int, version_id: int, entry: Entry) -> tuple[object, ...]:
     return (
         entry_id, version_id, entry.table, entry.table_title, entry.line, entry.page, entry.code,
-        json.dumps(entry.columns), json.dumps(entry.raw), entry.product, entry.category_raw,
+        _header_json(entry.columns), json.dumps(entry.raw), entry.product, entry.category_raw,
         entry.category, entry.description_raw, entry.description, entry.status_raw,
         entry.status.value, entry.platform, entry.notation, entry.qualifier, _iso(entry.effective),
         _iso(entry.end), _iso(entry.announced), int(entry.removed),
@@ -138,6 +139,12 @@ def insert_version(
         count += len(chunk)
     db.execute("UPDATE versions SET rows = ? WHERE id = ?", (count, version_id))
     return count
+
+
+@lru_cache(maxsize=256)
+def _header_json(columns: tuple[str, ...]) -> str:
+    """A table's header as stored with each row (one encoding per table, not per row)."""
+    return json.dumps(columns)
 
 
 def _chunks(rows: Iterator[tuple[Entry, str]]) -> Iterator[list[tuple[Entry, str]]]:
