@@ -82,7 +82,7 @@ def test_a_large_import_while_a_server_and_another_cli_process_read(
     port = free_port()
     log = tmp_path / "serve.log"
     server = start_server(home, port, log=log)
-    url = f"http://127.0.0.1:{port}/v1/determinations?code=E0466"
+    url = f"http://127.0.0.1:{port}/v1/determinations?code=E0466&payer=Cigna"
     http: list[tuple[int, Any]] = []
     checks: list[tuple[float, float, subprocess.CompletedProcess[str]]] = []
     writing = ended = float("inf")
@@ -99,7 +99,7 @@ def test_a_large_import_while_a_server_and_another_cli_process_read(
                 while importer.poll() is None and time.monotonic() < deadline:
                     started = time.monotonic()
                     done = subprocess.run(
-                        [PRECERT, "check", "--json", "E0466"],
+                        [PRECERT, "check", "--json", "--payer", "Cigna", "E0466"],
                         env={**os.environ, "PRECERT_HOME": str(home)},
                         capture_output=True,
                         text=True,
@@ -147,7 +147,7 @@ def test_a_large_import_while_a_server_and_another_cli_process_read(
     ]
     assert integrity(home / DB_NAME) == ["ok"]
     final = subprocess.run(
-        [PRECERT, "check", "--json", "E0466"],
+        [PRECERT, "check", "--json", "--payer", "Cigna", "E0466"],
         env={**os.environ, "PRECERT_HOME": str(home)},
         capture_output=True,
         text=True,
@@ -197,7 +197,7 @@ def test_an_import_killed_at_any_moment_leaves_the_old_state(home: Path, tmp_pat
         importer.wait(timeout=30)
         assert integrity(home / DB_NAME) == ["ok"], (kind, when)
         check = subprocess.run(
-            [PRECERT, "check", "--json", "E0466"],
+            [PRECERT, "check", "--json", "--payer", "Cigna", "E0466"],
             env={**os.environ, "PRECERT_HOME": str(home)},
             capture_output=True,
             text=True,
