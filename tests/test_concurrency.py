@@ -180,7 +180,7 @@ def size(path: Path) -> int:
 
 
 def test_an_import_killed_at_any_moment_leaves_the_old_state(home: Path, tmp_path: Path) -> None:
-    source = large_list(tmp_path / "cigna-2027.csv", 8_000)
+    source = large_list(tmp_path / "cigna-2027.csv", 60_000)  # several seconds even when idle
     before = state(home)
     # Moments: starting up, reading the file, and writing (its log is growing).
     moments: list[tuple[str, float | int]] = [
