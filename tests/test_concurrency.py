@@ -78,7 +78,7 @@ def integrity(path: Path) -> list[str]:
 def test_a_large_import_while_a_server_and_another_cli_process_read(
     home: Path, tmp_path: Path
 ) -> None:
-    source = large_list(tmp_path / "cigna-2027.csv", 10_000)
+    source = large_list(tmp_path / "cigna-2027.csv", 60_000)  # seconds of writing, even idle
     port = free_port()
     log = tmp_path / "serve.log"
     server = start_server(home, port, log=log)
@@ -123,7 +123,7 @@ def test_a_large_import_while_a_server_and_another_cli_process_read(
             checker.join()
             out, err = importer.communicate(timeout=max(1.0, deadline - time.monotonic()))
             assert importer.returncode == 0, err
-            assert "as cigna-commercial-dme v2: 10000 rows" in out
+            assert "as cigna-commercial-dme v2: 60000 rows" in out
             # The server's cached answer bodies follow another process's import within 0.5 s
             # (web.common.AnswerBodies): poll briefly for the new version.
             settle = time.monotonic() + 5
