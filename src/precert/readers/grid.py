@@ -59,6 +59,20 @@ class GridTable:
     # outline and caption, the lines above a PDF table); ``title`` is the last of them.
     titles: tuple[str, ...] = ()
 
+    @classmethod
+    def numbered(
+        cls, file: str, number: int, titles: tuple[str, ...], rows: Iterable[GridRow]
+    ) -> GridTable:
+        """Table ``number`` of a file that holds several (``where`` = ``file table N``), titled
+        by the last of its title lines."""
+        return cls(
+            where=f"{file} table {number}",
+            title=titles[-1] if titles else "",
+            rows=rows,
+            number=number,
+            titles=titles,
+        )
+
 
 @dataclass(slots=True)
 class Grid:

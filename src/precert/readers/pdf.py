@@ -59,14 +59,7 @@ def read_pdf(path: Path) -> Grid:
         )
         raise ReaderError(path.name, None, f"no table found: {why}")
     tables = [
-        GridTable(
-            where=f"{path.name} table {n}",
-            title=t.titles[-1] if t.titles else "",
-            rows=t.rows,
-            number=n,
-            titles=t.titles,
-        )
-        for n, t in enumerate(built, start=1)
+        GridTable.numbered(path.name, n, t.titles, t.rows) for n, t in enumerate(built, start=1)
     ]
     return Grid(name=path.name, sha256=sha256(data), format="pdf", tables=tables)
 

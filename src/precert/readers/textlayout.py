@@ -70,12 +70,11 @@ def read_text(path: Path) -> Grid:
     if not starts:
         raise ReaderError(name, None, "no table rows found (expected the published text layout)")
     tables = [
-        GridTable(
-            where=f"{name} table {n}",
-            title=start.titles[-1] if start.titles else "",
-            rows=TextRows(path, start, starts[n].line if n < len(starts) else None),
-            number=n,
-            titles=start.titles,
+        GridTable.numbered(
+            name,
+            n,
+            start.titles,
+            TextRows(path, start, starts[n].line if n < len(starts) else None),
         )
         for n, start in enumerate(starts, start=1)
     ]

@@ -48,13 +48,7 @@ def read_html(path: Path) -> Grid:
     if not built:
         raise ReaderError(path.name, None, "no table with text found in the page")
     tables = [
-        GridTable(
-            where=f"{path.name} table {number}",
-            title=t.titles[-1] if t.titles else "",
-            rows=t.rows,
-            number=number,
-            titles=t.titles,
-        )
+        GridTable.numbered(path.name, number, t.titles, t.rows)
         for number, t in enumerate(built, start=1)
     ]
     return Grid(name=path.name, sha256=sha256(data), format="html", tables=tables)
