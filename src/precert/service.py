@@ -42,6 +42,9 @@ _ANSWERS_KEPT = 10_000  # answers per scope (a text may hold many codes), ~1 kB 
 _TEMPLATES_KEPT = 5_000  # codes per scope (a list has hundreds; made-up codes are evicted)
 
 
+_NO_MODIFIERS: frozenset[str] = frozenset()
+
+
 class ScopeError(ValueError):
     """The payer / line of business asked for is unknown or ambiguous."""
 
@@ -339,7 +342,8 @@ class Precert:
                         parsed,
                         # Only modifiers need the rows again (rental on purchase-only codes).
                         rows if parsed.modifiers else (),
-                        self._modifier_set(),
+                        # Read the CMS modifiers only when a query has some (not at start).
+                        self._modifier_set() if parsed.modifiers else _NO_MODIFIERS,
                     )
                     if parsed.range:  # a typed range: say it was expanded, on every answer
                         note = codes_mod.range_note(parsed.query, parsed.range)
