@@ -46,6 +46,9 @@ _ANSWERS_KEPT = 10_000  # answers per scope (a text may hold many codes), ~1 kB 
 _TEMPLATES_KEPT = 5_000  # codes per scope (a list has hundreds; made-up codes are evicted)
 
 
+_NO_MODIFIERS: frozenset[str] = frozenset()
+
+
 @dataclass(frozen=True, slots=True)
 class Scope:
     """Whom a question is asked for, and the list versions in force for it on a date."""
@@ -335,7 +338,8 @@ class Precert:
                         parsed,
                         # Only modifiers need the rows again (rental on purchase-only codes).
                         rows if parsed.modifiers else (),
-                        self._modifier_set(),
+                        # Read the CMS modifiers only when a query has some (not at start).
+                        self._modifier_set() if parsed.modifiers else _NO_MODIFIERS,
                     )
                     if parsed.range:  # a typed range: say it was expanded, on every answer
                         note = codes_mod.range_note(parsed.query, parsed.range)
