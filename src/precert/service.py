@@ -484,11 +484,7 @@ class Precert:
                 self._found[key] = found
             codes = list(found.codes)
             corrections = dict(found.query.corrections)
-            notes.extend(
-                f"{word!r} is not a word of the code set or the staff vocabulary; "
-                f"searched for {' or '.join(fixes)}"
-                for word, fixes in corrections.items()
-            )
+            notes.extend(finding.correction_notes(found.query))
             if found.query.dropped:
                 notes.append(
                     f"only the first {len(found.query.words)} words were searched; "
