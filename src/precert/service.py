@@ -18,6 +18,10 @@ from precert.database import BUNDLED_LIST as BUNDLED_LIST
 from precert.database import DATA_DIR as DATA_DIR
 from precert.database import DB_NAME as DB_NAME
 from precert.database import default_home, open_database, rebuild_database
+
+# Re-exported: the doors catch these from precert.service (defined below it for the importer).
+from precert.errors import ScopeError as ScopeError
+from precert.errors import UnknownListError as UnknownListError
 from precert.models import Determination, Entry, HcpcsCode, ListVersion, ParsedCode, Status
 from precert.reports import CodeReport as CodeReport
 from precert.reports import SearchResults as SearchResults
@@ -43,14 +47,6 @@ _TEMPLATES_KEPT = 5_000  # codes per scope (a list has hundreds; made-up codes a
 
 
 _NO_MODIFIERS: frozenset[str] = frozenset()
-
-
-class ScopeError(ValueError):
-    """The payer / line of business asked for is unknown or ambiguous."""
-
-
-class UnknownListError(ScopeError):
-    """No loaded list has the id asked for; the message names the loaded lists."""
 
 
 @dataclass(frozen=True, slots=True)
