@@ -162,6 +162,9 @@ def test_words_run_together_are_split_into_the_code_set_words_and_said_so(
     assert results.corrections == {"bedpan": ["bed pan"]}
     assert "searched for bed pan" in results.notes[0]
     assert [h.code for h in results.hits[:2]] == ["E0275", "E0276"]  # "Bed pan, standard"
+    assert search(service, "bedpans").corrections == {"bedpans": ["bed pan"]}
+    # Split only into words CMS writes side by side: "colostomy" is no "col ostomy".
+    assert "colostomy" not in search(service, "colostomy").corrections
 
 
 def test_a_word_only_the_clipped_short_descriptions_use_is_searched_corrected_too(

@@ -130,6 +130,7 @@ def analyse(
     is_word: Callable[[str], bool],
     lookup: Callable[[set[str]], Mapping[str, int]],
     initials: Callable[[str], list[str]] | None = None,
+    together: Callable[[tuple[str, ...]], bool] | None = None,
 ) -> Query:
     """Take a query apart into concepts.
 
@@ -137,7 +138,9 @@ def analyse(
     ``lookup(ws)`` says which of the words ``ws`` the code set uses anywhere (its short
     descriptions included) and how often (asked only when a word needs correcting);
     ``initials(w)`` gives the descriptions with consecutive words starting with the letters
-    of ``w`` (asked only for a short word nothing else explains: it may be an acronym).
+    of ``w`` (asked only for a short word nothing else explains: it may be an acronym);
+    ``together(ws)`` whether the code set writes the words ``ws`` side by side (asked before
+    a word is split in two).
     """
     typed = words(text)
     norm = [singular(w) for w in typed]
@@ -177,7 +180,7 @@ def analyse(
         if word.isdigit() or is_word(word) or is_word(base) or base in vocab_words:
             concepts.append(Concept(word, ((base,),)))
             continue
-        concept, fixes, rare = _unknown_word(word, base, lookup, vocab_words, initials)
+        concept, fixes, rare = _unknown_word(word, base, lookup, vocab_words, initials, together)
         concepts.append(concept)
         if fixes:
             corrections[word] = fixes
@@ -196,13 +199,16 @@ def _unknown_word(
     lookup: Callable[[set[str]], Mapping[str, int]],
     vocab_words: frozenset[str],
     initials: Callable[[str], list[str]] | None,
+    together: Callable[[tuple[str, ...]], bool] | None,
 ) -> tuple[Concept, list[str], bool]:
     """How to search a word that is neither a word of the descriptions, the lists nor the
     vocabulary: (concept, what it was read as, whether it is searched as typed too)."""
     # Used only in CMS's clipped short descriptions ("Pneuma compresor", "Cpm device"): an
     # abbreviation or misspelling there too, so it is searched as typed and as read.
     rare = bool(lookup({word, base}))
-    split = None if rare else split_compound(word, lookup)
+    split = None if rare else split_compound(base, lookup) or split_compound(word, lookup)
+    if split is not None and together is not None and not together(split):
+        split = None  # "colostomy" is not "col ostomy": CMS never writes those words so
     if split is not None:  # "bedpan" is CMS's "bed pan"
         return (
             Concept(word, (tuple(singular(w) for w in split),), corrected=True),
