@@ -24,6 +24,10 @@ _CODE_PREFIX = re.compile(r"[a-v]\d{1,4}")
 # thing asked about ends: in "mask for cpap" the mask is wanted, not the CPAP device.
 STOP_WORDS = frozenset({"a", "an", "the", "and", "or", "of", "to", "in", "on", "per", "my"})
 PREPOSITIONS = frozenset({"for", "with", "w", "without", "used", "use"})
+GENERIC = frozenset({"machine", "device", "unit", "system", "equipment", "item", "thing"})
+# Shortest word a ranking counts as matching the start of longer ones ("wheel" in "wheeled"):
+# three letters would let "tens" (singular "ten") match "tent" and "tendon".
+MIN_PREFIX = 4
 MAX_INITIALS = 6  # longest word read as an acronym ("hfcwo")
 MAX_WORDS = 12  # words of one query searched; the rest are dropped (and the results say so)
 _NOT_NAMES = STOP_WORDS | PREPOSITIONS | {
@@ -69,6 +73,13 @@ class Concept:
     alternatives: tuple[tuple[str, ...], ...]
     code_prefix: str | None = None  # "k08": codes starting with it
     corrected: bool = False
+
+    @property
+    def generic(self) -> bool:
+        """A word that names no particular thing ("machine", "device", "unit")."""
+        return self.alternatives == ((singular(self.typed.lower()),),) and (
+            self.alternatives[0][0] in GENERIC
+        )
 
     @property
     def numeric(self) -> bool:
@@ -188,6 +199,8 @@ def analyse(
                 as_typed.append(word)
     before_cut = [n for n, start in enumerate(owners) if kept.index(content[start]) < cut]
     candidates = [n for n in before_cut if not concepts[n].numeric] or before_cut
+    # "cpap machine" asks for a CPAP: "machine" only says it is a thing.
+    candidates = [n for n in candidates if not concepts[n].generic] or candidates
     head = candidates[-1] if candidates else -1
     words_kept = tuple(norm[i] for i in content)
     return Query(text, tuple(concepts), head, corrections, words_kept, dropped, tuple(as_typed))
@@ -269,6 +282,8 @@ def fts_query(concepts: Iterable[Concept]) -> str:
 
 
 def _fts_word(word: str) -> str:
+    # A prefix even for three letters: the index holds words as written, so "ten" (the
+    # singular of "tens") finds "tens" only as a prefix; ranking then ignores "tent".
     return f'"{word}"*' if len(word) >= 3 and word.isalpha() else f'"{word}"'
 
 
