@@ -90,6 +90,12 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
         help="the member's state (TX): picks the contact where a list routes by state "
         "(Medicare's DME MACs); without it every contact is listed",
     )
+    p.add_argument(
+        "--long",
+        action="store_true",
+        help="on a terminal, every detail of every answer (several answers otherwise get one "
+        "line each); plain text in a pipe always has every detail",
+    )
     _common(p)
     p.set_defaults(handler=run_check)
 
@@ -188,7 +194,7 @@ def run_check(args: argparse.Namespace) -> int:
     if args.json:
         print_json({"determinations": [a.to_dict() for a in answers]})
     else:
-        print_determinations(answers, args.format)
+        print_determinations(answers, args.format, long=args.long, compact=True)
     return EXIT_NOT_A_CODE if any(a.code is None for a in answers) or not answers else EXIT_OK
 
 
