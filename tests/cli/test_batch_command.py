@@ -5,7 +5,6 @@ from __future__ import annotations
 import json
 import os
 import re
-import shlex
 import subprocess
 import sys
 from pathlib import Path
@@ -246,79 +245,3 @@ def test_sigterm_stops_the_run_and_leaves_nothing_behind(home: Path, tmp_path: P
     assert "Traceback" not in result.stderr
     assert not out.exists()
     assert sorted(p.name for p in tmp_path.iterdir()) == ["home", "orders.csv"]
-
-
-README = Path(__file__).resolve().parents[2] / "README.md"
-BATCH_SECTION = "## Batch screening of order and claim files"
-
-
-def readme_batch_examples() -> list[tuple[str, int, list[str]]]:
-    """(command, exit code, lines shown) of each `$ precert …` line of the batch section."""
-    text = README.read_text(encoding="utf-8")
-    section = text[text.index(BATCH_SECTION) :]
-    section = section[: section.index("\n## ", 1)]
-    examples: list[tuple[str, int, list[str]]] = []
-    for block in re.findall(r"```console\n(.*?)```", section, re.DOTALL):
-        for line in block.splitlines():
-            if line.startswith("$ "):
-                command, _, code = line[2:].partition("   # exit ")
-                examples.append((command.strip(), int(code or 0), []))
-            elif examples and line.strip() != "...":
-                examples[-1][2].append(line.rstrip())
-    return examples
-
-
-@pytest.fixture
-def example_orders(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    """The files the examples name, made from real published codes, as the current folder:
-    orders.csv (HCPCS), claims.csv (HCPCS, Payer, State, DOS) and orders.xlsx (Item)."""
-    import csv
-
-    import openpyxl
-
-    from precert.service import BUNDLED_LIST
-
-    codes = list(dict.fromkeys(re.findall(r"\t([A-V]\d{4})\t", BUNDLED_LIST.read_text())))[:30]
-    folder = tmp_path / "examples"
-    folder.mkdir()
-    with (folder / "orders.csv").open("w", newline="", encoding="utf-8") as f:
-        csv.writer(f).writerows(
-            [("Order", "HCPCS"), *((f"SO-{i}", c) for i, c in enumerate(codes))]
-        )
-    payers, states = ("Cigna", "Medicare", "Medicare"), ("TX", "NY", "")
-    with (folder / "claims.csv").open("w", newline="", encoding="utf-8") as f:
-        csv.writer(f).writerows(
-            [("Claim", "HCPCS", "Payer", "State", "DOS")]
-            + [
-                (f"C{i}", c, payers[i % 3], states[i % 3], "03/01/2026")
-                for i, c in enumerate(codes)
-            ]
-        )
-    book = openpyxl.Workbook()
-    sheet = book.active
-    sheet.append(["Order", "Item", "Qty"])
-    for i, code in enumerate(codes):
-        sheet.append([f"SO-{i}", code, 1])
-    book.save(folder / "orders.xlsx")
-    monkeypatch.chdir(folder)
-    return folder
-
-
-def test_every_readme_and_help_example_runs(home: Path, example_orders: Path) -> None:
-    examples = readme_batch_examples()
-    assert len(examples) >= 5
-    for command, code, shown in examples:
-        result = run_exactly(home, *shlex.split(command)[1:])
-        assert result.returncode == code, (command, result.stdout[-2000:], result.stderr)
-        assert "Traceback" not in result.stderr
-        lines = [line.rstrip() for line in (result.stdout + result.stderr).splitlines()]
-        at = 0
-        for want in shown:
-            assert want in lines[at:], (command, want, lines)
-            at = lines.index(want, at) + 1
-    helped = run(home, "batch", "--help").stdout.split("example:\n", 1)[1]
-    commands = [line.strip() for line in helped.splitlines() if line.strip().startswith("precert ")]
-    assert len(commands) == 3
-    for command in commands:
-        result = run_exactly(home, *shlex.split(command)[1:])
-        assert result.returncode == 0, (command, result.stdout[-2000:], result.stderr)

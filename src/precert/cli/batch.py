@@ -23,8 +23,8 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
         "Parquet, XLSX, JSON lines) and write it back with the answer beside it",
         "precert batch orders.csv -o screened.parquet --payer Cigna --report report.html\n"
         "  precert batch orders.csv -o side-by-side.csv --payer all\n"
-        "  precert batch claims.csv -o screened.jsonl --payer-column Payer --state-column State "
-        "--date-column DOS",
+        "  precert batch orders.csv -o screened.jsonl --payer-column payer --state-column state "
+        "--date-column dos",
     )
     p.epilog = (p.epilog or "") + (
         "\n\nadded columns: pa_code pa_modifiers pa_status pa_submit_to pa_notes pa_warnings "
