@@ -5,7 +5,7 @@ from __future__ import annotations
 import tomllib
 
 from precert.readers.hcpcs import read_hcpcs
-from precert.searching import SYNONYMS, load_vocabulary, normalize
+from precert.searching import SYNONYMS, load_vocabulary, normalize, split_compound
 from precert.service import BUNDLED_HCPCS
 
 
@@ -36,3 +36,15 @@ def test_the_vocabulary_loads_with_normalized_keys() -> None:
     # Plurals and little words do not matter in keys: "walker with wheels" is one key.
     assert ("walker", "wheel") in vocabulary.terms
     assert vocabulary.longest >= 3
+
+
+def test_a_word_is_split_only_into_two_words_of_the_code_set() -> None:
+    counts = {"bed": 300, "pan": 3, "bedp": 0, "wheel": 40, "chair": 90}
+
+    def lookup(words: set[str]) -> dict[str, int]:
+        return {w: counts[w] for w in words if counts.get(w)}
+
+    assert split_compound("bedpan", lookup) == ("bed", "pan")
+    assert split_compound("wheelchair", lookup) == ("wheel", "chair")
+    assert split_compound("bedxyz", lookup) is None
+    assert split_compound("bedpa", lookup) is None  # too short to split

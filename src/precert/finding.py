@@ -29,13 +29,31 @@ def analyse(store: Store, text: str) -> searching.Query:
     """A query taken apart, with the store saying which words are real words."""
     typed = searching.words(text)
     forms = {w for t in typed for w in (t, searching.singular(t))}
-    known = set(store.word_counts(forms))
+    # Words of the long descriptions: the short ones clip and misspell ("Pneuma compresor").
+    known = store.described_words(set(store.word_counts(forms)))
     unknown = forms - known
     if unknown:
         known |= store.listed_words(unknown)
     return searching.analyse(
         text, searching.load_vocabulary(), known.__contains__, store.term_counts
     )
+
+
+def correction_notes(query: searching.Query) -> list[str]:
+    """What was corrected, one note per word, in the words a user reads."""
+    notes = []
+    for word, fixes in query.corrections.items():
+        if word in query.kept:  # "compresor": only CMS's clipped short descriptions use it
+            notes.append(
+                f"{word!r} is used only in the code set's abbreviated short descriptions; "
+                f"searched for {' or '.join([word, *fixes])}"
+            )
+        else:
+            notes.append(
+                f"{word!r} is not a word of the code set or the staff vocabulary; "
+                f"searched for {' or '.join(fixes)}"
+            )
+    return notes
 
 
 def find_codes(

@@ -81,6 +81,7 @@ class Query:
     corrections: Mapping[str, list[str]]
     words: tuple[str, ...] = ()  # the normalized words, without "a", "for", "with" ...
     dropped: int = 0  # words past MAX_WORDS, not searched
+    kept: tuple[str, ...] = ()  # corrected words also searched as typed (CMS abbreviates so)
 
 
 @dataclass(frozen=True, slots=True)
@@ -126,9 +127,9 @@ def analyse(
 ) -> Query:
     """Take a query apart into concepts.
 
-    ``is_word(w)`` says whether ``w`` is a word of the code set or the lists; ``lookup(ws)``
-    says which of the words ``ws`` the code set uses and how often (asked only when a word
-    needs correcting).
+    ``is_word(w)`` says whether ``w`` is a word of the code set's descriptions or the lists;
+    ``lookup(ws)`` says which of the words ``ws`` the code set uses anywhere (its short
+    descriptions included) and how often (asked only when a word needs correcting).
     """
     typed = words(text)
     norm = [singular(w) for w in typed]
@@ -142,6 +143,7 @@ def analyse(
     concepts: list[Concept] = []
     owners: list[int] = []  # position in `content` where each concept starts
     corrections: dict[str, list[str]] = {}
+    as_typed: list[str] = []  # corrected words searched as typed too
     vocab_words = vocabulary.words()
     position = 0
     while position < len(content):
@@ -167,17 +169,29 @@ def analyse(
         if word.isdigit() or is_word(word) or is_word(base) or base in vocab_words:
             concepts.append(Concept(word, ((base,),)))
             continue
-        fixes = corrections_for(word, lookup, vocab_words)
+        # Used only in CMS's clipped short descriptions ("Pneuma compresor"): a misspelling
+        # there too, so it is searched as typed and as corrected.
+        rare = bool(lookup({word, base}))
+        split = None if rare else split_compound(word, lookup)
+        if split is not None:  # "bedpan" is CMS's "bed pan"
+            corrections[word] = [" ".join(split)]
+            concepts.append(Concept(word, (tuple(singular(w) for w in split),), corrected=True))
+            continue
+        fixes = [f for f in corrections_for(word, lookup, vocab_words) if f not in (word, base)]
         if fixes:
             corrections[word] = fixes
-            concepts.append(Concept(word, tuple((singular(f),) for f in fixes), corrected=True))
+            phrases = [(singular(f),) for f in fixes]
+            if rare:
+                as_typed.append(word)
+                phrases.insert(0, (base,))
+            concepts.append(Concept(word, tuple(dict.fromkeys(phrases)), corrected=True))
         else:
             concepts.append(Concept(word, ((base,),)))
     before_cut = [n for n, start in enumerate(owners) if kept.index(content[start]) < cut]
     candidates = [n for n in before_cut if not concepts[n].numeric] or before_cut
     head = candidates[-1] if candidates else -1
     words_kept = tuple(norm[i] for i in content)
-    return Query(text, tuple(concepts), head, corrections, words_kept, dropped)
+    return Query(text, tuple(concepts), head, corrections, words_kept, dropped, tuple(as_typed))
 
 
 def fts_query(concepts: Iterable[Concept]) -> str:
@@ -231,6 +245,20 @@ def one_edit(word: str) -> set[str]:
     replaces = {a + c + b[1:] for a, b in splits if b for c in letters}
     inserts = {a + c + b for a, b in splits for c in letters}
     return deletes | swaps | replaces | inserts
+
+
+def split_compound(
+    word: str, lookup: Callable[[set[str]], Mapping[str, int]]
+) -> tuple[str, str] | None:
+    """Two words of the code set that ``word`` runs together (``bedpan`` -> ``bed pan``), the
+    split whose rarer half is most used; None when there is none. Halves are three letters or
+    more: shorter ones would split too many words into nonsense."""
+    if len(word) < 6 or not word.isalpha():
+        return None
+    splits = [(word[:i], word[i:]) for i in range(3, len(word) - 2)]
+    counts = lookup({half for pair in splits for half in pair})
+    scored = [(min(counts[a], counts[b]), (a, b)) for a, b in splits if a in counts and b in counts]
+    return max(scored)[1] if scored else None
 
 
 def corrections_for(

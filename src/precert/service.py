@@ -18,6 +18,10 @@ from precert.database import BUNDLED_LIST as BUNDLED_LIST
 from precert.database import DATA_DIR as DATA_DIR
 from precert.database import DB_NAME as DB_NAME
 from precert.database import default_home, open_database, rebuild_database
+
+# Re-exported: the doors catch these from precert.service (defined below it for the importer).
+from precert.errors import ScopeError as ScopeError
+from precert.errors import UnknownListError as UnknownListError
 from precert.models import Determination, Entry, HcpcsCode, ListVersion, ParsedCode, Status
 from precert.rules import NOTE_NOT_LISTED, apply_modifiers, determine_code, invalid
 from precert.store import Store
@@ -42,14 +46,6 @@ _TEMPLATES_KEPT = 5_000  # codes per scope (a list has hundreds; made-up codes a
 
 
 _NO_MODIFIERS: frozenset[str] = frozenset()
-
-
-class ScopeError(ValueError):
-    """The payer / line of business asked for is unknown or ambiguous."""
-
-
-class UnknownListError(ScopeError):
-    """No loaded list has the id asked for; the message names the loaded lists."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -491,11 +487,7 @@ class Precert:
                 self._found[key] = found
             codes = list(found.codes)
             corrections = dict(found.query.corrections)
-            notes.extend(
-                f"{word!r} is not a word of the code set or the staff vocabulary; "
-                f"searched for {' or '.join(fixes)}"
-                for word, fixes in corrections.items()
-            )
+            notes.extend(finding.correction_notes(found.query))
             if found.query.dropped:
                 notes.append(
                     f"only the first {len(found.query.words)} words were searched; "
