@@ -482,7 +482,7 @@ class Precert:
             key = (text, scopes)
             found = self._found.get(key)
             if found is None:
-                analysed = finding.analyse(store, text)
+                analysed = finding.analyse(store, text, versions)
                 found = finding.find_codes(store, analysed, versions, scopes[0].date)
                 self._found[key] = found
             codes = list(found.codes)
