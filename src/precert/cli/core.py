@@ -200,7 +200,7 @@ def run_check(args: argparse.Namespace) -> int:
 
 def run_search(args: argparse.Namespace) -> int:
     """`precert search`."""
-    from precert.cli.output import print_json, print_rows
+    from precert.cli.output import print_json, print_rows, wants_rich
 
     text = " ".join(args.words)
     if not text.strip() and not (args.status or args.category):
@@ -233,9 +233,10 @@ def run_search(args: argparse.Namespace) -> int:
         )
         for a in results.hits
     ]
-    first = args.offset + 1
-    shown = f"{first}-{args.offset + len(rows)}" if rows else "0"
-    more = f"; more: --offset {args.offset + len(rows)}" if results.more else ""
+    # --offset counts codes, not rows: with several payers each code has a row per payer.
+    codes = len({a.code for a in results.hits})
+    shown = f"{args.offset + 1}-{args.offset + codes}" if codes else "0"
+    more = f"; more: --offset {args.offset + codes}" if results.more else ""
     print_rows(
         (
             "Code",
@@ -252,6 +253,8 @@ def run_search(args: argparse.Namespace) -> int:
     )
     if not rows:
         print("no codes found", file=sys.stderr)
+    elif results.more and not wants_rich(args.format):  # the table's title says it otherwise
+        print(f"(codes {shown}{more})", file=sys.stderr)
     return EXIT_OK
 
 
