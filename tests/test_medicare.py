@@ -176,3 +176,25 @@ def test_no_payer_named_answers_each_payer_once(service: Precert) -> None:
     ]
     for answer in answers:
         assert all(s.list.startswith(answer.payer.lower()) for s in answer.sources)
+
+
+def test_the_next_step_for_out_of_scope_and_unlisted_codes_is_the_payers_wider_page(
+    service: Precert,
+) -> None:
+    answers = {
+        (a.code, a.payer): a for a in service.determine(["A4239", "E0100", "G0008", "E0466"])
+    }
+    cigna = "https://www.cigna.com/health-care-providers/coverage-and-claims/precertification"
+    for code in ("A4239", "E0100", "G0008"):  # out of scope, not listed, not listed (CPT-like)
+        more = answers[(code, "Cigna")].more_info
+        assert more is not None and more.url == cigna
+        assert answers[(code, "Cigna")].to_dict()["more_info"]["url"] == cigna
+    medicare = answers[("G0008", "Medicare")]
+    assert medicare.status is Status.NOT_LISTED  # outside the DMEPOS list's scope
+    assert medicare.more_info is not None and medicare.more_info.url.startswith(
+        "https://www.cms.gov/"
+    )
+    # An answer that settles the question needs no next step.
+    assert answers[("E0466", "Cigna")].more_info is None  # required
+    assert answers[("E0100", "Medicare")].more_info is None  # not required (exhaustive list)
+    assert answers[("E0466", "Cigna")].to_dict()["more_info"] is None

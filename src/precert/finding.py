@@ -25,8 +25,10 @@ class Found(NamedTuple):
     codes: tuple[str, ...]
 
 
-def analyse(store: Store, text: str) -> searching.Query:
-    """A query taken apart, with the store saying which words are real words."""
+def analyse(store: Store, text: str, versions: Sequence[tuple[str, str]] = ()) -> searching.Query:
+    """A query taken apart, with the store saying which words are real words. A short word
+    nothing explains is read as an acronym from the descriptions of the code families the
+    lists in ``versions`` hold (DME codes, not the quality measures' long prose)."""
     typed = searching.words(text)
     forms = {w for t in typed for w in (t, searching.singular(t))}
     # Words of the long descriptions: the short ones clip and misspell ("Pneuma compresor").
@@ -34,8 +36,14 @@ def analyse(store: Store, text: str) -> searching.Query:
     unknown = forms - known
     if unknown:
         known |= store.listed_words(unknown)
+    families = store.listed_families(versions)
+
+    def initials(letters: str) -> list[str]:
+        rows = store.initials(letters)
+        return [text for code, text in rows if not families or code[:1] in families]
+
     return searching.analyse(
-        text, searching.load_vocabulary(), known.__contains__, store.term_counts
+        text, searching.load_vocabulary(), known.__contains__, store.term_counts, initials
     )
 
 
@@ -43,7 +51,9 @@ def correction_notes(query: searching.Query) -> list[str]:
     """What was corrected, one note per word, in the words a user reads."""
     notes = []
     for word, fixes in query.corrections.items():
-        if word in query.kept:  # "compresor": only CMS's clipped short descriptions use it
+        if len(fixes) == 1 and "".join(w[0] for w in fixes[0].split()) == word.lower():
+            notes.append(f"{word!r} was read as the initials of {fixes[0]}")
+        elif word in query.kept:  # "compresor": only CMS's clipped short descriptions use it
             notes.append(
                 f"{word!r} is used only in the code set's abbreviated short descriptions; "
                 f"searched for {' or '.join([word, *fixes])}"

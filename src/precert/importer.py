@@ -145,6 +145,7 @@ def policy_of(profile: Profile) -> ListPolicy:
         by_state=tuple(s.contact for s in profile.contacts.by_state),
         source_url=info.source_url,
         more_info_url=info.more_info_url,
+        more_info_label=info.more_info_label,
     )
 
 

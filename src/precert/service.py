@@ -23,8 +23,6 @@ from precert.database import default_home, open_database, rebuild_database
 from precert.errors import ScopeError as ScopeError
 from precert.errors import UnknownListError as UnknownListError
 from precert.models import Determination, Entry, HcpcsCode, ListVersion, ParsedCode, Status
-from precert.reports import CodeReport as CodeReport
-from precert.reports import SearchResults as SearchResults
 from precert.rules import NOTE_NOT_LISTED, apply_modifiers, determine_code, invalid
 from precert.store import Store
 
@@ -33,6 +31,7 @@ if TYPE_CHECKING:
     # `precert search` start without (they are imported where used).
     from precert.importer import ImportResult
     from precert.profiles import Profile, RowError, RowReading
+    from precert.reports import CodeReport, SearchResults  # show and search only
 
 BUNDLED_LIST_ID = "cigna-commercial-dme"  # the list loaded first (one-payer views' default)
 
@@ -420,6 +419,8 @@ class Precert:
     ) -> CodeReport:
         """Everything known about one code: answer, every published row (all versions), CMS.
         ``state`` (the member's) picks the contact where a list routes by state."""
+        from precert.reports import CodeReport
+
         answer = self.determine_one(
             query, payer=payer, line_of_business=line_of_business, date=date, state=state
         )
@@ -470,6 +471,8 @@ class Precert:
         ``determine`` gives it (one per payer when several are in scope). Codes or ranges typed
         are answered as they are. ``offset`` and ``limit`` count codes; ``more`` says whether
         another page follows."""
+        from precert.reports import SearchResults
+
         store = self._fresh()
         scopes = self.scopes(payer, line_of_business, date)
         versions = sorted({key for scope in scopes for key in scope.keys})
@@ -498,7 +501,7 @@ class Precert:
             key = (text, scopes)
             found = self._found.get(key)
             if found is None:
-                analysed = finding.analyse(store, text)
+                analysed = finding.analyse(store, text, versions)
                 found = finding.find_codes(store, analysed, versions, scopes[0].date)
                 self._found[key] = found
             codes = list(found.codes)
