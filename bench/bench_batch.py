@@ -45,14 +45,16 @@ def generate() -> None:
     """10M order lines: listed codes with and without modifiers, unlisted codes, non-codes."""
     import duckdb
 
-    from precert.readers.published import read_published_text
+    from precert.readers import read_grid
     from precert.service import BUNDLED_LIST
 
     listed = sorted(
         {
-            row.cells[2].strip()
-            for table in read_published_text(BUNDLED_LIST).tables
+            cell.strip()
+            for table in read_grid(BUNDLED_LIST).tables
             for row in table.rows
+            for cell in row.cells[1:3]
+            if re.fullmatch(r"[A-V][0-9]{4}", cell.strip())
         }
     )
     rng = random.Random(5)
