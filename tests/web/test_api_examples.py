@@ -4,9 +4,14 @@ from __future__ import annotations
 
 import json
 import re
+import shlex
+import shutil
+import subprocess
+from pathlib import Path
 from typing import Any
 
 import httpx
+import pytest
 
 _EXAMPLE = re.compile(r"`(GET|POST) (/[^`\s]*)`(?:\s+with\s+`(\{.*?\})`)?", re.DOTALL)
 
@@ -75,3 +80,21 @@ def test_every_operation_answers_its_documented_example(live_server: str) -> Non
             assert response.status_code == 200, (method, url, response.text[:300])
             called.append(f"{method.upper()} {path}")
     assert "POST /v1/determinations" in called and "GET /v1/lists/{list_id}/changes" in called
+
+
+@pytest.mark.skipif(shutil.which("curl") is None, reason="curl is not installed")
+def test_the_pagination_example_of_the_docs_runs(live_server: str) -> None:
+    """docs/api.md's `$ curl` line answers what the page shows after it."""
+    text = (Path(__file__).resolve().parents[2] / "docs" / "api.md").read_text()
+    section = text.split("## Pagination", 1)[1].split("\n## ", 1)[0]
+    (command,) = re.findall(r"^\$ (curl .*)$", section, re.MULTILINE)
+    args = shlex.split(command.replace("http://127.0.0.1:8000", live_server))
+    run = subprocess.run(args, capture_output=True, text=True, timeout=60, check=True)
+    body = json.loads(run.stdout)
+    shown = re.search(r"^(\{.*?)\"entries\":\[", section, re.MULTILINE | re.DOTALL)
+    assert shown is not None
+    expected = json.loads(shown.group(1).replace("\n", "") + '"entries":[]}')
+    assert {k: body[k] for k in expected if k != "entries"} == {
+        k: v for k, v in expected.items() if k != "entries"
+    }
+    assert len(body["entries"]) == 100
