@@ -261,8 +261,11 @@ class PayersOut(BaseModel):
 
 
 class CategoryOut(BaseModel):
-    """A clean category with its code count, status counts and published spellings."""
+    """A clean category of one payer's lists with its code count, status counts and published
+    spellings (with no payer named, every loaded payer's categories, each naming its payer)."""
 
+    payer: str
+    line_of_business: str
     category: str | None
     codes: int
     statuses: dict[str, int]
