@@ -13,6 +13,7 @@ import re
 from collections.abc import Collection
 from dataclasses import dataclass
 from functools import lru_cache
+from typing import NamedTuple
 
 from precert.models import Contact
 from precert.profiles.cells import CellError, CellReader
@@ -25,9 +26,13 @@ ROLES = ("code", "description", "status", "category", "effective", "end", "conta
          "product", "platform")  # fmt: skip
 
 
-@dataclass(frozen=True, slots=True)
-class RowReading:
-    """One code as one published row says it."""
+class RowReading(NamedTuple):
+    """One code as one published row says it.
+
+    A named tuple, not a frozen dataclass: it is the one value built for every row of an
+    import (100,000 rows, 100,000 readings), and a tuple is built several times faster than a
+    frozen dataclass sets its 25 fields one by one; it is just as immutable.
+    """
 
     code: str
     published: str  # the code or range as published ("K0813-K0816", "*L1833")
