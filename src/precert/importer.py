@@ -16,6 +16,7 @@ from collections.abc import Collection, Iterator, Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
 
+from precert.errors import ListMismatch
 from precert.models import Entry, ListPolicy, ListVersion
 from precert.profiles import Profile, ProfileError, RowError, RowReading, apply, load_profile
 from precert.profiles.loader import BUNDLED_DIR
@@ -135,6 +136,7 @@ def policy_of(profile: Profile) -> ListPolicy:
         by_state=tuple(s.contact for s in profile.contacts.by_state),
         source_url=info.source_url,
         more_info_url=info.more_info_url,
+        more_info_label=info.more_info_label,
     )
 
 
@@ -228,7 +230,7 @@ def import_parts(
             (lob, known_lob, "line of business"),
         ):
             if given.lower() != have.lower():
-                raise ValueError(
+                raise ListMismatch(
                     f"list {list_id} belongs to {what} {have!r}, not {given!r}: this file is "
                     f"not a version of it (import it as a new list: --list NEW-ID)"
                 )

@@ -19,7 +19,7 @@ from precert.models import (
     ParsedCode,
     Status,
 )
-from precert.routing import date_notes, modifiers_match, route, unlisted_status
+from precert.routing import date_notes, modifiers_match, next_step, route, unlisted_status
 
 RENTAL_MODIFIERS = frozenset({"RR"})
 MISSING_CATEGORIES = frozenset({"", "0", "#N/A", "N/A", "NA", "-"})
@@ -266,6 +266,7 @@ def determine_code(
             versions=tuple(dict.fromkeys(f"{e.list_id}@{e.version}" for e in cited)),
             qualifier=qualifier,
             description_source="CMS HCPCS" if hcpcs else None,
+            more_info=next_step(status, policies, payer, None),
         )
     ordered = sorted(
         applicable, key=lambda e: (RESTRICTIVENESS[e.status], e.list_id, e.table, e.line)
@@ -354,6 +355,7 @@ def determine_code(
         qualifier=winner.qualifier,
         description_source=source or None,
         submit_options=options,
+        more_info=next_step(status, policies, payer, winner.list_id),
     )
 
 

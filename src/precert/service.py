@@ -18,9 +18,11 @@ from precert.database import BUNDLED_LIST as BUNDLED_LIST
 from precert.database import DATA_DIR as DATA_DIR
 from precert.database import DB_NAME as DB_NAME
 from precert.database import default_home, open_database, rebuild_database
+
+# Re-exported: the doors catch these from precert.service (defined below it for the importer).
+from precert.errors import ScopeError as ScopeError
+from precert.errors import UnknownListError as UnknownListError
 from precert.models import Determination, Entry, HcpcsCode, ListVersion, ParsedCode, Status
-from precert.reports import CodeReport as CodeReport
-from precert.reports import SearchResults as SearchResults
 from precert.rules import NOTE_NOT_LISTED, apply_modifiers, determine_code, invalid
 from precert.store import Store
 
@@ -29,6 +31,7 @@ if TYPE_CHECKING:
     # `precert search` start without (they are imported where used).
     from precert.importer import ImportResult
     from precert.profiles import Profile, RowError, RowReading
+    from precert.reports import CodeReport, SearchResults  # show and search only
 
 BUNDLED_LIST_ID = "cigna-commercial-dme"  # the list loaded first (one-payer views' default)
 
@@ -42,12 +45,7 @@ _ANSWERS_KEPT = 10_000  # answers per scope (a text may hold many codes), ~1 kB 
 _TEMPLATES_KEPT = 5_000  # codes per scope (a list has hundreds; made-up codes are evicted)
 
 
-class ScopeError(ValueError):
-    """The payer / line of business asked for is unknown or ambiguous."""
-
-
-class UnknownListError(ScopeError):
-    """No loaded list has the id asked for; the message names the loaded lists."""
+_NO_MODIFIERS: frozenset[str] = frozenset()
 
 
 @dataclass(frozen=True, slots=True)
@@ -339,7 +337,8 @@ class Precert:
                         parsed,
                         # Only modifiers need the rows again (rental on purchase-only codes).
                         rows if parsed.modifiers else (),
-                        self._modifier_set(),
+                        # Read the CMS modifiers only when a query has some (not at start).
+                        self._modifier_set() if parsed.modifiers else _NO_MODIFIERS,
                     )
                     if parsed.range:  # a typed range: say it was expanded, on every answer
                         note = codes_mod.range_note(parsed.query, parsed.range)
@@ -419,6 +418,8 @@ class Precert:
     ) -> CodeReport:
         """Everything known about one code: answer, every published row (all versions), CMS.
         ``state`` (the member's) picks the contact where a list routes by state."""
+        from precert.reports import CodeReport
+
         answer = self.determine_one(
             query, payer=payer, line_of_business=line_of_business, date=date, state=state
         )
@@ -451,6 +452,8 @@ class Precert:
         ``determine`` gives it (one per payer when several are in scope). Codes or ranges typed
         are answered as they are. ``offset`` and ``limit`` count codes; ``more`` says whether
         another page follows."""
+        from precert.reports import SearchResults
+
         store = self._fresh()
         scopes = self.scopes(payer, line_of_business, date)
         versions = sorted({key for scope in scopes for key in scope.keys})
@@ -479,16 +482,12 @@ class Precert:
             key = (text, scopes)
             found = self._found.get(key)
             if found is None:
-                analysed = finding.analyse(store, text)
+                analysed = finding.analyse(store, text, versions)
                 found = finding.find_codes(store, analysed, versions, scopes[0].date)
                 self._found[key] = found
             codes = list(found.codes)
             corrections = dict(found.query.corrections)
-            notes.extend(
-                f"{word!r} is not a word of the code set or the staff vocabulary; "
-                f"searched for {' or '.join(fixes)}"
-                for word, fixes in corrections.items()
-            )
+            notes.extend(finding.correction_notes(found.query))
             if found.query.dropped:
                 notes.append(
                     f"only the first {len(found.query.words)} words were searched; "

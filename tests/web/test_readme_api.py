@@ -56,3 +56,23 @@ def test_readme_api_example_answers(live_server: str, tmp_path: Path, command: s
     else:
         assert isinstance(json.loads(body), dict)
     assert not re.search(r'"status":\s*"(error|internal)"', body)
+
+
+def cds_examples() -> list[str]:
+    """The `curl` lines of the sh block of README's CDS Hooks section (continuations joined)."""
+    section = README.read_text().split("## CDS Hooks", 1)[1].split("\n## ", 1)[0]
+    block = section.split("```sh\n", 1)[1].split("```", 1)[0]
+    return [c.strip() for c in block.replace("\\\n", " ").splitlines() if c.startswith("curl")]
+
+
+@pytest.mark.skipif(shutil.which("curl") is None, reason="curl is not installed")
+def test_readme_cds_examples_answer(live_server: str) -> None:
+    commands = cds_examples()
+    assert len(commands) >= 2
+    for command in commands:
+        args = shlex.split(command.replace("http://127.0.0.1:8000", live_server))
+        run = subprocess.run([args[0], "-f", *args[1:]], cwd=README.parent, capture_output=True,
+                             text=True, timeout=60, check=False)  # fmt: skip
+        assert run.returncode == 0, (command, run.stderr)
+        body = json.loads(run.stdout)
+        assert "services" in body or "cards" in body, command

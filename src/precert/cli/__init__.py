@@ -9,30 +9,63 @@ from __future__ import annotations
 
 import argparse
 import importlib
+import os
 import sys
 from collections.abc import Sequence
 
 EXIT_OK, EXIT_NOT_A_CODE, EXIT_USAGE, EXIT_INPUT, EXIT_DATABASE = 0, 1, 2, 3, 4
 
-# Each module adds its subcommands with `register(subparsers)`; keep them cheap to import.
-COMMAND_MODULES = (
-    "precert.cli.core",
-    "precert.cli.lists",
-    "precert.cli.imports",
-    "precert.cli.profile",
-    "precert.cli.versions",
-    "precert.cli.serve",
-    "precert.cli.batch",
-    "precert.cli.maintenance",
-)
+# The module that adds each command (its `register(subparsers)` adds all of the module's
+# commands). Only the module of the command being run is imported and registered: `precert
+# check` does not pay for building the parsers of `import`, `batch` or `serve`. `precert --help`
+# (or no command, or an unknown one) registers every module, so it lists every command.
+COMMANDS = {
+    **dict.fromkeys(("check", "search", "show", "categories", "hcpcs"), "precert.cli.core"),
+    "lists": "precert.cli.lists",
+    "import": "precert.cli.imports",
+    "profile": "precert.cli.profile",
+    **dict.fromkeys(("versions", "diff", "lint"), "precert.cli.versions"),
+    "serve": "precert.cli.serve",
+    "batch": "precert.cli.batch",
+    "rebuild": "precert.cli.maintenance",
+}
+COMMAND_MODULES = tuple(dict.fromkeys(COMMANDS.values()))  # in `precert --help` order
 
 
 class _Formatter(argparse.RawDescriptionHelpFormatter):
-    pass
+    """argparse's formatter, told the terminal width so argparse need not import shutil (and
+    with it bz2, lzma and zlib) on every start: argparse makes a formatter per option added."""
+
+    def __init__(
+        self,
+        prog: str,
+        indent_increment: int = 2,
+        max_help_position: int = 24,
+        width: int | None = None,
+    ) -> None:
+        super().__init__(
+            prog, indent_increment, max_help_position, _columns() - 2 if width is None else width
+        )
 
 
-def build_parser() -> argparse.ArgumentParser:
-    """The whole command tree."""
+def _columns() -> int:
+    """The terminal's width as ``shutil.get_terminal_size`` gives it: $COLUMNS, else the
+    terminal of stdout, else 80."""
+    try:
+        columns = int(os.environ.get("COLUMNS", "0"))
+    except ValueError:
+        columns = 0
+    if columns <= 0:
+        try:
+            columns = os.get_terminal_size(sys.__stdout__.fileno()).columns  # type: ignore[union-attr]
+        except (AttributeError, ValueError, OSError):
+            columns = 0
+    return columns if columns > 0 else 80
+
+
+def build_parser(argv: Sequence[str] | None = None) -> argparse.ArgumentParser:
+    """The command tree: the whole of it, or, when ``argv`` names a command, the top-level
+    parser with only the commands of that command's module (argparse reads only those)."""
     parser = argparse.ArgumentParser(
         prog="precert",
         formatter_class=_Formatter,
@@ -45,9 +78,18 @@ def build_parser() -> argparse.ArgumentParser:
     )
     parser.add_argument("--version", action="store_true", help="print the version and exit")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
-    for name in COMMAND_MODULES:
+    wanted = _command_of(argv)
+    for name in (COMMANDS[wanted],) if wanted else COMMAND_MODULES:
         importlib.import_module(name).register(sub)
     return parser
+
+
+def _command_of(argv: Sequence[str] | None) -> str | None:
+    """The command ``argv`` runs when it starts with a known one. Anything else first (``-h``
+    prints the top-level help, which lists every command) builds the whole tree."""
+    if argv and argv[0] in COMMANDS:
+        return argv[0]
+    return None
 
 
 def command(
@@ -92,7 +134,9 @@ def format_option(parser: argparse.ArgumentParser) -> None:
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Entry point of the `precert` script."""
-    parser = build_parser()
+    if argv is None:
+        argv = sys.argv[1:]
+    parser = build_parser(argv)
     args = parser.parse_args(argv)
     if args.version:
         from precert import __version__

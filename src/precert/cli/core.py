@@ -90,6 +90,12 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
         help="the member's state (TX): picks the contact where a list routes by state "
         "(Medicare's DME MACs); without it every contact is listed",
     )
+    p.add_argument(
+        "--long",
+        action="store_true",
+        help="on a terminal, every detail of every answer (several answers otherwise get one "
+        "line each); plain text in a pipe always has every detail",
+    )
     _common(p)
     p.set_defaults(handler=run_check)
 
@@ -188,13 +194,13 @@ def run_check(args: argparse.Namespace) -> int:
     if args.json:
         print_json({"determinations": [a.to_dict() for a in answers]})
     else:
-        print_determinations(answers, args.format)
+        print_determinations(answers, args.format, long=args.long, compact=True)
     return EXIT_NOT_A_CODE if any(a.code is None for a in answers) or not answers else EXIT_OK
 
 
 def run_search(args: argparse.Namespace) -> int:
     """`precert search`."""
-    from precert.cli.output import print_json, print_rows
+    from precert.cli.output import print_json, print_rows, wants_rich
 
     text = " ".join(args.words)
     if not text.strip() and not (args.status or args.category):
@@ -227,9 +233,10 @@ def run_search(args: argparse.Namespace) -> int:
         )
         for a in results.hits
     ]
-    first = args.offset + 1
-    shown = f"{first}-{args.offset + len(rows)}" if rows else "0"
-    more = f"; more: --offset {args.offset + len(rows)}" if results.more else ""
+    # --offset counts codes, not rows: with several payers each code has a row per payer.
+    codes = len({a.code for a in results.hits})
+    shown = f"{args.offset + 1}-{args.offset + codes}" if codes else "0"
+    more = f"; more: --offset {args.offset + codes}" if results.more else ""
     print_rows(
         (
             "Code",
@@ -246,6 +253,8 @@ def run_search(args: argparse.Namespace) -> int:
     )
     if not rows:
         print("no codes found", file=sys.stderr)
+    elif results.more and not wants_rich(args.format):  # the table's title says it otherwise
+        print(f"(codes {shown}{more})", file=sys.stderr)
     return EXIT_OK
 
 

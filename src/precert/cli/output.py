@@ -53,10 +53,20 @@ def _details(answer: Determination) -> list[tuple[str, str]]:
     return lines
 
 
-def print_determinations(answers: Sequence[Determination], fmt: str) -> None:
-    """The `check` table."""
+# More answers than this on a terminal get one line each (``--long``: every detail).
+COMPACT_FROM = 3
+
+
+def print_determinations(
+    answers: Sequence[Determination], fmt: str, *, long: bool = False, compact: bool = False
+) -> None:
+    """The `check` table: on a terminal, every detail, or with ``compact`` and several answers
+    one line each (``--long`` gives the details); in a pipe, plain text with every detail."""
     if wants_rich(fmt):
-        _rich_determinations(answers)
+        if long or not compact or len(answers) < COMPACT_FROM:
+            _rich_determinations(answers)
+        else:
+            _rich_compact(answers)
         return
     out = sys.stdout
     width = max([len(a.query.strip()) for a in answers] + [5])
@@ -97,6 +107,48 @@ def _rich_determinations(answers: Sequence[Determination]) -> None:
             code, Text(f" {answer.status.label} ", style=STATUS_STYLE[answer.status]), body
         )
     Console().print(table)
+
+
+def _counted(answer: Determination) -> str:
+    """ "1 warning, 2 notes": what the compact line leaves out."""
+    parts = []
+    for what, items in (("warning", answer.warnings), ("note", answer.notes)):
+        if items:
+            parts.append(f"{len(items)} {what}{'s' if len(items) > 1 else ''}")
+    return " ".join(parts)
+
+
+def _rich_compact(answers: Sequence[Determination]) -> None:
+    """Several answers, one line each: code, payer, status, where to send, what is left out."""
+    from rich import box
+    from rich.console import Console
+    from rich.table import Table
+    from rich.text import Text
+
+    payers = {(a.payer, a.line_of_business) for a in answers}
+    table = Table(box=box.SIMPLE_HEAD, pad_edge=False, collapse_padding=True, expand=True)
+    table.add_column("Code", no_wrap=True)
+    if len(payers) > 1:
+        table.add_column("Payer", no_wrap=True)
+    table.add_column("Prior authorization", no_wrap=True)
+    table.add_column("Submit to", ratio=3, overflow="fold")
+    table.add_column("Left out", ratio=1, overflow="fold", style="yellow")
+    for answer in answers:
+        code = answer.code or answer.query.strip()
+        if answer.modifiers:
+            code += "-" + "-".join(answer.modifiers)
+        cells: list[str | Text] = [code]
+        if len(payers) > 1:
+            cells.append(answer.payer or "-")
+        cells.append(Text(f" {answer.status.label} ", style=STATUS_STYLE[answer.status]))
+        cells.append(submit_text(answer))
+        cells.append(_counted(answer))
+        table.add_row(*cells)
+    console = Console()
+    console.print(table)
+    console.print(
+        "Descriptions, notes, warnings and sources: the same command with --long", style="dim"
+    )
 
 
 def print_rows(

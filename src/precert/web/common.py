@@ -20,7 +20,7 @@ from starlette.responses import Response
 from precert.caching import LRU
 from precert.codes import split_queries
 from precert.dates import DateError, parse_date
-from precert.models import Entry, ListVersion
+from precert.models import Determination, Entry, ListVersion, Status
 from precert.service import Precert, ScopeError
 from precert.web.schemas import MAX_CODES, MAX_QUERY, STATE, STATE_MESSAGE
 
@@ -263,3 +263,88 @@ def list_version(service: Precert, list_id: str, version: str | None) -> ListVer
 def list_entries(service: Precert, version: ListVersion) -> list[Entry]:
     """Every published row of one list version, in source order."""
     return service.store.entries(versions=[(version.list_id, version.version)])
+
+
+# -- page parts: the all-payers table and answers as plain text -----------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class GridRow:
+    """One pasted code across the payers: a cell per column (None: no answer for that payer,
+    e.g. filtered out by status)."""
+
+    query: str
+    code: str | None
+    modifiers: tuple[str, ...]
+    cells: tuple[Determination | None, ...]
+
+    @property
+    def description(self) -> str | None:
+        """What the code is (the first payer's answer that says)."""
+        return next((a.description for a in self.cells if a is not None and a.description), None)
+
+
+def answer_grid(
+    answers: list[Determination], payers: list[tuple[str, str]] | None = None
+) -> tuple[list[tuple[str, str]], list[GridRow]]:
+    """Answers to pasted codes for every payer as (columns, rows): ``payers`` (payer, line of
+    business; default: those answering, in order) across, codes down in the order typed. The
+    service answers each query once per payer in turn, so a row ends where a payer repeats or
+    the query changes (a code typed twice stays two rows, as on the one-payer page)."""
+    answering = ((a.payer or "", a.line_of_business or "") for a in answers)
+    columns = list(dict.fromkeys([*(payers or ()), *answering]))
+    index = {column: i for i, column in enumerate(columns)}
+    rows: list[GridRow] = []
+    current: dict[int, Determination] = {}
+
+    def flush() -> None:
+        first = next(iter(current.values()))
+        cells = tuple(current.get(i) for i in range(len(columns)))
+        rows.append(GridRow(first.query, first.code, first.modifiers, cells))
+        current.clear()
+
+    for answer in answers:
+        column = index[(answer.payer or "", answer.line_of_business or "")]
+        if current and (column in current or next(iter(current.values())).query != answer.query):
+            flush()
+        current[column] = answer
+    if current:
+        flush()
+    return columns, rows
+
+
+def where_to_send(answer: Determination) -> str:
+    """Where the request goes, in a few words (the all-payers table's cell)."""
+    if answer.submit_to is not None:
+        return answer.submit_to.name
+    if answer.more_info is not None and answer.status in (Status.OUT_OF_SCOPE, Status.NOT_LISTED):
+        return f"Next step: {answer.more_info.label}"
+    return ""
+
+
+def answer_text(answer: Determination, today: dt.date | None = None) -> str:
+    """One answer as plain text for the clipboard, in the CLI's plain layout: code, status,
+    where to send it, then payer, sources, the date of service and the next step."""
+    code = (answer.code or answer.query.strip()) + (
+        "-" + "-".join(answer.modifiers) if answer.modifiers else ""
+    )
+    to = answer.submit_to.describe() if answer.submit_to is not None else "-"
+    lines = [f"{code}  {answer.status.label.upper()}  submit to: {to}"]
+    if answer.payer is not None:
+        lines.append(f"    payer: {answer.payer} / {answer.line_of_business}")
+    if answer.qualifier is not None:
+        lines.append(f"    qualifier: {answer.qualifier}")
+    if answer.description:
+        lines.append(f"    {answer.description}")
+    lines.extend(
+        f"    by the member's state: {c.name}: {' '.join(c.states)}" for c in answer.submit_options
+    )
+    if answer.message:
+        lines.append(f"    {answer.message}")
+    lines.extend(f"    warning: {w}" for w in answer.warnings)
+    lines.extend(f"    source: {s.cite()}" for s in answer.sources)
+    when = answer.date or today or dt.date.today()
+    lines.append(f"    date of service: {when.isoformat()}")
+    if answer.more_info is not None:
+        lines.append(f"    next step: {answer.more_info.label}: {answer.more_info.url}")
+    return "\n".join(lines) + "\n"

@@ -226,14 +226,20 @@ def test_ten_device_requests_each_answered_in_order(cds: Any) -> None:
     assert "prior authorization required" in response["cards"][0]["summary"]
 
 
-def test_no_coverage_sent_still_answers_and_says_so(cds: Any) -> None:
-    """Without prefetch or insurance, the Coverage reference explains it was not sent."""
+def test_no_coverage_sent_still_answers_in_a_card_and_says_so(cds: Any) -> None:
+    """Without prefetch or insurance there is no Coverage for CRD's extension to reference
+    (ext-coverage-information: "If no coverage instance is available, the
+    coverage-information extension cannot be returned"): the answer comes as a card."""
     data = with_code("E0466")
     data.pop("prefetch")
     device_order(data).pop("insurance")
-    ext = the_extension(cds.post(SIGN, json=data))
-    (coverage,) = values(ext, "coverage")
-    assert coverage["type"] == "Coverage" and "no Coverage was sent" in coverage["display"]
+    response = cds.post(SIGN, json=data)
+    assert response.status_code == 200, response.text
+    assert response.json()["systemActions"] == []
+    (card,) = response.json()["cards"]
+    assert card["summary"].startswith("E0466: prior authorization required")
+    assert "No Coverage was sent with the request" in card["detail"]
+    assert card["source"]["label"] == "Cigna"
 
 
 def test_date_of_service_picks_the_list_in_force(cds: Any, service: Precert) -> None:

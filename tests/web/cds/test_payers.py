@@ -118,41 +118,144 @@ def test_a_payer_identifier_is_mapped_by_configuration(crd: Any, two_payers: Pre
     assert "Cigna" in values(ext, "reason")[0]["text"]
 
 
-def test_an_unknown_payer_gets_no_coverage_information_and_a_card_saying_why(crd: Any) -> None:
+def coverage_extensions(response: Any) -> list[dict[str, Any]]:
+    """Every coverage-information extension of a one-order answer, each checked."""
+    assert response.status_code == 200, response.text
+    (action,) = response.json()["systemActions"]
+    get_fhir_model_class(action["resource"]["resourceType"]).model_validate(action["resource"])
+    exts = [e for e in action["resource"]["extension"] if e["url"] == EXT_URL]
+    for ext in exts:
+        assert problems(ext) == []
+    return exts
+
+
+def test_an_unknown_payer_gets_crds_coverage_not_found_never_another_payers_answer(
+    crd: Any,
+) -> None:
+    """CRD 2.2 (cards.html, Coverage Information response type): a Coverage the service cannot
+    resolve is no error; it gets coverage information "not covered" with a reason saying why
+    (coverage-not-found), and no pa-needed (crd-ci-q2)."""
     data = with_payor("E0466", {"display": "Aetna"})
     response = crd.post(SIGN, json=data)
-    assert response.status_code == 200
-    body_ = response.json()
-    assert body_["systemActions"] == []  # nothing asserted about Aetna's Coverage
+    (ext,) = coverage_extensions(response)
+    assert values(ext, "coverage") == [{"reference": "Coverage/cov015"}]
+    assert values(ext, "covered") == ["not-covered"]
+    assert values(ext, "pa-needed") == [] and values(ext, "billingCode") == []
+    (reason,) = values(ext, "reason")
+    assert reason["coding"] == [
+        {
+            "system": "http://hl7.org/fhir/us/davinci-crd/CodeSystem/temp",
+            "code": "coverage-not-found",
+            "display": "Coverage not found",
+        }
+    ]
+    assert "Aetna" in reason["text"] and "Cigna Commercial, Medicare FFS" in reason["text"]
+    # Cigna's list requires PA for E0466 via eviCore: none of that may leak into Aetna's answer.
+    assert "eviCore" not in str(ext) and values(ext, "contact") == []
     card = the_card(response)
-    assert card["summary"] == "Not answered: precert holds no prior-authorization list of Aetna"
+    assert (
+        card["summary"] == "Coverage not found: precert holds no prior-authorization list of Aetna"
+    )
     assert card["indicator"] == "info" and card["source"]["label"] == "Aetna"
-    assert "Cigna Commercial" in card["detail"] and "Medicare FFS" in card["detail"]
+    assert "eviCore" not in card["detail"]
     assert card["extension"]["davinci-crd.associated-resource"] == [
         {"reference": f"DeviceRequest/{device_order(data)['id']}"}
     ]
 
 
-def test_no_coverage_uses_the_configured_default_payer(crd: Any) -> None:
-    data = with_code("E0466")
+def without_coverage(code: str) -> dict[str, Any]:
+    """Inferno's order-sign with ``code`` and no Coverage at all."""
+    data = with_code(code)
     device_order(data).pop("insurance", None)
     data["prefetch"].pop("coverage")
-    ext = the_extension(crd.post(SIGN, json=data))
-    assert "no Coverage was sent" in values(ext, "coverage")[0]["display"]
-    assert values(ext, "pa-needed") == ["auth-needed"]  # Cigna, the configured default
-    assert "Cigna" in values(ext, "reason")[0]["text"]
+    return data
+
+
+def test_no_coverage_is_answered_by_the_configured_default_payer_in_a_card(crd: Any) -> None:
+    """No Coverage: CRD's extension cannot be returned (it must reference the client's
+    Coverage), so the configured default payer's answer comes as a card only."""
+    response = crd.post(SIGN, json=without_coverage("E0466"))
+    assert response.status_code == 200
+    assert response.json()["systemActions"] == []
+    card = the_card(response)
+    assert card["source"]["label"] == "Cigna"  # the configured default
+    assert card["summary"].startswith(
+        "E0466: prior authorization required; request it from eviCore"
+    )
+    assert "No Coverage was sent with the request" in card["detail"]
+    # Configured for Medicare instead, Medicare's list answers (E0466 is not on it: no PA).
+    crd.app.state.cds_config = CdsConfig(payer="Medicare", line_of_business="FFS")
+    card = the_card(crd.post(SIGN, json=without_coverage("E0466")))
+    assert card["source"]["label"] == "Medicare"
+    assert "no prior authorization needed" in card["summary"]
 
 
 def test_no_coverage_and_no_default_with_two_payers_says_so(crd: Any) -> None:
     crd.app.state.cds_config = CdsConfig(payer=None, line_of_business=None)  # no default
-    data = with_code("E0466")
+    response = crd.post(SIGN, json=without_coverage("E0466"))
+    assert response.json()["systemActions"] == []
+    card = the_card(response)
+    assert card["indicator"] == "warning" and "could not read" in card["summary"]
+    assert "Cigna" in card["detail"] and "Medicare" in card["detail"]
+
+
+def several(code: str, *coverages: tuple[str, str, int | None]) -> dict[str, Any]:
+    """Inferno's order-sign with ``code``, its order naming no Coverage, and these
+    (id, payor display, Coverage.order) Coverages prefetched."""
+    data = with_code(code)
     device_order(data).pop("insurance", None)
-    data["prefetch"].pop("coverage")
-    ext = the_extension(crd.post(SIGN, json=data))
-    assert values(ext, "pa-needed") == ["indeterminate"]
-    reason = values(ext, "reason")[0]
-    assert reason["coding"][0]["code"] == "technical"
-    assert "Cigna" in reason["text"] and "Medicare" in reason["text"]
+    template = data["prefetch"]["coverage"]["entry"][0]
+    entries = []
+    for ident, payor, order in coverages:
+        entry = copy.deepcopy(template)
+        entry["resource"].update(id=ident, payor=[{"display": payor}])
+        if order is not None:
+            entry["resource"]["order"] = order
+        entries.append(entry)
+    data["prefetch"]["coverage"]["entry"] = entries
+    return data
+
+
+def test_of_several_coverages_the_primary_answers(crd: Any) -> None:
+    """dev-28: the Coverage most likely primary (Coverage.order 1) is the one asked about;
+    coverage information for a likely-secondary payer is not wanted (dev-30)."""
+    data = several("E0466", ("cigna-plan", "Cigna", 2), ("medicare-b", "Medicare Part B", 1))
+    response = crd.post(SIGN, json=data)
+    (ext,) = coverage_extensions(response)
+    assert values(ext, "coverage") == [{"reference": "Coverage/medicare-b"}]
+    assert values(ext, "pa-needed") == ["no-auth"]  # Medicare's list, not Cigna's auth-needed
+    assert the_card(response)["source"]["label"] == "Medicare"
+
+
+def test_unranked_coverages_of_different_payers_each_get_their_own_answer(crd: Any) -> None:
+    """Nothing says which is primary: each Coverage is answered from its own payer's list,
+    each extension about its own Coverage with its own assertion id (CRD: "different guidance
+    for different coverages the service supports"); an unknown payer's gets coverage-not-found."""
+    data = several(
+        "K0856",
+        ("cigna-plan", "Cigna", None),
+        ("medicare-b", "Medicare", None),
+        ("a", "Aetna", None),
+    )
+    response = crd.post(SIGN, json=data)
+    exts = coverage_extensions(response)
+    by_coverage = {values(e, "coverage")[0]["reference"]: e for e in exts}
+    assert list(by_coverage) == ["Coverage/cigna-plan", "Coverage/medicare-b", "Coverage/a"]
+    cigna, medicare, aetna = by_coverage.values()
+    assert values(cigna, "pa-needed") == ["auth-needed"] and "eviCore" in str(cigna)
+    assert values(medicare, "pa-needed") == ["auth-needed"] and "eviCore" not in str(medicare)
+    assert "Jurisdiction A" in str(values(medicare, "contact"))  # the Inferno patient: NY
+    assert values(aetna, "covered") == ["not-covered"] and "eviCore" not in str(aetna)
+    ids = {values(e, "coverage-assertion-id")[0] for e in exts}
+    assert len(ids) == 3
+    labels = sorted(c["source"]["label"] for c in response.json()["cards"])
+    assert labels == ["Aetna", "Cigna", "Medicare"]
+
+
+def test_unranked_coverages_of_one_payer_get_one_answer(crd: Any) -> None:
+    data = several("K0856", ("cigna-1", "Cigna", None), ("cigna-2", "Cigna Healthcare", None))
+    (ext,) = coverage_extensions(crd.post(SIGN, json=data))
+    assert values(ext, "coverage") == [{"reference": "Coverage/cigna-1"}]
 
 
 def test_the_orders_own_coverage_decides_among_several(crd: Any) -> None:

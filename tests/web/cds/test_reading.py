@@ -203,7 +203,8 @@ def test_coverage_choice() -> None:
     loaded = [("Cigna", "Commercial"), ("Medicare", "FFS")]
 
     def whom(order: dict[str, Any], idx: ResourceIndex = index) -> Resolution:
-        return resolve(order, idx, {}, (), loaded, ("Medicare", None))
+        (found,) = resolve(order, idx, {}, (), loaded, ("Medicare", None))
+        return found
 
     mine = whom({"insurance": [{"reference": "Coverage/mine"}]})
     assert mine.coverage.reference == "Coverage/mine"  # not sent: its payer is unknown
@@ -212,5 +213,12 @@ def test_coverage_choice() -> None:
     primary = whom({})
     assert (primary.coverage.reference, primary.payer) == ("Coverage/c", "Cigna")
     empty = whom({}, ResourceIndex())
-    assert empty.coverage.reference is None and empty.coverage.to_fhir()["type"] == "Coverage"
-    assert empty.payer == "Medicare"  # no Coverage: the configured default
+    assert empty.coverage is None  # no Coverage: nothing for an extension to reference
+    assert empty.payer == "Medicare"  # so the configured default answers (in a card)
+    # Unranked Coverages of different payers: each is answered for its own payer.
+    index.add({"resourceType": "Coverage", "id": "d", "status": "active", "order": 1})
+    tied = resolve({}, index, {}, (), loaded, ("Medicare", None))
+    assert [(w.coverage.reference if w.coverage else None, w.payer) for w in tied] == [
+        ("Coverage/c", "Cigna"),
+        ("Coverage/d", "Medicare"),  # payor not named: the default
+    ]

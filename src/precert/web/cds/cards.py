@@ -50,7 +50,7 @@ def _summary(item: CardInput) -> tuple[str, str]:
     assertion = item.assertion
     if item.unhandled is not None:
         return (
-            f"Not answered: precert holds no prior-authorization list of {item.unhandled}",
+            f"Coverage not found: precert holds no prior-authorization list of {item.unhandled}",
             "info",
         )
     if assertion is None or assertion.technical:

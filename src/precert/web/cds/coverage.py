@@ -18,6 +18,8 @@ COVERAGE_INFORMATION = (
 )
 DETAIL_SYSTEM = "http://terminology.hl7.org/CodeSystem/crd-coverage-detail"
 REASON_SYSTEM = "http://hl7.org/fhir/us/davinci-crd/CodeSystem/temp"
+# CRD 2.2's coverage assertion reasons used here (ValueSet coverageAssertionReasons).
+REASON_DISPLAY = {"technical": "Technical issues", "coverage-not-found": "Coverage not found"}
 
 # How each status of the shared determination reads in CRD terms (README, "CDS Hooks"):
 # only the list's own "Yes" and "No" settle prior authorization; "Out Of Scope" and
@@ -44,7 +46,12 @@ class Assertion:
     billing: tuple[JSON, ...] = ()
     details: tuple[tuple[str, str], ...] = ()  # (category, instruction text)
     contact: Contact | None = None
-    technical: bool = False
+    reason_code: str | None = None  # a CRD temp code: "technical", "coverage-not-found"
+
+    @property
+    def technical(self) -> bool:
+        """True when this service failed to read the order (not an answer from a list)."""
+        return self.reason_code == "technical"
 
 
 def _citation(answer: Determination) -> str:
@@ -160,8 +167,20 @@ def unreadable(problem: str) -> Assertion:
         "indeterminate",
         "indeterminate",
         (f"This service could not read the order: {problem}.",),
-        technical=True,
+        reason_code="technical",
     )
+
+
+def not_found(reason: str) -> Assertion:
+    """The assertion for a Coverage with a payer this service holds no list of.
+
+    CRD 2.2 (cards.html#coverage-information-response-type, FHIR-50006 / FHIR-49637): a
+    Coverage the service cannot resolve is no error; it still gets coverage information,
+    "not covered" with a reason saying why. ``coverage-not-found`` is CRD's reason code for
+    it ("the payer is not available to resolve the provided coverage information"); the text
+    says this is no statement about that payer's rules. No ``pa-needed`` (crd-ci-q2).
+    """
+    return Assertion("not-covered", "", (reason,), reason_code="coverage-not-found")
 
 
 def assertion_id(*parts: str) -> str:
@@ -187,17 +206,20 @@ def extension(assertion: Assertion, coverage: CoverageRef, when: dt.date, trace_
         {"url": "coverage", "valueReference": coverage.to_fhir()},
         {"url": "covered", "valueCode": assertion.covered},
     ]
-    # crd-ci-q2: "not-covered" carries no pa-needed (this service never says not-covered).
+    # crd-ci-q2: "not-covered" (said only of a Coverage this service cannot resolve) carries
+    # no pa-needed.
     if assertion.covered != "not-covered":
         parts.append({"url": "pa-needed", "valueCode": assertion.pa_needed})
     parts.extend({"url": "info-needed", "valueCode": code} for code in assertion.info_needed)
     parts.extend({"url": "billingCode", "valueCoding": coding} for coding in assertion.billing)
     for text in assertion.reasons:
-        # crd-ci-q7 / q9: every reason has text; "technical" is CRD's code for our failures.
+        # crd-ci-q7 / q9: every reason has text; "technical" is CRD's code for our failures,
+        # "coverage-not-found" for a Coverage of a payer we hold no list of.
         concept: JSON = {"text": text}
-        if assertion.technical:
+        if assertion.reason_code is not None:
+            display = REASON_DISPLAY[assertion.reason_code]
             concept["coding"] = [
-                {"system": REASON_SYSTEM, "code": "technical", "display": "Technical issues"}
+                {"system": REASON_SYSTEM, "code": assertion.reason_code, "display": display}
             ]
         parts.append({"url": "reason", "valueCodeableConcept": concept})
     for category, text in assertion.details:

@@ -1,20 +1,35 @@
 """Whose list answers a CDS Hooks call: the payer of the Coverage the request carries.
 
-Da Vinci CRD 2.2 has a client call a payer's service only for a member with active coverage
-with that payer (dev-26), and send the one Coverage relevant to the orders, the most likely
-primary (dev-28, dev-29); an order may name its own Coverage in ``insurance``. precert holds
-several payers' lists, so that Coverage says which one answers:
+What Da Vinci CRD 2.2 prescribes, and how precert follows it (IG sections named in brackets):
 
-- its ``payor`` — an identifier (``system|value`` or the value), a display, or the
-  Organization it references when the client sent it (name, alias, identifiers) — is looked
-  up in the configured mapping (``PRECERT_CDS_PAYERS``: ``key=Payer[/Line of business]``
-  entries separated by ``;``), then compared with the loaded payers' names (a payor named
-  "Centers for Medicare and Medicaid Services" is Medicare's when Medicare is loaded);
-- a Coverage whose payer maps to no loaded list is *not answered*: a coverage-information
-  extension asserts something about that Coverage, and precert has nothing to assert for a
-  payer it holds no list of — never another payer's answer in its place;
-- with no Coverage at all, the configured default (``PRECERT_CDS_PAYER`` / ``_LOB``, or the
-  only payer loaded) answers, as before.
+- A client calls a payer's service only for a member with active coverage with that payer
+  [deviations.html#controlling-hook-invocation, dev-26], and sends only the Coverage most
+  likely primary [dev-28, dev-29; foundation.html#prefetch: "Coverage included in prefetch
+  must be limited to a single instance"]; an order may name its own Coverage in
+  ``insurance``. precert holds several payers' lists, so that Coverage says which answers:
+  its ``payor`` — an identifier (``system|value`` or the value), a display, or the
+  Organization it references when the client sent it (name, aliases, identifiers) — is
+  looked up in the configured mapping (``PRECERT_CDS_PAYERS``: ``key=Payer[/Line of
+  business]`` entries separated by ``;``), then compared with the loaded payers' names (a
+  payor named "Centers for Medicare and Medicaid Services" is Medicare's when Medicare is
+  loaded).
+- Several Coverages: the order's own ``insurance`` decides, else the active one first in
+  ``Coverage.order`` (1 = primary), as dev-28 has the client choose; coverage information
+  for likely-secondary payers is not wanted [dev-30]. When nothing ranks them (no
+  ``order``, or equal) and they belong to different payers, each gets its own answer: CRD
+  allows one coverage-information per Coverage the service supports, each with its own
+  assertion id [cards.html#coverage-information-response-type, FHIR-51420].
+- A Coverage whose payer maps to no loaded list is unhandled: CRD says a Coverage the
+  service cannot resolve is not an error, still gets a coverage-information system action,
+  "not covered" with a reason saying why [cards.html#coverage-information-response-type,
+  FHIR-50006, FHIR-49637]; the reason code is ``coverage-not-found`` (CRD temp codes).
+  It never gets another payer's answer.
+- No Coverage at all: the coverage-information extension needs a reference to the client's
+  Coverage ("If no coverage instance is available, the coverage-information extension
+  cannot be returned", ext-coverage-information ``coverage``), so the configured default
+  (``PRECERT_CDS_PAYER`` / ``_LOB``, or the only payer loaded) answers in a card only.
+- A Coverage whose payor is only a reference to an Organization not sent names no payer:
+  the client called this service for its own members [dev-26], so the default answers.
 
 The member's state (``Patient.address``, home address first) goes with the question, so a
 list that routes requests by state (Medicare's DME MACs) names the right contractor.
@@ -29,7 +44,6 @@ from typing import Any
 
 from precert.web.cds.fhir import JSON, CoverageRef, ResourceIndex, key_of, ref_key
 
-NO_COVERAGE = "no Coverage was sent with the request; the answer is for the payer's list"
 Scope = tuple[str, str]  # (payer, line of business) of a loaded list
 
 
@@ -58,8 +72,8 @@ def parse_mapping(text: str) -> tuple[tuple[str, str, str | None], ...]:
 class Resolution:
     """Whom one order is answered for, and which of the client's Coverages that is about."""
 
-    coverage: CoverageRef
-    payer: str | None  # None with ``unhandled`` set, or with no Coverage (the default answers)
+    coverage: CoverageRef | None  # None: the request carries no Coverage
+    payer: str | None  # None with ``unhandled`` set, or when no default is configured
     line_of_business: str | None
     state: str | None
     unhandled: str | None = None  # the Coverage's payer, when no loaded list is theirs
@@ -72,14 +86,33 @@ def resolve(
     mapping: Sequence[tuple[str, str, str | None]],
     loaded: Sequence[Scope],
     default: tuple[str | None, str | None],
+) -> tuple[Resolution, ...]:
+    """Whose list answers ``order``: one Resolution per Coverage it is about (one, unless
+    several unranked Coverages of different payers were sent), or the default's with none."""
+    candidates = _coverages(order, index)
+    if not candidates:
+        return (Resolution(None, default[0], default[1], member_state(index, context, None)),)
+    found = [
+        _whom(reference, coverage, index, context, mapping, loaded, default)
+        for reference, coverage in candidates
+    ]
+    scopes = {(w.payer, w.line_of_business, w.unhandled) for w in found}
+    return tuple(found) if len(scopes) > 1 else (found[0],)
+
+
+def _whom(
+    reference: str,
+    coverage: JSON | None,
+    index: ResourceIndex,
+    context: Mapping[str, Any],
+    mapping: Sequence[tuple[str, str, str | None]],
+    loaded: Sequence[Scope],
+    default: tuple[str | None, str | None],
 ) -> Resolution:
-    """Whose list answers ``order``: its Coverage's payer, else the configured default."""
-    reference, coverage = _coverage(order, index)
-    state = member_state(index, context, coverage)
-    if coverage is None:
-        ref = CoverageRef(reference) if reference else CoverageRef(None, NO_COVERAGE)
-        return Resolution(ref, default[0], default[1], state)
     ref = CoverageRef(reference)
+    state = member_state(index, context, coverage)
+    if coverage is None:  # named by the order but not sent: its payer is unknown
+        return Resolution(ref, default[0], default[1], state)
     names = payor_names(coverage, index)
     found = match_payer([*names, *_payor_references(coverage)], mapping, loaded)
     if found is not None:
@@ -91,26 +124,24 @@ def resolve(
     return Resolution(ref, default[0], default[1], state)
 
 
-def _coverage(order: Mapping[str, Any], index: ResourceIndex) -> tuple[str | None, JSON | None]:
-    """(reference, resource) of the Coverage an order is about: its own ``insurance`` (the
-    resource when sent), else the prefetched active Coverage first in ``order`` (1 =
-    primary), else the first sent."""
+def _coverages(order: Mapping[str, Any], index: ResourceIndex) -> list[tuple[str, JSON | None]]:
+    """(reference, resource or None) of the Coverages an order is about: its own
+    ``insurance`` (the resource when sent), else the prefetched active Coverage first in
+    ``order`` (1 = primary), else every active one sent when nothing ranks them."""
     insurance = order.get("insurance")
     for ref in insurance if isinstance(insurance, list) else [insurance]:
         key = ref_key(ref.get("reference")) if isinstance(ref, dict) else None
         if key is not None and key.startswith("Coverage/"):
-            return key, index.get(key)
+            return [(key, index.get(key))]
     coverages = [c for c in index.of_type("Coverage") if key_of(c) is not None]
     active = [c for c in coverages if c.get("status") in (None, "active")] or coverages
-    if not active:
-        return None, None
 
     def priority(coverage: JSON) -> int:
         rank = coverage.get("order")
         return rank if type(rank) is int and rank > 0 else 1_000_000
 
-    chosen = min(active, key=priority)  # min keeps the first of equal priority
-    return key_of(chosen), chosen
+    best = min((priority(c) for c in active), default=None)
+    return [(str(key_of(c)), c) for c in active if priority(c) == best]
 
 
 def payor_names(coverage: Mapping[str, Any], index: ResourceIndex) -> list[str]:
@@ -148,14 +179,15 @@ def _payor_references(coverage: Mapping[str, Any]) -> list[str]:
     return [k for k in keys if k]
 
 
-def not_answered(whom: Resolution, loaded: Sequence[Scope]) -> str:
-    """The card detail for an order whose Coverage is with a payer precert holds no list of."""
+def not_found(whom: Resolution, loaded: Sequence[Scope]) -> str:
+    """The reason text for an order whose Coverage is with a payer precert holds no list of."""
     held = ", ".join(f"{p} {lob}" for p, lob in loaded) or "none"
-    about = whom.coverage.reference or "the request's Coverage"
+    about = whom.coverage.reference if whom.coverage else "the request's Coverage"
     return (
-        f"{about} is with {whom.unhandled}; precert holds prior-authorization lists for: "
-        f"{held}, so it gives no coverage information for this order (ask {whom.unhandled}). "
-        "If this payer is one of those, map its identifier in PRECERT_CDS_PAYERS."
+        f"{about} is with {whom.unhandled}, and this service holds prior-authorization lists "
+        f"only for: {held}; it cannot resolve that Coverage, so it says nothing about "
+        f"{whom.unhandled}'s rules (ask {whom.unhandled}). If this payer is one of those, map "
+        "its identifier in PRECERT_CDS_PAYERS."
     )
 
 

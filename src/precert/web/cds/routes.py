@@ -18,7 +18,8 @@ from precert.web.cds.calllog import ensure_log_handler, log_call, log_feedback
 from precert.web.cds.config import CdsConfig, get_config
 from precert.web.cds.cors import PREFIX, CdsCors
 from precert.web.cds.discovery import SERVICES, Service, discovery
-from precert.web.cds.hooks import HookError, answer, load_json, parse_request
+from precert.web.cds.hooks import answer
+from precert.web.cds.request import HookError, load_json, parse_request
 from precert.web.deps import get_service
 
 router = APIRouter(prefix=PREFIX, tags=["CDS Hooks"])
