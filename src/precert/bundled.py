@@ -10,15 +10,14 @@ from pathlib import Path
 from precert.importer import (
     ImportFailed,
     Part,
-    entry_of,
+    entry_fields,
     import_parts,
     policy_of,
     read,
-    search_text,
+    reading_search_text,
 )
-from precert.models import Entry
 from precert.profiles import Profile, RowError, RowReading, load_profile
-from precert.store import Store
+from precert.store import EntryFields, Store
 
 # The bundled lists, loaded on first use: (list, effective date, [(file, profile), …]).
 # Medicare's list is built from several DME MAC pages; each entry cites its own file.
@@ -100,7 +99,7 @@ def upgrade_legacy(
 
 def _rows(
     readings: Sequence[Iterator[RowReading | RowError]], list_id: str, version: str
-) -> Iterator[tuple[Entry, str]]:
+) -> Iterator[tuple[EntryFields, str]]:
     """The stored rows of one version read from its files, tables numbered on across files
     (as an import numbers them)."""
     offset = 0
@@ -109,7 +108,7 @@ def _rows(
         for item in items:
             if isinstance(item, RowError):
                 raise ImportFailed([item])  # rolls the transaction back
-            entry = entry_of(item, list_id, version, offset)
-            top = max(top, entry.table - offset)
-            yield entry, search_text(entry)
+            top = max(top, item.table)
+            search = reading_search_text(item.notation, item.description_raw, item.notes)
+            yield entry_fields(item, list_id, version, offset), search
         offset += top

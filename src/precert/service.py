@@ -388,7 +388,11 @@ class Precert:
             absent = ", ".join(scope.missing)
             when = scope.date.isoformat()
             note = f"No version of {absent} is in force on {when}; that list was not consulted."
-            answer = replace(answer, warnings=(*answer.warnings, note))
+            answer = replace(
+                answer,
+                warnings=(*answer.warnings, note),
+                warning_codes=(*answer.warning_codes, "list_not_in_force"),
+            )
             if answer.status is Status.NOT_LISTED:
                 # "No list mentions it" would be a guess: a list that may is not in force yet.
                 honest = (
