@@ -2,15 +2,15 @@
 
 Prints one Markdown section for docs/benchmarks.md.
 Usage: python bench/bench_search.py [--baseline COMMIT ... | --no-baseline] [--relevance-only]
-                                    [--show-blind]
+                                    [--hide-blind]
   --baseline COMMIT  also score the search of an older commit (its src/ taken with git archive)
                      on the same relevance sets, for a "before" column (repeatable; default:
                      the commit before issue 11 and the one before the second held-out set,
                      when the clone has them)
   --relevance-only   only the relevance table (quick, while changing the ranking)
-  --show-blind       also list the misses of the second set's blind half (read them only
-                     once the ranking is settled: they are what says it generalises)
-       python bench/bench_search.py --relevance SRC HOME [--show-blind]  (internal)
+  --hide-blind       leave out the misses of the second set's blind half (while changing
+                     the ranking: reading them would make it tuned, not blind)
+       python bench/bench_search.py --relevance SRC HOME [--hide-blind]  (internal)
 """
 
 from __future__ import annotations
@@ -50,9 +50,9 @@ def _has_commit(commit: str) -> bool:
     return found.returncode == 0
 
 
-def relevance(src: Path, home: Path, show_blind: bool = False) -> dict[str, dict[str, object]]:
+def relevance(src: Path, home: Path, hide_blind: bool = False) -> dict[str, dict[str, object]]:
     """hit@5 and mean recall@10 of the search in ``src`` (a checkout's src/ folder)."""
-    blind = ["--show-blind"] if show_blind else []
+    blind = ["--hide-blind"] if hide_blind else []
     out = subprocess.run(
         [sys.executable, __file__, "--relevance", str(src), str(home), *blind],
         env={**os.environ, "PYTHONPATH": str(src), "PRECERT_HOME": str(home)},
@@ -91,7 +91,7 @@ def relevance_sets() -> dict[str, list[dict[str, object]]]:
     return sets
 
 
-def _score(home: Path, show_blind: bool) -> None:
+def _score(home: Path, hide_blind: bool) -> None:
     """(internal) Score the importable precert on the relevance sets; print JSON."""
     from precert.service import Precert
 
@@ -112,8 +112,8 @@ def _score(home: Path, show_blind: bool) -> None:
             "queries": len(chosen),
             "hit5": hits / max(len(chosen), 1),
             "recall10": recall / max(len(chosen), 1),
-            # The blind half's misses stay unread while tuning (--show-blind once done).
-            "misses": misses if show_blind or "blind" not in name else [],
+            # The blind half's misses stay unread while tuning (--hide-blind).
+            "misses": [] if hide_blind and "blind" in name else misses,
         }
     print(json.dumps(groups))
 
@@ -251,9 +251,9 @@ def relevance_table(
 
 
 def main() -> None:
-    show_blind = "--show-blind" in sys.argv
+    hide_blind = "--hide-blind" in sys.argv
     if sys.argv[1:2] == ["--relevance"]:
-        _score(Path(sys.argv[3]), show_blind)
+        _score(Path(sys.argv[3]), hide_blind)
         return
     asked = [sys.argv[i + 1] for i, a in enumerate(sys.argv) if a == "--baseline"]
     baselines = asked or ([] if "--no-baseline" in sys.argv else list(BASELINES))
@@ -261,7 +261,7 @@ def main() -> None:
     with tempfile.TemporaryDirectory() as tmp:
         home = Path(tmp) / "home"
         first = first_run_seconds(home)
-        after = relevance(ROOT / "src", home, show_blind)
+        after = relevance(ROOT / "src", home, hide_blind)
         before = [
             (
                 f"`{commit}` {BASELINES.get(commit, '')}".strip(),

@@ -43,7 +43,12 @@ def analyse(store: Store, text: str, versions: Sequence[tuple[str, str]] = ()) -
         return [text for code, text in rows if not families or code[:1] in families]
 
     return searching.analyse(
-        text, searching.load_vocabulary(), known.__contains__, store.term_counts, initials
+        text,
+        searching.load_vocabulary(),
+        known.__contains__,
+        store.term_counts,
+        initials,
+        store.together,
     )
 
 

@@ -349,17 +349,25 @@ class Determination:
     submit_options: tuple[Contact, ...] = ()  # where to send it, per member's state
     # The next step for "out of scope" / "not listed": the payer's wider list or policy page.
     more_info: Link | None = None
+    # A stable machine code per warning, in the same order (the codes: precert.rules.WARNINGS).
+    warning_codes: tuple[str, ...] = ()
 
     def requery(
-        self, query: str, modifiers: tuple[str, ...], warnings: tuple[str, ...]
+        self,
+        query: str,
+        modifiers: tuple[str, ...],
+        warnings: tuple[str, ...],
+        warning_codes: tuple[str, ...] | None = None,
     ) -> Determination:
-        """This answer for another query text (a fast ``dataclasses.replace`` on the hot path)."""
+        """This answer for another query text (a fast ``dataclasses.replace`` on the hot path);
+        ``warning_codes`` default: this answer's."""
         return Determination(
             query, self.payer, self.line_of_business, self.code, modifiers, self.status,
             self.submit_to, self.notes, warnings, self.description, self.category, self.hcpcs,
             self.hcpcs_known, self.effective, self.sources, self.system, self.message,
             self.conflict, self.date, self.versions, self.qualifier, self.description_source,
             self.submit_options, self.more_info,
+            self.warning_codes if warning_codes is None else warning_codes,
         )  # fmt: skip
 
     def to_dict(self) -> dict[str, Any]:
@@ -382,6 +390,7 @@ class Determination:
             "submit_to": self.submit_to.to_dict() if self.submit_to else None,
             "notes": list(self.notes),
             "warnings": list(self.warnings),
+            "warning_codes": list(self.warning_codes),
             "description": self.description,
             "category": self.category,
             "hcpcs": hcpcs,

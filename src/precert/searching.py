@@ -24,6 +24,10 @@ _CODE_PREFIX = re.compile(r"[a-v]\d{1,4}")
 # thing asked about ends: in "mask for cpap" the mask is wanted, not the CPAP device.
 STOP_WORDS = frozenset({"a", "an", "the", "and", "or", "of", "to", "in", "on", "per", "my"})
 PREPOSITIONS = frozenset({"for", "with", "w", "without", "used", "use"})
+GENERIC = frozenset({"machine", "device", "unit", "system", "equipment", "item", "thing"})
+# Shortest word a ranking counts as matching the start of longer ones ("wheel" in "wheeled"):
+# three letters would let "tens" (singular "ten") match "tent" and "tendon".
+MIN_PREFIX = 4
 MAX_INITIALS = 6  # longest word read as an acronym ("hfcwo")
 MAX_WORDS = 12  # words of one query searched; the rest are dropped (and the results say so)
 _NOT_NAMES = STOP_WORDS | PREPOSITIONS | {
@@ -69,6 +73,13 @@ class Concept:
     alternatives: tuple[tuple[str, ...], ...]
     code_prefix: str | None = None  # "k08": codes starting with it
     corrected: bool = False
+
+    @property
+    def generic(self) -> bool:
+        """A word that names no particular thing ("machine", "device", "unit")."""
+        return self.alternatives == ((singular(self.typed.lower()),),) and (
+            self.alternatives[0][0] in GENERIC
+        )
 
     @property
     def numeric(self) -> bool:
@@ -130,6 +141,7 @@ def analyse(
     is_word: Callable[[str], bool],
     lookup: Callable[[set[str]], Mapping[str, int]],
     initials: Callable[[str], list[str]] | None = None,
+    together: Callable[[tuple[str, ...]], bool] | None = None,
 ) -> Query:
     """Take a query apart into concepts.
 
@@ -137,7 +149,9 @@ def analyse(
     ``lookup(ws)`` says which of the words ``ws`` the code set uses anywhere (its short
     descriptions included) and how often (asked only when a word needs correcting);
     ``initials(w)`` gives the descriptions with consecutive words starting with the letters
-    of ``w`` (asked only for a short word nothing else explains: it may be an acronym).
+    of ``w`` (asked only for a short word nothing else explains: it may be an acronym);
+    ``together(ws)`` whether the code set writes the words ``ws`` side by side (asked before
+    a word is split in two).
     """
     typed = words(text)
     norm = [singular(w) for w in typed]
@@ -177,7 +191,7 @@ def analyse(
         if word.isdigit() or is_word(word) or is_word(base) or base in vocab_words:
             concepts.append(Concept(word, ((base,),)))
             continue
-        concept, fixes, rare = _unknown_word(word, base, lookup, vocab_words, initials)
+        concept, fixes, rare = _unknown_word(word, base, lookup, vocab_words, initials, together)
         concepts.append(concept)
         if fixes:
             corrections[word] = fixes
@@ -185,6 +199,8 @@ def analyse(
                 as_typed.append(word)
     before_cut = [n for n, start in enumerate(owners) if kept.index(content[start]) < cut]
     candidates = [n for n in before_cut if not concepts[n].numeric] or before_cut
+    # "cpap machine" asks for a CPAP: "machine" only says it is a thing.
+    candidates = [n for n in candidates if not concepts[n].generic] or candidates
     head = candidates[-1] if candidates else -1
     words_kept = tuple(norm[i] for i in content)
     return Query(text, tuple(concepts), head, corrections, words_kept, dropped, tuple(as_typed))
@@ -196,13 +212,16 @@ def _unknown_word(
     lookup: Callable[[set[str]], Mapping[str, int]],
     vocab_words: frozenset[str],
     initials: Callable[[str], list[str]] | None,
+    together: Callable[[tuple[str, ...]], bool] | None,
 ) -> tuple[Concept, list[str], bool]:
     """How to search a word that is neither a word of the descriptions, the lists nor the
     vocabulary: (concept, what it was read as, whether it is searched as typed too)."""
     # Used only in CMS's clipped short descriptions ("Pneuma compresor", "Cpm device"): an
     # abbreviation or misspelling there too, so it is searched as typed and as read.
     rare = bool(lookup({word, base}))
-    split = None if rare else split_compound(word, lookup)
+    split = None if rare else split_compound(base, lookup) or split_compound(word, lookup)
+    if split is not None and together is not None and not together(split):
+        split = None  # "colostomy" is not "col ostomy": CMS never writes those words so
     if split is not None:  # "bedpan" is CMS's "bed pan"
         return (
             Concept(word, (tuple(singular(w) for w in split),), corrected=True),
@@ -263,6 +282,8 @@ def fts_query(concepts: Iterable[Concept]) -> str:
 
 
 def _fts_word(word: str) -> str:
+    # A prefix even for three letters: the index holds words as written, so "ten" (the
+    # singular of "tens") finds "tens" only as a prefix; ranking then ignores "tent".
     return f'"{word}"*' if len(word) >= 3 and word.isalpha() else f'"{word}"'
 
 

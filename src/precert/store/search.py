@@ -147,6 +147,18 @@ class SearchMixin:
         )
         return [(str(r[0]), str(r[1])) for r in rows]
 
+    def together(self, words: Sequence[str]) -> bool:
+        """Whether a CMS long description has these words side by side, in this order (the
+        last one may run on: "bed pan" stands in "bed pans")."""
+        if not words or not all(w.isalnum() for w in words):
+            return False
+        phrase = " + ".join([*(f'"{w}"' for w in words[:-1]), f'"{words[-1]}"*'])
+        row = self.db.execute(
+            "SELECT 1 FROM hcpcs_fts WHERE hcpcs_fts MATCH ? LIMIT 1",
+            (f"long_description : ({phrase})",),
+        ).fetchone()
+        return row is not None
+
     def listed_words(self, words: Iterable[str]) -> set[str]:
         """Which of these words occur in any list's rows (description, category, notes)."""
         found: set[str] = set()
