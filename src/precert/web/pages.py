@@ -22,6 +22,7 @@ from precert.web.common import (
     answer_grid,
     answer_text,
     cached_categories,
+    code_url,
     list_entries,
     list_version,
     where_to_send,
@@ -40,6 +41,7 @@ _STATUS_VALUES = {s.value for s in Status}
 # Page parts the answer templates use: an answer as plain text (copy), where it goes (a cell).
 templates.env.filters["as_text"] = answer_text
 templates.env.filters["where_to_send"] = where_to_send
+templates.env.filters["code_url"] = code_url
 
 
 def _service(request: Request) -> Precert:
