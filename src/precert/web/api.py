@@ -29,6 +29,7 @@ from precert.web.common import (
     too_many_codes,
     unknown_parameters,
 )
+from precert.web.routing import RequestRoute
 from precert.web.schemas import (
     DATE_DESCRIPTION,
     DETERMINATION_PARAMETERS,
@@ -69,7 +70,9 @@ def known_query(request: Request) -> None:
 
 # Every route but GET /v1/determinations (which reads and checks its parameters itself, on
 # the hot path) declares its query parameters to FastAPI; the others are refused.
-router = APIRouter()
+# RequestRoute: GET /v1/determinations takes only the Request, so it skips FastAPI's
+# parameter solver (precert.web.routing); the other routes are FastAPI's as declared.
+router = APIRouter(route_class=RequestRoute)
 CHECKED = [Depends(known_query)]
 
 DateParam = Annotated[ServiceDate, Query(description=DATE_DESCRIPTION)]
