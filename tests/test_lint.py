@@ -185,3 +185,11 @@ def test_lint_command_on_bad_input(
     assert main(["lint", LIST, "--version", "v7"]) == 2
     assert "has no version 'v7'" in capsys.readouterr().err
     assert main(["lint", str(BUNDLED_LIST), "--version", "v1"]) == 2
+
+
+def test_rows_of_one_code_dated_differently_are_not_repeats(service: Precert) -> None:
+    # CGS's June 2024 notice lists E0747, E0748 and E0760 twice in its table 2: Phase 1 from
+    # August 12 and Phase 2 from November 12, 2024. Two dated rows, not a repeated code.
+    notice = lint_version(service, "medicare-dmepos-pa", "v1", date=TODAY)
+    assert not [f for f in notice.findings if f.kind.startswith("duplicate")]
+    assert notice.counts()["error"] == 0

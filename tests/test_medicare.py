@@ -118,6 +118,34 @@ def test_osteogenesis_stimulators_were_suspended(service: Precert) -> None:
     assert suspended.sources[0].file == "cgs-jc-pa-table-2024.tsv"
 
 
+def test_osteogenesis_phases_keep_their_own_dates_and_go_to_the_members_dme_mac(
+    service: Precert,
+) -> None:
+    # The notice's table 2: Phase 1 (CA, FL, OH, PA) from August 12, Phase 2 (the other states)
+    # from November 12, 2024; each row dated by its own heading, not the table's first date.
+    rows = {
+        e.line: e
+        for e in service.store.entries(["E0747"])
+        if e.source_file == "cgs-jc-news-2024-06-20.tsv"
+    }
+    assert {line: e.effective for line, e in rows.items()} == {
+        8: dt.date(2024, 8, 12),
+        9: dt.date(2024, 11, 12),
+    }
+    before = ask(service, "E0760", "2024-08-01", state="CA")
+    assert before.status is Status.NOT_REQUIRED
+    assert any("becomes required on 2024-08-12" in n for n in before.notes)
+    phase_one = ask(service, "E0760", "2024-08-20", state="CA")
+    assert (phase_one.status, phase_one.effective) == (Status.REQUIRED, dt.date(2024, 8, 12))
+    assert phase_one.submit_to is not None and "Jurisdiction D" in phase_one.submit_to.name
+    assert any("becomes required on 2024-11-12" in n and "line 9" in n for n in phase_one.notes)
+    assert any("members in other states: Phase 2" in n for n in phase_one.notes)
+    florida = ask(service, "E0748", "2024-08-20", state="FL")
+    assert florida.submit_to is not None and "Jurisdiction C" in florida.submit_to.name
+    anywhere = ask(service, "E0747", "2024-08-20")
+    assert len(anywhere.submit_options) == 4
+
+
 def test_decision_times_and_validity_come_with_the_answer(service: Precert) -> None:
     answer = ask(service, "L5856")
     assert "Decision is valid for: 120 calendar days" in answer.notes
@@ -148,3 +176,25 @@ def test_no_payer_named_answers_each_payer_once(service: Precert) -> None:
     ]
     for answer in answers:
         assert all(s.list.startswith(answer.payer.lower()) for s in answer.sources)
+
+
+def test_the_next_step_for_out_of_scope_and_unlisted_codes_is_the_payers_wider_page(
+    service: Precert,
+) -> None:
+    answers = {
+        (a.code, a.payer): a for a in service.determine(["A4239", "E0100", "G0008", "E0466"])
+    }
+    cigna = "https://www.cigna.com/health-care-providers/coverage-and-claims/precertification"
+    for code in ("A4239", "E0100", "G0008"):  # out of scope, not listed, not listed (CPT-like)
+        more = answers[(code, "Cigna")].more_info
+        assert more is not None and more.url == cigna
+        assert answers[(code, "Cigna")].to_dict()["more_info"]["url"] == cigna
+    medicare = answers[("G0008", "Medicare")]
+    assert medicare.status is Status.NOT_LISTED  # outside the DMEPOS list's scope
+    assert medicare.more_info is not None and medicare.more_info.url.startswith(
+        "https://www.cms.gov/"
+    )
+    # An answer that settles the question needs no next step.
+    assert answers[("E0466", "Cigna")].more_info is None  # required
+    assert answers[("E0100", "Medicare")].more_info is None  # not required (exhaustive list)
+    assert answers[("E0466", "Cigna")].to_dict()["more_info"] is None

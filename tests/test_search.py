@@ -61,6 +61,10 @@ def test_a_word_of_neither_the_code_set_nor_the_vocabulary_is_corrected_and_said
         ("AFO", {"L1900", "L1902", "L1904", "L1906", "L1930", "L1932"}),
         ("knee brace", {"L1810", "L1812", "L1820", "L1830", "L1831", "L1832"}),
         ("oxygen concentrater", {"E1390", "E1391", "E1392"}),  # a typo, corrected
+        # "machine" names no thing: the CPAP is asked for, not "Ippb machine".
+        ("cpap machine", {"E0601"}),
+        ("bipap machine", {"E0470", "E0471"}),
+        ("tens machine", {"E0720", "E0730"}),
     ],
 )
 def test_staff_words_find_what_they_mean(service: Precert, text: str, first: set[str]) -> None:
@@ -153,3 +157,54 @@ def test_a_pasted_paragraph_is_searched_by_its_first_words_and_says_so(service: 
     results = search(service, text, limit=5)
     assert results.notes[-1].startswith("only the first 12 words were searched")
     assert results.hits and all(h.code and h.code.startswith("E0") for h in results.hits)
+
+
+def test_words_run_together_are_split_into_the_code_set_words_and_said_so(
+    service: Precert,
+) -> None:
+    results = search(service, "bedpan")
+    assert results.corrections == {"bedpan": ["bed pan"]}
+    assert "searched for bed pan" in results.notes[0]
+    assert [h.code for h in results.hits[:2]] == ["E0275", "E0276"]  # "Bed pan, standard"
+    assert search(service, "bedpans").corrections == {"bedpans": ["bed pan"]}
+    # Split only into words CMS writes side by side: "colostomy" is no "col ostomy".
+    assert "colostomy" not in search(service, "colostomy").corrections
+
+
+def test_a_word_only_the_clipped_short_descriptions_use_is_searched_corrected_too(
+    service: Precert,
+) -> None:
+    # CMS's short description of E0650 reads "Pneuma compresor": a word of the code set, but
+    # a misspelling all the same, so "compressor" is searched beside it.
+    results = search(service, "nebulizer compresor", limit=5)
+    assert results.corrections == {"compresor": ["compressor"]}
+    assert "only in the code set's abbreviated short descriptions" in results.notes[0]
+    assert "searched for compresor or compressor" in results.notes[0]
+    assert results.hits[0].code == "E0570"  # "Nebulizer, with compressor"
+
+
+def test_an_accessory_is_found_by_what_it_is_not_by_what_it_is_part_of(
+    service: Precert,
+) -> None:
+    found = codes(service, "wheelchair battery", 4)
+    # Batteries ("Power wheelchair accessory, ... battery, each"), not only battery chargers.
+    assert {"E2359", "E2397"} & set(found[:3])
+
+
+def test_a_short_word_nothing_explains_is_read_as_initials_and_said_so(
+    service: Precert,
+) -> None:
+    results = search(service, "hfcwo vest", limit=3)
+    assert results.corrections == {"hfcwo": ["high frequency chest wall oscillation"]}
+    assert results.notes == (
+        "'hfcwo' was read as the initials of high frequency chest wall oscillation",
+    )
+    assert {h.code for h in results.hits} & {"E0483", "A7025"}
+    # A word of the code set is never read as initials, however short.
+    assert search(service, "iv pole", limit=1).corrections == {}
+
+
+def test_a_short_singular_does_not_match_the_start_of_other_words(service: Precert) -> None:
+    # "tens" is "ten" once singular; "Face tent" and "Tendon ..." are no TENS answers.
+    found = codes(service, "tens machine", 10)
+    assert not {"A4619", "C9356"} & set(found)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import tomllib
 
 from precert.readers.hcpcs import read_hcpcs
-from precert.searching import SYNONYMS, load_vocabulary, normalize
+from precert.searching import SYNONYMS, acronym, load_vocabulary, normalize, split_compound
 from precert.service import BUNDLED_HCPCS
 
 
@@ -36,3 +36,26 @@ def test_the_vocabulary_loads_with_normalized_keys() -> None:
     # Plurals and little words do not matter in keys: "walker with wheels" is one key.
     assert ("walker", "wheel") in vocabulary.terms
     assert vocabulary.longest >= 3
+
+
+def test_a_word_is_split_only_into_two_words_of_the_code_set() -> None:
+    counts = {"bed": 300, "pan": 3, "bedp": 0, "wheel": 40, "chair": 90}
+
+    def lookup(words: set[str]) -> dict[str, int]:
+        return {w: counts[w] for w in words if counts.get(w)}
+
+    assert split_compound("bedpan", lookup) == ("bed", "pan")
+    assert split_compound("wheelchair", lookup) == ("wheel", "chair")
+    assert split_compound("bedxyz", lookup) is None
+    assert split_compound("bedpa", lookup) is None  # too short to split
+
+
+def test_an_acronym_is_read_from_the_phrase_cms_spells_it_with_most_often() -> None:
+    descriptions = [r.long_description for r in read_hcpcs(BUNDLED_HCPCS).codes.values()]
+    assert acronym("hfcwo", descriptions) == ("high", "frequency", "chest", "wall", "oscillation")
+    assert acronym("sgd", descriptions) == ("speech", "generating", "device")
+    # "elevating leg rest" and "elevating leg rests": one phrase once singular.
+    assert acronym("elr", descriptions) == ("elevating", "leg", "rest")
+    # No phrase stands out, or only little words spell it: no acronym.
+    assert acronym("zzq", descriptions) is None
+    assert acronym("ao", ["used with any or all", "and or"]) is None

@@ -10,11 +10,10 @@ from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
     from precert.models import Contact, Determination, Entry, HcpcsCode, ListVersion, Source, Status
+    from precert.reports import CodeReport, SearchResults
     from precert.service import (
-        CodeReport,
         Precert,
         ScopeError,
-        SearchResults,
         categories,
         determine,
         lists,
@@ -44,12 +43,14 @@ __all__ = [
     "show",
 ]
 
-# Where each public name is defined (the models are re-exported by the service too, but
-# `from precert import Status` should not have to load the service).
+# Where each public name is defined: `from precert import Status` need not load the service.
 _MODELS = ("Contact", "Determination", "Entry", "HcpcsCode", "ListVersion", "Source", "Status")
-_SERVICE = ("CodeReport", "Precert", "ScopeError", "SearchResults", "categories", "determine",
-            "lists", "search", "show")  # fmt: skip
-_HOMES = {**dict.fromkeys(_MODELS, "precert.models"), **dict.fromkeys(_SERVICE, "precert.service")}
+_SERVICE = ("Precert", "ScopeError", "categories", "determine", "lists", "search", "show")
+_HOMES = {
+    **dict.fromkeys(_MODELS, "precert.models"),
+    **dict.fromkeys(("CodeReport", "SearchResults"), "precert.reports"),
+    **dict.fromkeys(_SERVICE, "precert.service"),
+}
 
 
 def __getattr__(name: str) -> object:

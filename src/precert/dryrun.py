@@ -71,6 +71,7 @@ class DryRun:
     def to_dict(self) -> dict[str, Any]:
         """JSON shape of `precert import --dry-run --json`."""
         info = self.profile.list
+        repeats = Repeats()  # filled as the rows below are laid out, in file order
         return {
             "file": self.file,
             "profile": self.profile.where,
@@ -87,10 +88,13 @@ class DryRun:
                     "table_title": row.table_title,
                     "line": row.line,
                     "page": row.page or None,
-                    "codes": [_reading(r, self) for r in row.readings],
+                    "codes": [
+                        {**_reading(r, self), "repeats": repeats.see(r)} for r in row.readings
+                    ],
                 }
                 for row in self.rows
             ],
+            "repeats": {"repeats": repeats.repeats, "conflicts": repeats.conflicts},
             "errors": [
                 {"file": e.file, "line": e.line, "page": e.page, "message": e.message}
                 for e in self.errors
@@ -133,6 +137,50 @@ def _row(group: list[RowReading]) -> DryRunRow:
     return DryRunRow(
         first.file, first.table, first.table_title, first.line, first.page, tuple(group)
     )
+
+
+class Repeats:
+    """Codes a table lists more than once (same modifiers and dates), as a dry run meets them.
+
+    An import keeps both rows: an answer is one entry citing both lines, and where the rows
+    disagree it gives the most restrictive status and reports the conflict. The dry run says
+    so on the repeat, so neither row is silently taken for the other.
+    """
+
+    def __init__(self) -> None:
+        self._first: dict[tuple[Any, ...], tuple[int, str, str]] = {}
+        self.repeats = 0
+        self.conflicts = 0
+
+    def see(self, reading: RowReading) -> str | None:
+        """What to say of a reading that repeats an earlier one (None for a first)."""
+        key = (reading.table, reading.code, reading.modifiers, reading.effective, reading.end)
+        status = status_text(reading)
+        first = self._first.setdefault(key, (reading.line, status, reading.status_raw))
+        line, first_status, first_raw = first
+        if line == reading.line:
+            return None
+        if first_status == status:
+            self.repeats += 1
+            return (
+                f"{reading.code} repeats line {line} of table {reading.table}: one entry, "
+                "an answer cites both lines"
+            )
+        self.conflicts += 1
+        said = f" ({first_raw!r})" if first_raw else ""
+        return (
+            f"{reading.code} conflicts with line {line} of table {reading.table}, which reads "
+            f"{first_status}{said}: an answer gives the most restrictive and reports the conflict"
+        )
+
+    def summary(self) -> str:
+        """One line for the end of the run ("" when no code repeats)."""
+        if not (self.repeats or self.conflicts):
+            return ""
+        return (
+            f"codes listed twice in a table: {self.repeats} repeat(s), {self.conflicts} "
+            "conflict(s) (`precert lint` reports them)"
+        )
 
 
 def summary(file: str, rows: int, statuses: Counter[str], errors: int) -> str:

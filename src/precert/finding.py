@@ -25,17 +25,50 @@ class Found(NamedTuple):
     codes: tuple[str, ...]
 
 
-def analyse(store: Store, text: str) -> searching.Query:
-    """A query taken apart, with the store saying which words are real words."""
+def analyse(store: Store, text: str, versions: Sequence[tuple[str, str]] = ()) -> searching.Query:
+    """A query taken apart, with the store saying which words are real words. A short word
+    nothing explains is read as an acronym from the descriptions of the code families the
+    lists in ``versions`` hold (DME codes, not the quality measures' long prose)."""
     typed = searching.words(text)
     forms = {w for t in typed for w in (t, searching.singular(t))}
-    known = set(store.word_counts(forms))
+    # Words of the long descriptions: the short ones clip and misspell ("Pneuma compresor").
+    known = store.described_words(set(store.word_counts(forms)))
     unknown = forms - known
     if unknown:
         known |= store.listed_words(unknown)
+    families = store.listed_families(versions)
+
+    def initials(letters: str) -> list[str]:
+        rows = store.initials(letters)
+        return [text for code, text in rows if not families or code[:1] in families]
+
     return searching.analyse(
-        text, searching.load_vocabulary(), known.__contains__, store.term_counts
+        text,
+        searching.load_vocabulary(),
+        known.__contains__,
+        store.term_counts,
+        initials,
+        store.together,
     )
+
+
+def correction_notes(query: searching.Query) -> list[str]:
+    """What was corrected, one note per word, in the words a user reads."""
+    notes = []
+    for word, fixes in query.corrections.items():
+        if len(fixes) == 1 and "".join(w[0] for w in fixes[0].split()) == word.lower():
+            notes.append(f"{word!r} was read as the initials of {fixes[0]}")
+        elif word in query.kept:  # "compresor": only CMS's clipped short descriptions use it
+            notes.append(
+                f"{word!r} is used only in the code set's abbreviated short descriptions; "
+                f"searched for {' or '.join([word, *fixes])}"
+            )
+        else:
+            notes.append(
+                f"{word!r} is not a word of the code set or the staff vocabulary; "
+                f"searched for {' or '.join(fixes)}"
+            )
+    return notes
 
 
 def find_codes(

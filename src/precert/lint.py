@@ -285,30 +285,44 @@ def _cms(
 def _duplicates(
     entries: Sequence[Entry], _: Mapping[str, HcpcsCode], __: dt.date
 ) -> Iterable[Finding]:
-    seen: dict[tuple[int, str], Entry] = {}
+    # The same code twice in one table, for the same modifiers and dates (rows of one code
+    # dated differently, like Medicare's two osteogenesis phases, are not repeats). An answer
+    # is one entry citing both lines; rows that disagree on the status are an error, since
+    # the answer must then pick the most restrictive.
+    seen: dict[tuple[object, ...], Entry] = {}
     for entry in entries:
-        first = seen.setdefault((entry.table, entry.code), entry)
-        if first is entry:
+        key = (entry.table, entry.code, entry.modifiers, entry.effective, entry.end)
+        first = seen.setdefault(key, entry)
+        if first is entry or first.line == entry.line:
             continue
         differ = [
             column
             for column, a, b in zip(entry.columns, first.raw, entry.raw, strict=False)
             if a != b
         ]
-        if differ:
+        where = f"{entry.code} is listed twice in table {entry.table} (first on line {first.line})"
+        if (first.status, first.qualifier) != (entry.status, entry.qualifier):
             yield _finding(
                 entry,
                 "duplicate-conflict",
-                f"{entry.code} is listed twice in table {entry.table} (first on line "
-                f"{first.line}) with different {', '.join(differ)}",
+                f"{where} with different {', '.join(differ) or 'meaning'}: line {first.line} "
+                f"reads {_meaning(first)}, this row {_meaning(entry)}; answers give the most "
+                "restrictive, cite both lines and report the conflict",
             )
         else:
+            extra = f"; their {', '.join(differ)} differ" if differ else ""
             yield _finding(
                 entry,
                 "duplicate-row",
-                f"the same row as line {first.line}: {entry.code} is listed twice in table "
-                f"{entry.table}",
+                f"the same code as line {first.line}: {where}{extra}; answers give one entry "
+                "citing both lines",
             )
+
+
+def _meaning(entry: Entry) -> str:
+    """How a row reads: "required ('Yes')" or "not_required/voluntary"."""
+    status = entry.status.value + (f"/{entry.qualifier}" if entry.qualifier else "")
+    return f"{status} ({entry.status_raw!r})" if entry.status_raw else status
 
 
 def _squash(text: str | None) -> str:

@@ -100,6 +100,18 @@ class Contact:
 
 
 @dataclass(frozen=True, slots=True)
+class Link:
+    """A page to read next: where a list's profile says the payer's wider rules are."""
+
+    label: str
+    url: str
+
+    def to_dict(self) -> dict[str, str]:
+        """JSON shape of a determination's ``more_info``."""
+        return {"label": self.label, "url": self.url}
+
+
+@dataclass(frozen=True, slots=True)
 class ListPolicy:
     """What a list version says beyond its rows: what an unlisted code means, where requests
     go (a default contact, or one per member's state) and where the list is published."""
@@ -111,6 +123,14 @@ class ListPolicy:
     by_state: tuple[Contact, ...] = ()  # each with the states it serves
     source_url: str | None = None
     more_info_url: str | None = None
+    more_info_label: str | None = None
+
+    def more_info(self, payer: str | None) -> Link | None:
+        """The payer's wider precertification list or policy page, if the profile names one."""
+        if not self.more_info_url:
+            return None
+        label = self.more_info_label or f"{payer or 'The payer'}'s wider precertification rules"
+        return Link(label, self.more_info_url)
 
     def covers(self, code: str) -> bool:
         """True when the list settles ``code`` even though it does not name it."""
@@ -135,6 +155,7 @@ class ListPolicy:
             "by_state": [c.to_dict() for c in self.by_state],
             "source_url": self.source_url,
             "more_info_url": self.more_info_url,
+            "more_info_label": self.more_info_label,
         }
 
     @classmethod
@@ -149,6 +170,7 @@ class ListPolicy:
             by_state=tuple(Contact.from_dict(c) for c in data.get("by_state", ())),
             source_url=data.get("source_url"),
             more_info_url=data.get("more_info_url"),
+            more_info_label=data.get("more_info_label"),
         )
 
 
@@ -325,17 +347,27 @@ class Determination:
     qualifier: str | None = None  # voluntary, notification, suspended, removed
     description_source: str | None = None  # "list", or "CMS HCPCS" when the list gives none
     submit_options: tuple[Contact, ...] = ()  # where to send it, per member's state
+    # The next step for "out of scope" / "not listed": the payer's wider list or policy page.
+    more_info: Link | None = None
+    # A stable machine code per warning, in the same order (the codes: precert.rules.WARNINGS).
+    warning_codes: tuple[str, ...] = ()
 
     def requery(
-        self, query: str, modifiers: tuple[str, ...], warnings: tuple[str, ...]
+        self,
+        query: str,
+        modifiers: tuple[str, ...],
+        warnings: tuple[str, ...],
+        warning_codes: tuple[str, ...] | None = None,
     ) -> Determination:
-        """This answer for another query text (a fast ``dataclasses.replace`` on the hot path)."""
+        """This answer for another query text (a fast ``dataclasses.replace`` on the hot path);
+        ``warning_codes`` default: this answer's."""
         return Determination(
             query, self.payer, self.line_of_business, self.code, modifiers, self.status,
             self.submit_to, self.notes, warnings, self.description, self.category, self.hcpcs,
             self.hcpcs_known, self.effective, self.sources, self.system, self.message,
             self.conflict, self.date, self.versions, self.qualifier, self.description_source,
-            self.submit_options,
+            self.submit_options, self.more_info,
+            self.warning_codes if warning_codes is None else warning_codes,
         )  # fmt: skip
 
     def to_dict(self) -> dict[str, Any]:
@@ -358,6 +390,7 @@ class Determination:
             "submit_to": self.submit_to.to_dict() if self.submit_to else None,
             "notes": list(self.notes),
             "warnings": list(self.warnings),
+            "warning_codes": list(self.warning_codes),
             "description": self.description,
             "category": self.category,
             "hcpcs": hcpcs,
@@ -371,6 +404,7 @@ class Determination:
             "qualifier": self.qualifier,
             "description_source": self.description_source,
             "submit_options": [c.to_dict() for c in self.submit_options],
+            "more_info": self.more_info.to_dict() if self.more_info else None,
         }
 
 

@@ -24,7 +24,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from functools import lru_cache
 from typing import NamedTuple
 
-from precert.searching import PREPOSITIONS, STOP_WORDS, Concept, Query, singular
+from precert.searching import MIN_PREFIX, PREPOSITIONS, STOP_WORDS, Concept, Query, singular
 
 # Fields, documents and matches are NamedTuples, not dataclasses: they are made by the
 # thousand per query, and a fresh `precert search` process pays for defining each class.
@@ -40,6 +40,8 @@ PREFIX = 0.6  # "wheel" in "wheeled"
 HEAD_BONUS = 0.3
 FIRST_WORD_BONUS = 0.05
 HEAD_END_BONUS = 0.1
+# A head ending in these ("Wheelchair accessory,") names what the thing is part of.
+_PART_OF = frozenset({"accessory", "addition", "replacement"})
 # Words that end a head without naming the thing: "(cpap) device" is a CPAP.
 _GENERIC = frozenset({"device", "system", "unit", "equipment", "each", "any", "type", "item"})
 NEAR_BONUS, LOOSE_BONUS = 0.25, 0.1
@@ -67,7 +69,10 @@ def field(text: str, weight: float, *, has_head: bool = True) -> Field:
     out: list[str] = []
     head = -1
     for token in tokens:
-        if token in _HEAD_END and head < 0 and out:
+        # "Power wheelchair accessory, battery ..." and "Addition to lower extremity, ..."
+        # name the part after the comma: the head runs on to the next end.
+        part_of = token == "," and out and (out[-1] in _PART_OF or out[0] == "addition")
+        if token in _HEAD_END and head < 0 and out and not part_of:
             head = len(out)
         if token not in (",", ";", ":"):
             out.append(singular(token))
@@ -126,7 +131,7 @@ def _find(phrase: tuple[str, ...], f: Field, index: int) -> _Match | None:
         if first in words:
             i = words.index(first)
             return _Match(1.0, index, i, i + 1)
-        if len(first) >= 3 and first.isalpha():
+        if len(first) >= MIN_PREFIX and first.isalpha():
             at = f.joined.find(" " + first)  # a C-speed scan: most fields lack the word
             if at >= 0:
                 i = f.joined.count(" ", 0, at)

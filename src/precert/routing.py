@@ -6,7 +6,7 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Mapping, Sequence
 
-from precert.models import Contact, Entry, ListPolicy, Status
+from precert.models import Contact, Entry, Link, ListPolicy, Status
 
 
 def route(
@@ -31,6 +31,22 @@ def route(
     options = "; ".join(f"{c.name}: {' '.join(c.states)}" for c in policy.by_state)
     note = f"Where to send it depends on the member's state (give the state to choose): {options}."
     return policy.contact, policy.by_state, [note], []
+
+
+def next_step(
+    status: Status, policies: Mapping[str, ListPolicy], payer: str | None, list_id: str | None
+) -> Link | None:
+    """For an answer that settles nothing ("out of scope", "not listed"): the page where the
+    payer's wider rules are, as the answering list's profile (else another list of the same
+    payer and line of business, in id order) names it; None for any other status."""
+    if status not in (Status.OUT_OF_SCOPE, Status.NOT_LISTED):
+        return None
+    first = policies.get(list_id) if list_id else None
+    for policy in (first, *(p for _, p in sorted(policies.items()))):
+        link = policy.more_info(payer) if policy is not None else None
+        if link is not None:
+            return link
+    return None
 
 
 def unlisted_status(

@@ -24,7 +24,16 @@ _CODE_PREFIX = re.compile(r"[a-v]\d{1,4}")
 # thing asked about ends: in "mask for cpap" the mask is wanted, not the CPAP device.
 STOP_WORDS = frozenset({"a", "an", "the", "and", "or", "of", "to", "in", "on", "per", "my"})
 PREPOSITIONS = frozenset({"for", "with", "w", "without", "used", "use"})
+GENERIC = frozenset({"machine", "device", "unit", "system", "equipment", "item", "thing"})
+# Shortest word a ranking counts as matching the start of longer ones ("wheel" in "wheeled"):
+# three letters would let "tens" (singular "ten") match "tent" and "tendon".
+MIN_PREFIX = 4
+MAX_INITIALS = 6  # longest word read as an acronym ("hfcwo")
 MAX_WORDS = 12  # words of one query searched; the rest are dropped (and the results say so)
+_NOT_NAMES = STOP_WORDS | PREPOSITIONS | {
+    "any", "all", "each", "other", "not", "non", "than", "only", "type", "includes", "including",
+    "from", "more", "less", "who", "was", "were", "has", "have", "been", "are",
+}  # fmt: skip
 _KEEP_S = ("ss", "us", "is", "as")  # glass, catheter bus, canvas stay whole
 
 
@@ -66,6 +75,13 @@ class Concept:
     corrected: bool = False
 
     @property
+    def generic(self) -> bool:
+        """A word that names no particular thing ("machine", "device", "unit")."""
+        return self.alternatives == ((singular(self.typed.lower()),),) and (
+            self.alternatives[0][0] in GENERIC
+        )
+
+    @property
     def numeric(self) -> bool:
         """A bare number ("group 2"): never the thing asked about."""
         return self.typed.isdigit()
@@ -81,6 +97,7 @@ class Query:
     corrections: Mapping[str, list[str]]
     words: tuple[str, ...] = ()  # the normalized words, without "a", "for", "with" ...
     dropped: int = 0  # words past MAX_WORDS, not searched
+    kept: tuple[str, ...] = ()  # corrected words also searched as typed (CMS abbreviates so)
 
 
 @dataclass(frozen=True, slots=True)
@@ -123,12 +140,18 @@ def analyse(
     vocabulary: Vocabulary,
     is_word: Callable[[str], bool],
     lookup: Callable[[set[str]], Mapping[str, int]],
+    initials: Callable[[str], list[str]] | None = None,
+    together: Callable[[tuple[str, ...]], bool] | None = None,
 ) -> Query:
     """Take a query apart into concepts.
 
-    ``is_word(w)`` says whether ``w`` is a word of the code set or the lists; ``lookup(ws)``
-    says which of the words ``ws`` the code set uses and how often (asked only when a word
-    needs correcting).
+    ``is_word(w)`` says whether ``w`` is a word of the code set's descriptions or the lists;
+    ``lookup(ws)`` says which of the words ``ws`` the code set uses anywhere (its short
+    descriptions included) and how often (asked only when a word needs correcting);
+    ``initials(w)`` gives the descriptions with consecutive words starting with the letters
+    of ``w`` (asked only for a short word nothing else explains: it may be an acronym);
+    ``together(ws)`` whether the code set writes the words ``ws`` side by side (asked before
+    a word is split in two).
     """
     typed = words(text)
     norm = [singular(w) for w in typed]
@@ -142,6 +165,7 @@ def analyse(
     concepts: list[Concept] = []
     owners: list[int] = []  # position in `content` where each concept starts
     corrections: dict[str, list[str]] = {}
+    as_typed: list[str] = []  # corrected words searched as typed too
     vocab_words = vocabulary.words()
     position = 0
     while position < len(content):
@@ -167,17 +191,78 @@ def analyse(
         if word.isdigit() or is_word(word) or is_word(base) or base in vocab_words:
             concepts.append(Concept(word, ((base,),)))
             continue
-        fixes = corrections_for(word, lookup, vocab_words)
+        concept, fixes, rare = _unknown_word(word, base, lookup, vocab_words, initials, together)
+        concepts.append(concept)
         if fixes:
             corrections[word] = fixes
-            concepts.append(Concept(word, tuple((singular(f),) for f in fixes), corrected=True))
-        else:
-            concepts.append(Concept(word, ((base,),)))
+            if rare:
+                as_typed.append(word)
     before_cut = [n for n, start in enumerate(owners) if kept.index(content[start]) < cut]
     candidates = [n for n in before_cut if not concepts[n].numeric] or before_cut
+    # "cpap machine" asks for a CPAP: "machine" only says it is a thing.
+    candidates = [n for n in candidates if not concepts[n].generic] or candidates
     head = candidates[-1] if candidates else -1
     words_kept = tuple(norm[i] for i in content)
-    return Query(text, tuple(concepts), head, corrections, words_kept, dropped)
+    return Query(text, tuple(concepts), head, corrections, words_kept, dropped, tuple(as_typed))
+
+
+def _unknown_word(
+    word: str,
+    base: str,
+    lookup: Callable[[set[str]], Mapping[str, int]],
+    vocab_words: frozenset[str],
+    initials: Callable[[str], list[str]] | None,
+    together: Callable[[tuple[str, ...]], bool] | None,
+) -> tuple[Concept, list[str], bool]:
+    """How to search a word that is neither a word of the descriptions, the lists nor the
+    vocabulary: (concept, what it was read as, whether it is searched as typed too)."""
+    # Used only in CMS's clipped short descriptions ("Pneuma compresor", "Cpm device"): an
+    # abbreviation or misspelling there too, so it is searched as typed and as read.
+    rare = bool(lookup({word, base}))
+    split = None if rare else split_compound(base, lookup) or split_compound(word, lookup)
+    if split is not None and together is not None and not together(split):
+        split = None  # "colostomy" is not "col ostomy": CMS never writes those words so
+    if split is not None:  # "bedpan" is CMS's "bed pan"
+        return (
+            Concept(word, (tuple(singular(w) for w in split),), corrected=True),
+            [" ".join(split)],
+            False,
+        )
+    short = 2 <= len(word) <= MAX_INITIALS and word.isalpha()
+    phrase = acronym(word, initials(word)) if initials is not None and short else None
+    if phrase is not None:  # "cpm": continuous passive motion; it may stand as typed in a list
+        return Concept(word, ((base,), phrase), corrected=True), [" ".join(phrase)], rare
+    fixes = [f for f in corrections_for(word, lookup, vocab_words) if f not in (word, base)]
+    if not fixes:
+        return Concept(word, ((base,),)), [], False
+    phrases = [(singular(f),) for f in fixes]
+    if rare:
+        phrases.insert(0, (base,))
+    return Concept(word, tuple(dict.fromkeys(phrases)), corrected=True), fixes, rare
+
+
+def acronym(letters: str, descriptions: Iterable[str]) -> tuple[str, ...] | None:
+    """The phrase whose words' initials spell ``letters`` in the most descriptions, when it
+    is in two or more and in more than any other (``cpm`` -> continuous passive motion).
+    Numbers, words of one or two letters ("at", "or") and words that name nothing ("any",
+    "with") never stand in an acronym's phrase."""
+    n = len(letters)
+    counts: dict[tuple[str, ...], int] = {}
+    for text in descriptions:
+        tokens = words(text)
+        found = {
+            tuple(tokens[i : i + n])
+            for i in range(len(tokens) - n + 1)
+            if "".join(t[0] for t in tokens[i : i + n]) == letters
+            and all(len(t) >= 3 and t.isalpha() and t not in _NOT_NAMES for t in tokens[i : i + n])
+        }
+        for phrase in found:
+            counts[phrase] = counts.get(phrase, 0) + 1
+    ranked = sorted(counts.values(), reverse=True)
+    if not ranked or ranked[0] < 2 or (len(ranked) > 1 and ranked[1] == ranked[0]):
+        return None
+    best = next(phrase for phrase, count in counts.items() if count == ranked[0])
+    return tuple(singular(w) for w in best)
 
 
 def fts_query(concepts: Iterable[Concept]) -> str:
@@ -197,6 +282,8 @@ def fts_query(concepts: Iterable[Concept]) -> str:
 
 
 def _fts_word(word: str) -> str:
+    # A prefix even for three letters: the index holds words as written, so "ten" (the
+    # singular of "tens") finds "tens" only as a prefix; ranking then ignores "tent".
     return f'"{word}"*' if len(word) >= 3 and word.isalpha() else f'"{word}"'
 
 
@@ -231,6 +318,20 @@ def one_edit(word: str) -> set[str]:
     replaces = {a + c + b[1:] for a, b in splits if b for c in letters}
     inserts = {a + c + b for a, b in splits for c in letters}
     return deletes | swaps | replaces | inserts
+
+
+def split_compound(
+    word: str, lookup: Callable[[set[str]], Mapping[str, int]]
+) -> tuple[str, str] | None:
+    """Two words of the code set that ``word`` runs together (``bedpan`` -> ``bed pan``), the
+    split whose rarer half is most used; None when there is none. Halves are three letters or
+    more: shorter ones would split too many words into nonsense."""
+    if len(word) < 6 or not word.isalpha():
+        return None
+    splits = [(word[:i], word[i:]) for i in range(3, len(word) - 2)]
+    counts = lookup({half for pair in splits for half in pair})
+    scored = [(min(counts[a], counts[b]), (a, b)) for a, b in splits if a in counts and b in counts]
+    return max(scored)[1] if scored else None
 
 
 def corrections_for(

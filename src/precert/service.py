@@ -18,9 +18,11 @@ from precert.database import BUNDLED_LIST as BUNDLED_LIST
 from precert.database import DATA_DIR as DATA_DIR
 from precert.database import DB_NAME as DB_NAME
 from precert.database import default_home, open_database, rebuild_database
+
+# Re-exported: the doors catch these from precert.service (defined below it for the importer).
+from precert.errors import ScopeError as ScopeError
+from precert.errors import UnknownListError as UnknownListError
 from precert.models import Determination, Entry, HcpcsCode, ListVersion, ParsedCode, Status
-from precert.reports import CodeReport as CodeReport
-from precert.reports import SearchResults as SearchResults
 from precert.rules import NOTE_NOT_LISTED, apply_modifiers, determine_code, invalid
 from precert.store import Store
 
@@ -29,6 +31,7 @@ if TYPE_CHECKING:
     # `precert search` start without (they are imported where used).
     from precert.importer import ImportResult
     from precert.profiles import Profile, RowError, RowReading
+    from precert.reports import CodeReport, SearchResults  # show and search only
 
 BUNDLED_LIST_ID = "cigna-commercial-dme"  # the list loaded first (one-payer views' default)
 
@@ -43,14 +46,6 @@ _TEMPLATES_KEPT = 5_000  # codes per scope (a list has hundreds; made-up codes a
 
 
 _NO_MODIFIERS: frozenset[str] = frozenset()
-
-
-class ScopeError(ValueError):
-    """The payer / line of business asked for is unknown or ambiguous."""
-
-
-class UnknownListError(ScopeError):
-    """No loaded list has the id asked for; the message names the loaded lists."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -182,10 +177,11 @@ class Precert:
         line_of_business: str | None = None,
         date: dt.date | None = None,
     ) -> Scope:
-        """The scope one-payer views (show, search, categories) use: the payer named, else
-        the only one loaded, else the bundled first list's payer (Cigna Commercial) or the
-        first loaded in name order. Each answer names its payer; ``determine`` itself answers
-        every payer when none is named."""
+        """The scope a one-payer view uses when it must pick one (the library's ``show``, the
+        web upload): the payer named, else the only one loaded, else the bundled first list's
+        payer (Cigna Commercial) or the first loaded in name order. Each answer names its
+        payer; ``determine``, ``show_all`` and ``categories`` answer every payer when none is
+        named."""
         found = self.scopes(payer, line_of_business, date)
         if len(found) == 1 or payer is not None or line_of_business is not None:
             return self.scope(payer, line_of_business, date)  # names the choice to make
@@ -392,7 +388,11 @@ class Precert:
             absent = ", ".join(scope.missing)
             when = scope.date.isoformat()
             note = f"No version of {absent} is in force on {when}; that list was not consulted."
-            answer = replace(answer, warnings=(*answer.warnings, note))
+            answer = replace(
+                answer,
+                warnings=(*answer.warnings, note),
+                warning_codes=(*answer.warning_codes, "list_not_in_force"),
+            )
             if answer.status is Status.NOT_LISTED:
                 # "No list mentions it" would be a guess: a list that may is not in force yet.
                 honest = (
@@ -423,6 +423,8 @@ class Precert:
     ) -> CodeReport:
         """Everything known about one code: answer, every published row (all versions), CMS.
         ``state`` (the member's) picks the contact where a list routes by state."""
+        from precert.reports import CodeReport
+
         answer = self.determine_one(
             query, payer=payer, line_of_business=line_of_business, date=date, state=state
         )
@@ -436,6 +438,24 @@ class Precert:
         }
         rows = tuple(e for e in self.store.entries([answer.code]) if e.list_id in lists)
         return CodeReport(answer, rows, answer.hcpcs)
+
+    def show_all(
+        self,
+        query: str,
+        *,
+        payer: str | None = None,
+        line_of_business: str | None = None,
+        date: dt.date | None = None,
+        state: str | None = None,
+    ) -> list[CodeReport]:
+        """:meth:`show` once per payer and line of business asked (every loaded one when none
+        is named), each report naming its payer and holding only its own lists' rows."""
+        return [
+            self.show(
+                query, payer=s.payer, line_of_business=s.line_of_business, date=date, state=state
+            )
+            for s in self.scopes(payer, line_of_business, date, state)
+        ]
 
     def search(
         self,
@@ -455,6 +475,8 @@ class Precert:
         ``determine`` gives it (one per payer when several are in scope). Codes or ranges typed
         are answered as they are. ``offset`` and ``limit`` count codes; ``more`` says whether
         another page follows."""
+        from precert.reports import SearchResults
+
         store = self._fresh()
         scopes = self.scopes(payer, line_of_business, date)
         versions = sorted({key for scope in scopes for key in scope.keys})
@@ -483,16 +505,12 @@ class Precert:
             key = (text, scopes)
             found = self._found.get(key)
             if found is None:
-                analysed = finding.analyse(store, text)
+                analysed = finding.analyse(store, text, versions)
                 found = finding.find_codes(store, analysed, versions, scopes[0].date)
                 self._found[key] = found
             codes = list(found.codes)
             corrections = dict(found.query.corrections)
-            notes.extend(
-                f"{word!r} is not a word of the code set or the staff vocabulary; "
-                f"searched for {' or '.join(fixes)}"
-                for word, fixes in corrections.items()
-            )
+            notes.extend(finding.correction_notes(found.query))
             if found.query.dropped:
                 notes.append(
                     f"only the first {len(found.query.words)} words were searched; "
@@ -545,19 +563,28 @@ class Precert:
         line_of_business: str | None = None,
         date: dt.date | None = None,
     ) -> list[dict[str, Any]]:
-        """Clean categories in force with code counts, status counts and published spellings."""
-        scope = self.browse_scope(payer, line_of_business, date)
+        """Clean categories in force with code counts, status counts and published spellings,
+        for the payer and line of business asked (every loaded one when none is named: each
+        item names its ``payer`` and ``line_of_business``; never one payer for all)."""
+        return [
+            item
+            for scope in self.scopes(payer, line_of_business, date)
+            for item in self._categories(scope, date)
+        ]
+
+    def _categories(self, scope: Scope, date: dt.date | None) -> list[dict[str, Any]]:
+        entries = self.store.entries(versions=sorted(scope.keys))
         answers = {
             a.code: a
             for a in self.determine(
-                sorted({e.code for e in self.store.entries(versions=sorted(scope.keys))}),
+                sorted({e.code for e in entries}),
                 payer=scope.payer,
                 line_of_business=scope.line_of_business,
                 date=date,
             )
         }
         table: dict[str, dict[str, Any]] = {}
-        for entry in self.store.entries(versions=sorted(scope.keys)):
+        for entry in entries:
             name = entry.category or "(none)"
             item = table.setdefault(
                 name,
@@ -570,6 +597,8 @@ class Precert:
                 item["statuses"][status] = item["statuses"].get(status, 0) + 1
         return [
             {
+                "payer": scope.payer,
+                "line_of_business": scope.line_of_business,
                 "category": v["category"],
                 "codes": len(v["codes"]),
                 "statuses": v["statuses"],

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 import random
+import re
 import zipfile
 from collections.abc import Callable
 from pathlib import Path
@@ -11,19 +12,21 @@ from typing import Any
 
 import pytest
 
-from precert.readers.published import read_published_text
+from precert.readers import read_grid
 from precert.service import BUNDLED_LIST
 
 HEADER = ["order_id", "member_ref", "HCPCS", "qty", "billed", "note"]
 
 
 def listed_codes() -> list[str]:
-    """Every code of the real Cigna document, in order of appearance."""
+    """Every code of the real Cigna document, in order of appearance (the code is the third
+    cell of table 1's rows, the second of table 2's)."""
     seen: dict[str, None] = {}
-    for table in read_published_text(BUNDLED_LIST).tables:
+    for table in read_grid(BUNDLED_LIST).tables:
         for row in table.rows:
-            code = row.fields.get("code") or row.cells[2]
-            seen.setdefault(code.strip(), None)
+            for cell in row.cells[1:3]:
+                if re.fullmatch(r"[A-V][0-9]{4}", cell.strip()):
+                    seen.setdefault(cell.strip(), None)
     return list(seen)
 
 

@@ -78,19 +78,19 @@ def test_a_file_whose_payer_differs_from_the_lists_is_refused(
         "import", str(grid), "--payer", "Acme Health", "--lob", "Commercial",
         "--list", "cigna-commercial-dme", "--code-column", "HCPCS", "--listed-means", "required",
     )  # fmt: skip
-    assert options.returncode != 0
+    assert options.returncode == 4  # refused input: the payer / list scope exit, not usage
     assert "belongs to payer 'Cigna', not 'Acme Health'" in options.stderr
     profile = precert(
         "import", str(TABLE_2025), "--profile", "medicare-dmepos-cgs-table",
         "--list", "cigna-commercial-dme",
     )  # fmt: skip
-    assert profile.returncode != 0
+    assert profile.returncode == 4
     assert "belongs to payer 'Cigna', not 'Medicare'" in profile.stderr
     preview = precert(
         "import", str(TABLE_2025), "--profile", "medicare-dmepos-cgs-table",
         "--list", "cigna-commercial-dme", "--dry-run",
     )  # fmt: skip
-    assert preview.returncode == 2
+    assert preview.returncode == 4
     assert (
         "an import would be refused: list cigna-commercial-dme belongs to payer 'Cigna', not "
         "'Medicare'" in preview.stdout
@@ -173,6 +173,54 @@ def test_a_grid_of_x_marks_reads_with_a_status_map(
     expected = {r[0]: "required" if r[3] else "not_listed" for r in rows}
     assert {c["code"]: c["status"] for c in codes_of(unmarked)} == expected
     assert dump(home) == before
+
+
+def test_a_grid_listing_codes_twice_gives_one_entry_citing_both_lines(
+    precert: Run, home: Path, tmp_path: Path, cigna_rows: Rows
+) -> None:
+    # As BCBS SC's grid lists K0898 and L1970 twice: real rows, K0898 repeated as it stands,
+    # L1970 repeated with the other mark (a conflict the answer must not hide).
+    marked = {c: [c, d, "X" if s == "Yes" else "N"] for c, d, s in cigna_rows}
+    rows = [marked[c] for c, _, _ in cigna_rows[:40]]
+    k0898, l1970 = marked["K0898"], marked["L1970"]
+    assert (k0898[2], l1970[2]) == ("X", "N")  # Cigna: Yes, and Out Of Scope
+    rows[10:10] = [k0898, l1970]
+    rows += [k0898, [l1970[0], l1970[1], "X"]]
+    grid = write_csv(tmp_path / "bcbs-grid.csv", ["HCPCS", "Description", "PA"], rows)
+    args = ("import", str(grid), *ACME, "--code-column", "HCPCS", "--status-column", "PA")
+    args += ("--status-map", "X=required", "N=not_required", "--description-column", "Description")
+    first_k, first_l, last_k, last_l = 12, 13, len(rows), len(rows) + 1  # lines (header is 1)
+    preview = precert(*args, "--dry-run")
+    assert preview.returncode == 0, preview.stderr
+    assert (
+        f"K0898 repeats line {first_k} of table 1: one entry, an answer cites both lines"
+        in preview.stdout
+    )
+    assert (
+        f"L1970 conflicts with line {first_l} of table 1, which reads not_required ('N'): an "
+        "answer gives the most restrictive and reports the conflict" in preview.stdout
+    )
+    assert "codes listed twice in a table: 1 repeat(s), 1 conflict(s)" in preview.stdout
+    listed = precert(*args, "--dry-run", "--json")
+    repeats = [c["repeats"] for c in codes_of(listed) if c["repeats"]]
+    assert len(repeats) == 2 and json.loads(listed.stdout)["repeats"] == {
+        "repeats": 1,
+        "conflicts": 1,
+    }
+    assert precert(*args).returncode == 0
+    answers = json.loads(
+        precert("check", "K0898", "L1970", "--payer", "Acme Health", "--json").stdout
+    )["determinations"]
+    assert [a["code"] for a in answers] == ["K0898", "L1970"]  # one answer each
+    same, conflict = answers
+    assert same["status"] == "required" and not same["conflict"] and not same["warnings"]
+    assert [s["line"] for s in same["sources"]] == [first_k, last_k]
+    assert conflict["status"] == "required" and conflict["conflict"]
+    assert [s["line"] for s in conflict["sources"]] == [first_l, last_l]
+    assert any("disagree" in w and f"line {first_l}" in w for w in conflict["warnings"])
+    lint = json.loads(precert("lint", "acme-dme", "--json").stdout)["findings"]
+    twice = {(f["code"], f["line"], f["kind"]) for f in lint if f["kind"].startswith("duplicate")}
+    assert twice == {("K0898", last_k, "duplicate-row"), ("L1970", last_l, "duplicate-conflict")}
 
 
 def test_contact_option_is_where_requests_go_and_bad_ones_are_usage_errors(

@@ -125,3 +125,23 @@ def test_bad_options_name_the_option() -> None:
         "phone": "800-555-0100",
         "url": "https://acme.example/pa",
     }
+
+
+def test_bundled_profiles_name_the_payers_wider_rules_page(tmp_path: Path) -> None:
+    cigna = load_profile(CIGNA).list
+    assert cigna.more_info_url == (
+        "https://www.cigna.com/health-care-providers/coverage-and-claims/precertification"
+    )
+    assert cigna.more_info_label and "master precertification list" in cigna.more_info_label
+    for name in bundled_names():
+        if name.startswith("medicare-"):
+            info = load_profile(name).list
+            assert info.more_info_url and info.more_info_url.startswith("https://www.cms.gov/")
+            assert info.more_info_label and "Required Prior Authorization List" in (
+                info.more_info_label
+            )
+    path = _copy_with(
+        tmp_path, CIGNA, 'more_info_url = "https://', 'more_info_url = "www.example.org/'
+    )
+    with pytest.raises(ProfileError, match=r"list\.more_info_url: expected a web address"):
+        load_profile(path)

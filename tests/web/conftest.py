@@ -12,16 +12,24 @@ import sys
 import time
 from collections.abc import Iterator
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import httpx
 import pytest
 from fastapi import FastAPI
 
+if TYPE_CHECKING:
+    from playwright.sync_api import Browser, Page
+
 from precert.service import DB_NAME, Precert
 from precert.web.app import create_app
 
 ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts"
+CHROMIUM = Path("/usr/bin/chromium")
+CHROMIUM_ARGS = [
+    "--no-sandbox", "--disable-gpu", "--disable-background-networking",
+    "--disable-component-update", "--disable-sync", "--no-first-run",
+]  # fmt: skip
 
 
 class Api:
@@ -66,6 +74,16 @@ def api(web_app: FastAPI) -> Iterator[Api]:
     client = Api(web_app)
     yield client
     client.close()
+
+
+def shot(page: Page, name: str, *, docs: str | None = None, full_page: bool = True) -> None:
+    """Save a screenshot as a test artifact; with PRECERT_SCREENSHOTS=DIR (e.g.
+    docs/screenshots), also as DIR/``docs``.png: the README's screenshots are made this way."""
+    ARTIFACTS.mkdir(exist_ok=True)
+    page.screenshot(path=str(ARTIFACTS / f"{name}.png"), full_page=full_page)
+    target = os.environ.get("PRECERT_SCREENSHOTS")
+    if docs and target:
+        page.screenshot(path=str(Path(target) / f"{docs}.png"), full_page=full_page)
 
 
 def free_port() -> int:
@@ -129,3 +147,16 @@ def live_server(built_db: Path, tmp_path_factory: pytest.TempPathFactory) -> Ite
     process = start_server(home, port)
     yield f"http://127.0.0.1:{port}"
     stop_server(process)
+
+
+@pytest.fixture(scope="module")
+def browser() -> Iterator[Browser]:
+    """Debian's chromium (installed by `make browser`), one per test module; Playwright
+    cannot download one here. Imported lazily: only the browser tests need Playwright."""
+    from playwright.sync_api import sync_playwright
+
+    assert CHROMIUM.exists(), "run `make browser` (apt-get install chromium) first"
+    with sync_playwright() as playwright:
+        launched = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
+        yield launched
+        launched.close()

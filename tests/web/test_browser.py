@@ -10,29 +10,13 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from playwright.sync_api import Browser, Locator, Page, expect, sync_playwright
+from playwright.sync_api import Browser, Locator, Page, expect
 
 from precert.service import DB_NAME, Precert
 
-from .conftest import ARTIFACTS, free_port, start_server, stop_server
+from .conftest import ARTIFACTS, free_port, shot, start_server, stop_server
 
 pytestmark = pytest.mark.browser
-
-CHROMIUM = Path("/usr/bin/chromium")
-ARGS = [
-    "--no-sandbox", "--disable-gpu", "--disable-background-networking",
-    "--disable-component-update", "--disable-sync", "--no-first-run",
-]  # fmt: skip
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Browser]:
-    """Debian's chromium (installed by `make browser`); Playwright cannot download one here."""
-    assert CHROMIUM.exists(), "run `make browser` (apt-get install chromium) first"
-    with sync_playwright() as playwright:
-        launched = playwright.chromium.launch(executable_path=str(CHROMIUM), args=ARGS)
-        yield launched
-        launched.close()
 
 
 @pytest.fixture(scope="module")
@@ -62,12 +46,6 @@ def page(browser: Browser, live_server: str) -> Iterator[Page]:
     yield tab
     context.close()
     assert not errors, errors
-
-
-def shot(page: Page, name: str) -> None:
-    """Save a full-page screenshot as a test artifact."""
-    ARTIFACTS.mkdir(exist_ok=True)
-    page.screenshot(path=str(ARTIFACTS / f"{name}.png"), full_page=True)
 
 
 def card(page: Page, code: str) -> Locator:
@@ -100,7 +78,7 @@ def test_paste_five_codes(page: Page) -> None:
     expect(card(page, "K0856")).to_contain_text("purchase only")
     expect(card(page, "A4239").locator('a[href="tel:+18884540013"]')).to_have_text("888-454-0013")
     expect(card(page, "A4239").locator('a[href="tel:+18777303858"]')).to_have_text("877-730-3858")
-    shot(page, "paste-five-codes")
+    shot(page, "paste-five-codes", docs="one-payer-cards")
 
 
 def test_search_words_filter_and_export(page: Page) -> None:
@@ -138,7 +116,7 @@ def test_open_a_code_page(page: Page) -> None:
     expect(page.locator("h1")).to_contain_text("K0553")
     expect(page.locator("#cms")).to_contain_text("2022-12-31")
     expect(page.locator("table.published").first).to_contain_text("CareCore National")
-    shot(page, "code-page")
+    shot(page, "code-page", docs="code-page")
 
 
 def test_upload_a_csv(page: Page, tmp_path: Path) -> None:
@@ -155,7 +133,7 @@ def test_upload_a_csv(page: Page, tmp_path: Path) -> None:
     assert rows.locator(".badge").all_inner_texts() == [
         "Required", "Required", "Outside this program", "Not a code",
     ]  # fmt: skip
-    shot(page, "upload")
+    shot(page, "upload", docs="upload")
     page.locator("#file").set_input_files(str(orders))
     with page.expect_download() as download:
         page.get_by_role("button", name="Download screened CSV").click()

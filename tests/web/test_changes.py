@@ -136,7 +136,11 @@ def test_changes_page(two: Api) -> None:
     html = page.text
     assert "cigna-commercial-dme v1 → v2: 1 added, 1 removed, 2 changed" in html
     assert re.findall(r'<tr data-version="(v\d)"', html) == ["v1", "v2"]
-    assert "always to 2026-12-31" in html and "2027-01-01 to now" in html
+    # v2 takes effect 2027-01-01: before that day it is "not yet in force", as the CLI says.
+    future = dt.date.today() < dt.date(2027, 1, 1)
+    assert "always to 2026-12-31" in html
+    assert ("from 2027-01-01 (not yet in force)" if future else "2027-01-01 to now") in html
+    assert ("2027-01-01 to now" in html) is not future
     assert re.findall(r'<table id="(\w+)"', html) == ["versions", "added", "removed", "changed"]
     added = html[html.index('id="added"') : html.index('id="removed"')]
     assert 'data-code="E0100"' in added and "newly requires PA" in added

@@ -75,3 +75,63 @@ def test_export_has_every_result_of_the_query_for_the_chosen_payer(page: Api) ->
     rows = list(csv.DictReader(io.StringIO(text)))
     assert len(rows) > 5  # the whole query, not the page of five
     assert {r["payer"] for r in rows} == {"Cigna"}
+
+
+CIGNA_MORE = "https://www.cigna.com/health-care-providers/coverage-and-claims/precertification"
+
+
+def grid_of(html: str) -> list[tuple[str, list[str]]]:
+    """(row, [status of each payer's cell]) of the all-payers table."""
+    table = html.split('<table class="grid" id="grid">', 1)[1].split("</table>", 1)[0]
+    rows = re.findall(r'<tr data-row="([^"]*)">(.*?)</tr>', table, re.S)
+    return [(code, re.findall(r'<details class="cell (\w+)">', cells)) for code, cells in rows]
+
+
+def test_pasted_codes_for_all_payers_make_one_table(page: Api) -> None:
+    html = page.get("/", params={"q": "E0466, A4239 XYZ E0466"}).text
+    assert "4 codes × 2 payers (8 answers)" in html
+    head = re.findall(r'<th scope="col"(?: data-payer="(\w+)")?>', html)
+    assert head == ["", "Cigna", "Medicare"]
+    assert grid_of(html) == [
+        ("E0466", ["required", "not_required"]),
+        ("A4239", ["out_of_scope", "not_required"]),
+        ("", ["invalid", "invalid"]),
+        ("E0466", ["required", "not_required"]),
+    ]
+    # Each cell: the badge and where to send it; the full answer opens from it.
+    cell = html.split('<tr data-row="A4239">', 1)[1].split("</tr>", 1)[0]
+    assert '<span class="to">Cigna</span>' in cell
+    assert 'data-code="A4239"' in cell and "cigna-commercial-dme v1, table 1, page 1" in cell
+    # One payer: today's cards, no table.
+    one = page.get("/", params={"q": "E0466, A4239", "payer": "Cigna"}).text
+    assert 'id="grid"' not in one and statuses(one) == [
+        ("E0466", "required"), ("A4239", "out_of_scope"),
+    ]  # fmt: skip
+    # Filtered by status, a payer whose answer is filtered out shows a dash.
+    required = page.get("/", params={"q": "E0466", "status": "required"}).text
+    assert grid_of(required) == [("E0466", ["required"])]
+    assert 'class="none"' in required
+
+
+def test_out_of_scope_and_unlisted_answers_link_the_payers_wider_rules(page: Api) -> None:
+    html = page.get("/", params={"q": "A4239 E0100 E0466", "payer": "Cigna"}).text
+    cards = dict(
+        re.findall(r'<article class="answer \w+" data-code="(\w+)"(.*?)</article>', html, re.S)
+    )
+    for code in ("A4239", "E0100"):
+        assert f'<dd class="next-step"><a href="{CIGNA_MORE}"' in cards[code]
+    assert "next-step" not in cards["E0466"]  # required: the request goes to eviCore
+    medicare = page.get("/", params={"q": "G0008", "payer": "Medicare"}).text
+    assert 'class="next-step"><a href="https://www.cms.gov/' in medicare
+
+
+def test_each_answer_carries_its_plain_text_for_copying(page: Api) -> None:
+    html = page.get("/", params={"q": "K0856-RR", "payer": "Medicare", "state": "TX"}).text
+    text = re.search(r'data-copy-text="([^"]*)"', html)
+    assert text is not None
+    lines = text.group(1).replace("&#39;", "'").splitlines()
+    assert lines[0] == "K0856-RR  REQUIRED  submit to: CGS Administrators (Jurisdiction C)"
+    assert "    payer: Medicare / FFS" in lines
+    assert any(line.startswith("    source: medicare-dmepos-pa v3, ") for line in lines)
+    assert lines[-1].startswith("    date of service: ")
+    assert 'id="copy-all"' in html

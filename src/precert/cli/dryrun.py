@@ -8,7 +8,7 @@ from collections.abc import Iterable
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
-    from precert.dryrun import DryRunRow
+    from precert.dryrun import DryRunRow, Repeats
     from precert.profiles import Profile, RowError, RowReading
 
 
@@ -23,7 +23,7 @@ def print_dry_run(
     """Every row with the codes it reads as, then every line that cannot be read, a count and
     what an import would do (``outcome``); returns how many lines could not be read. People see
     each row as it is read."""
-    from precert.dryrun import DryRun, grouped, status_text, summary
+    from precert.dryrun import DryRun, Repeats, grouped, status_text, summary
     from precert.profiles import RowError
 
     if as_json:
@@ -40,6 +40,7 @@ def print_dry_run(
     )
     errors: list[RowError] = []
     statuses: Counter[str] = Counter()
+    repeats = Repeats()
     rows = 0
     for item in grouped(items):
         if isinstance(item, RowError):
@@ -47,18 +48,20 @@ def print_dry_run(
             continue
         rows += 1
         statuses.update(status_text(r) for r in item.readings)
-        _row(profile, item)
+        _row(profile, item, repeats)
     if errors:
         out.write("could not read:\n")
         for error in errors:
             out.write(f"  {error}\n")
         out.write("\n")
     out.write(summary(file, rows, statuses, len(errors)) + "\n")
+    if repeats.summary():
+        out.write(repeats.summary() + "\n")
     out.write(outcome + "\n")
     return len(errors)
 
 
-def _row(profile: Profile, row: DryRunRow) -> None:
+def _row(profile: Profile, row: DryRunRow, repeats: Repeats) -> None:
     from precert.dryrun import contact_text, status_text
 
     out = sys.stdout
@@ -80,6 +83,10 @@ def _row(profile: Profile, row: DryRunRow) -> None:
     for note, codes in _notes(row).items():
         some = "" if len(codes) == len(row.readings) else f" ({_few(codes)})"
         out.write(f"    note{some}: {note}\n")
+    for reading in row.readings:
+        remark = repeats.see(reading)
+        if remark:
+            out.write(f"    listed twice: {remark}\n")
     out.write("\n")
 
 

@@ -9,7 +9,7 @@ from dataclasses import replace
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from precert.cli import EXIT_INPUT, EXIT_OK, EXIT_USAGE, command
+from precert.cli import EXIT_DATABASE, EXIT_INPUT, EXIT_OK, EXIT_USAGE, command
 from precert.cli.core import service_date
 
 if TYPE_CHECKING:
@@ -221,7 +221,8 @@ def run_import(args: argparse.Namespace) -> int:
         outcome, refused = would(service, profile)
         items = service.dry_run(args.file, profile=profile)
         failed = print_dry_run(args.file.name, profile, items, outcome, as_json=args.json)
-        return EXIT_INPUT if failed else EXIT_USAGE if refused else EXIT_OK
+        # A refusal is the same exit as the import's own (the list belongs to another payer).
+        return EXIT_INPUT if failed else EXIT_DATABASE if refused else EXIT_OK
     result = service.import_list(args.file, profile=profile, effective=args.effective)
     print(result.message)
     return EXIT_OK

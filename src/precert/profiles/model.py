@@ -81,7 +81,10 @@ class ListInfo:
     # HCPCS letters ("E") or ranges ("E0100-E8002") the list settles when `unlisted` says so.
     unlisted_scope: tuple[str, ...] = ()
     unlisted_note: str | None = None
+    # The payer's wider precertification list or policy page: the next step offered with an
+    # "out of scope" or "not listed" answer (label: the link's text).
     more_info_url: str | None = None
+    more_info_label: str | None = None
 
 
 @dataclass(frozen=True, slots=True)

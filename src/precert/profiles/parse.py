@@ -80,10 +80,21 @@ def _list_info(table: TomlTable) -> ListInfo:
         unlisted=unlisted,
         unlisted_scope=tuple(s.upper() for s in scope),
         unlisted_note=table.text("unlisted_note"),
-        more_info_url=table.text("more_info_url"),
+        more_info_url=_web_address(table, "more_info_url"),
+        more_info_label=table.text("more_info_label"),
     )
     table.done()
     return info
+
+
+def _web_address(table: TomlTable, key: str) -> str | None:
+    """An optional http(s) address: a page a user is sent to must be one a browser opens."""
+    value = table.text(key)
+    if value is not None and not re.fullmatch(r"https?://\S+", value):
+        raise ProfileError(
+            table.where, table.key(key), f"expected a web address (https://…), found {value!r}"
+        )
+    return value
 
 
 def _columns(table: TomlTable) -> Columns:

@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import json
 import sqlite3
 from collections.abc import Iterable, Iterator
 from functools import lru_cache
 from itertools import islice
+from operator import itemgetter
+from typing import Any
 
 from precert.models import Contact, Entry, ListPolicy, ListVersion, Status
 
@@ -25,6 +28,7 @@ _INSERT = (
     "notes, published, source_file, source_url, categorized) "
     "VALUES (" + ", ".join("?" * 30) + ")"
 )
+_dumps = json.JSONEncoder().encode  # json.dumps with its defaults, minus the keyword checks
 _CHUNK = 5000  # rows per executemany: memory stays flat however long the list is
 
 
@@ -78,31 +82,56 @@ def entry_from_row(row: sqlite3.Row | tuple[object, ...]) -> Entry:
     )
 
 
-def _values(entry_id: int, version_id: int, entry: Entry) -> tuple[object, ...]:
+# An entry as its fields in the order Entry declares them (``Entry(*fields)`` is the entry):
+# imports stream these, so that a 100,000-row list does not build 100,000 Entry objects
+# only to take them apart again here.
+EntryFields = tuple[Any, ...]
+_FIELD = {f.name: i for i, f in enumerate(dataclasses.fields(Entry))}
+# The fields stored as they are, in the order of _INSERT's columns (from `table` on).
+_PLAIN = itemgetter(*(_FIELD[name] for name in (
+    "table", "table_title", "line", "page", "code",
+)))  # fmt: skip
+_TEXTS = itemgetter(*(_FIELD[name] for name in (
+    "product", "category_raw", "category", "description_raw", "description", "status_raw",
+)))  # fmt: skip
+_CODE, _CATEGORY, _DESCRIPTION = _FIELD["code"], _FIELD["category"], _FIELD["description"]
+_COLUMNS, _RAW, _STATUS = _FIELD["columns"], _FIELD["raw"], _FIELD["status"]
+_PLATFORM, _NOTATION, _QUALIFIER = _FIELD["platform"], _FIELD["notation"], _FIELD["qualifier"]
+_EFFECTIVE, _END, _ANNOUNCED = _FIELD["effective"], _FIELD["end"], _FIELD["announced"]
+_REMOVED, _MODIFIERS, _CONTACT = _FIELD["removed"], _FIELD["modifiers"], _FIELD["contact"]
+_NOTES, _PUBLISHED, _SOURCE_FILE = _FIELD["notes"], _FIELD["published"], _FIELD["source_file"]
+_SOURCE_URL, _CATEGORIZED = _FIELD["source_url"], _FIELD["categorized"]
+
+
+def _values(entry_id: int, version_id: int, f: EntryFields) -> tuple[object, ...]:
+    notes, modifiers, contact = f[_NOTES], f[_MODIFIERS], f[_CONTACT]
     return (
-        entry_id, version_id, entry.table, entry.table_title, entry.line, entry.page, entry.code,
-        _header_json(entry.columns), json.dumps(entry.raw), entry.product, entry.category_raw,
-        entry.category, entry.description_raw, entry.description, entry.status_raw,
-        entry.status.value, entry.platform, entry.notation, entry.qualifier, _iso(entry.effective),
-        _iso(entry.end), _iso(entry.announced), int(entry.removed),
-        json.dumps(entry.modifiers) if entry.modifiers else "",
-        json.dumps(entry.contact.to_dict()) if entry.contact else None,
-        json.dumps(entry.notes), entry.published, entry.source_file, entry.source_url,
-        int(entry.categorized),
+        entry_id, version_id, *_PLAIN(f), _header_json(f[_COLUMNS]), _dumps(f[_RAW]), *_TEXTS(f),
+        f[_STATUS].value, f[_PLATFORM], f[_NOTATION], f[_QUALIFIER], _iso(f[_EFFECTIVE]),
+        _iso(f[_END]), _iso(f[_ANNOUNCED]), int(f[_REMOVED]),
+        _dumps(modifiers) if modifiers else "", _contact_json(contact) if contact else None,
+        _dumps(notes) if notes else "[]", f[_PUBLISHED], f[_SOURCE_FILE], f[_SOURCE_URL],
+        int(f[_CATEGORIZED]),
     )  # fmt: skip
+
+
+@lru_cache(maxsize=1024)
+def _contact_json(contact: Contact) -> str:
+    """A contact as stored (rows of one list share a few contacts: encoded once each)."""
+    return json.dumps(contact.to_dict())
 
 
 def insert_version(
     db: sqlite3.Connection,
     version: ListVersion,
-    rows: Iterable[tuple[Entry, str]],
+    rows: Iterable[tuple[EntryFields, str]],
     *,
     pages: int,
     footer: str,
     list_title: str,
 ) -> int:
-    """Insert a list (if new), one version and its entries (with their search text), streamed
-    in chunks; the caller holds the transaction. Returns the number of entries."""
+    """Insert a list (if new), one version and its entries (each as its fields, with its search
+    text), streamed in chunks; the caller holds the transaction. Returns the number of entries."""
     db.execute(
         "INSERT INTO lists (id, title, payer, line_of_business, program, platform) "
         "VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT(id) DO NOTHING",
@@ -126,14 +155,14 @@ def insert_version(
     for chunk in _chunks(iter(rows)):
         first = next_id + count
         db.executemany(
-            _INSERT, [_values(first + i, version_id, entry) for i, (entry, _) in enumerate(chunk)]
+            _INSERT, [_values(first + i, version_id, fields) for i, (fields, _) in enumerate(chunk)]
         )
         db.executemany(
             "INSERT INTO entries_fts (rowid, code, description, category, notes) "
             "VALUES (?, ?, ?, ?, ?)",
             [
-                (first + i, e.code, e.description, e.category or "", notes)
-                for i, (e, notes) in enumerate(chunk)
+                (first + i, f[_CODE], f[_DESCRIPTION], f[_CATEGORY] or "", notes)
+                for i, (f, notes) in enumerate(chunk)
             ],
         )
         count += len(chunk)
@@ -147,7 +176,9 @@ def _header_json(columns: tuple[str, ...]) -> str:
     return json.dumps(columns)
 
 
-def _chunks(rows: Iterator[tuple[Entry, str]]) -> Iterator[list[tuple[Entry, str]]]:
+def _chunks(
+    rows: Iterator[tuple[EntryFields, str]],
+) -> Iterator[list[tuple[EntryFields, str]]]:
     while chunk := list(islice(rows, _CHUNK)):
         yield chunk
 

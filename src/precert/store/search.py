@@ -118,6 +118,47 @@ class SearchMixin:
             counts[word] = counts.get(word, 0) + int(doc)
         return counts
 
+    def described_words(self, words: Iterable[str]) -> set[str]:
+        """Which of these words (or their plural forms) occur in a CMS long description; a
+        word only the clipped short descriptions use ("compresor") is left out."""
+        found: set[str] = set()
+        for word in set(words):
+            if not word.isalnum():
+                continue
+            forms = " OR ".join(f'"{f}"' for f in (word, word + "s", word + "es"))
+            row = self.db.execute(
+                "SELECT 1 FROM hcpcs_fts WHERE hcpcs_fts MATCH ? LIMIT 1",
+                (f"long_description : ({forms})",),
+            ).fetchone()
+            if row is not None:
+                found.add(word)
+        return found
+
+    def initials(self, letters: str, limit: int = 300) -> list[tuple[str, str]]:
+        """(code, long description) of CMS codes with consecutive words starting with these
+        letters, in order (``cpm``: "Continuous passive motion ..."), for reading a word as an
+        acronym."""
+        if not letters.isalpha() or not letters.isascii():
+            return []
+        phrase = " + ".join(f'"{c}"*' for c in letters.lower())
+        rows = self.db.execute(
+            "SELECT code, long_description FROM hcpcs_fts WHERE hcpcs_fts MATCH ? LIMIT ?",
+            (f"long_description : ({phrase})", limit),
+        )
+        return [(str(r[0]), str(r[1])) for r in rows]
+
+    def together(self, words: Sequence[str]) -> bool:
+        """Whether a CMS long description has these words side by side, in this order (the
+        last one may run on: "bed pan" stands in "bed pans")."""
+        if not words or not all(w.isalnum() for w in words):
+            return False
+        phrase = " + ".join([*(f'"{w}"' for w in words[:-1]), f'"{words[-1]}"*'])
+        row = self.db.execute(
+            "SELECT 1 FROM hcpcs_fts WHERE hcpcs_fts MATCH ? LIMIT 1",
+            (f"long_description : ({phrase})",),
+        ).fetchone()
+        return row is not None
+
     def listed_words(self, words: Iterable[str]) -> set[str]:
         """Which of these words occur in any list's rows (description, category, notes)."""
         found: set[str] = set()

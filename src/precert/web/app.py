@@ -36,7 +36,10 @@ Every answer says whether an item needs prior authorization with this payer (`re
 where to send the request, the notes and warnings that apply, and cites the list, version,
 table, page and line it comes from. The fields are the same as `precert check --json`.
 
-    curl 'http://127.0.0.1:8000/v1/determinations?code=E0466&code=K0856-RR'
+Example: `GET /v1/determinations?code=E0466&code=K0856-RR` (each operation below shows its
+own; the URLs are relative to this server). Errors are problem details (RFC 9457,
+`application/problem+json`) with a stable machine `code`; each warning of an answer has one in
+`warning_codes` (docs/api.md lists them).
 """
 
 

@@ -11,17 +11,17 @@ from typing import Any
 from urllib.parse import urlsplit
 from weakref import WeakKeyDictionary
 
-from fastapi import Request
+from fastapi import Depends, Request
 from fastapi.exceptions import RequestValidationError
 from starlette.datastructures import QueryParams
-from starlette.exceptions import HTTPException
 from starlette.responses import Response
 
 from precert.caching import LRU
 from precert.codes import split_queries
 from precert.dates import DateError, parse_date
-from precert.models import Entry, ListVersion
+from precert.models import Determination, Entry, ListVersion, Status
 from precert.service import Precert, ScopeError
+from precert.web.problems import ApiProblem
 from precert.web.schemas import MAX_CODES, MAX_QUERY, STATE, STATE_MESSAGE
 
 DEFAULT_PUBLIC_URL = "http://127.0.0.1:8000"
@@ -214,8 +214,9 @@ def scope_problem(exc: ScopeError, where: str, payer: str | None, lob: str | Non
     """A 422 naming the payer (or line of business) field that could not be resolved."""
     field = "line_of_business" if payer is None and lob is not None else "payer"
     return RequestValidationError(
-        [{"type": "scope", "loc": (where, field), "msg": str(exc), "input": payer or lob}]
-    )
+        [{"type": f"unknown_{field}", "loc": (where, field), "msg": str(exc),
+          "input": payer or lob}]
+    )  # fmt: skip
 
 
 def cached_categories(
@@ -242,13 +243,15 @@ def list_version(service: Precert, list_id: str, version: str | None) -> ListVer
     versions = service.versions(list_id)
     if not versions:
         known = ", ".join(sorted({v.list_id for v in service.lists()})) or "none"
-        raise HTTPException(404, f"no list {list_id!r}; loaded lists: {known}")
+        raise ApiProblem("unknown_list", f"no list {list_id!r}; loaded lists: {known}")
     if version is not None:
         for candidate in versions:
             if candidate.version == version:
                 return candidate
         known = ", ".join(v.version for v in versions)
-        raise HTTPException(404, f"list {list_id!r} has no version {version!r}; it has {known}")
+        raise ApiProblem(
+            "unknown_version", f"list {list_id!r} has no version {version!r}; it has {known}"
+        )
     first = versions[0]
     try:
         scope = service.scope(first.payer, first.line_of_business)
@@ -263,3 +266,110 @@ def list_version(service: Precert, list_id: str, version: str | None) -> ListVer
 def list_entries(service: Precert, version: ListVersion) -> list[Entry]:
     """Every published row of one list version, in source order."""
     return service.store.entries(versions=[(version.list_id, version.version)])
+
+
+# -- page parts: the all-payers table and answers as plain text -----------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class GridRow:
+    """One pasted code across the payers: a cell per column (None: no answer for that payer,
+    e.g. filtered out by status)."""
+
+    query: str
+    code: str | None
+    modifiers: tuple[str, ...]
+    cells: tuple[Determination | None, ...]
+
+    @property
+    def description(self) -> str | None:
+        """What the code is (the first payer's answer that says)."""
+        return next((a.description for a in self.cells if a is not None and a.description), None)
+
+
+def answer_grid(
+    answers: list[Determination], payers: list[tuple[str, str]] | None = None
+) -> tuple[list[tuple[str, str]], list[GridRow]]:
+    """Answers to pasted codes for every payer as (columns, rows): ``payers`` (payer, line of
+    business; default: those answering, in order) across, codes down in the order typed. The
+    service answers each query once per payer in turn, so a row ends where a payer repeats or
+    the query changes (a code typed twice stays two rows, as on the one-payer page)."""
+    answering = ((a.payer or "", a.line_of_business or "") for a in answers)
+    columns = list(dict.fromkeys([*(payers or ()), *answering]))
+    index = {column: i for i, column in enumerate(columns)}
+    rows: list[GridRow] = []
+    current: dict[int, Determination] = {}
+
+    def flush() -> None:
+        first = next(iter(current.values()))
+        cells = tuple(current.get(i) for i in range(len(columns)))
+        rows.append(GridRow(first.query, first.code, first.modifiers, cells))
+        current.clear()
+
+    for answer in answers:
+        column = index[(answer.payer or "", answer.line_of_business or "")]
+        if current and (column in current or next(iter(current.values())).query != answer.query):
+            flush()
+        current[column] = answer
+    if current:
+        flush()
+    return columns, rows
+
+
+def where_to_send(answer: Determination) -> str:
+    """Where the request goes, in a few words (the all-payers table's cell)."""
+    if answer.submit_to is not None:
+        return answer.submit_to.name
+    if answer.more_info is not None and answer.status in (Status.OUT_OF_SCOPE, Status.NOT_LISTED):
+        return f"Next step: {answer.more_info.label}"
+    return ""
+
+
+def answer_text(answer: Determination, today: dt.date | None = None) -> str:
+    """One answer as plain text for the clipboard, in the CLI's plain layout: code, status,
+    where to send it, then payer, sources, the date of service and the next step."""
+    code = (answer.code or answer.query.strip()) + (
+        "-" + "-".join(answer.modifiers) if answer.modifiers else ""
+    )
+    to = answer.submit_to.describe() if answer.submit_to is not None else "-"
+    lines = [f"{code}  {answer.status.label.upper()}  submit to: {to}"]
+    if answer.payer is not None:
+        lines.append(f"    payer: {answer.payer} / {answer.line_of_business}")
+    if answer.qualifier is not None:
+        lines.append(f"    qualifier: {answer.qualifier}")
+    if answer.description:
+        lines.append(f"    {answer.description}")
+    lines.extend(
+        f"    by the member's state: {c.name}: {' '.join(c.states)}" for c in answer.submit_options
+    )
+    if answer.message:
+        lines.append(f"    {answer.message}")
+    lines.extend(f"    warning: {w}" for w in answer.warnings)
+    lines.extend(f"    source: {s.cite()}" for s in answer.sources)
+    when = answer.date or today or dt.date.today()
+    lines.append(f"    date of service: {when.isoformat()}")
+    if answer.more_info is not None:
+        lines.append(f"    next step: {answer.more_info.label}: {answer.more_info.url}")
+    return "\n".join(lines) + "\n"
+
+
+def known_query(request: Request) -> None:
+    """Refuse query parameters the route does not declare (422 naming them)."""
+    route = request.scope.get("route")
+    dependant = getattr(route, "dependant", None)
+    if dependant is None:
+        return
+    known: list[str] = []
+    stack = [dependant]
+    while stack:  # the route's own parameters and those of its dependencies
+        current = stack.pop()
+        known.extend(p.alias for p in current.query_params)
+        stack.extend(current.dependencies)
+    problems = unknown_parameters(request.query_params, known)
+    if problems:
+        raise RequestValidationError(problems)
+
+
+# Every /v1 route but GET /v1/determinations (which reads and checks its parameters itself,
+# on the hot path) declares its query parameters and takes this dependency: others are refused.
+CHECKED = [Depends(known_query)]

@@ -18,10 +18,17 @@ from precert.models import Determination, Status
 from precert.searching import words as words_of
 from precert.service import Precert, ScopeError
 from precert.web import csvout
-from precert.web.common import cached_categories, list_entries, list_version
+from precert.web.common import (
+    answer_grid,
+    answer_text,
+    cached_categories,
+    list_entries,
+    list_version,
+    where_to_send,
+)
 from precert.web.schemas import MAX_CODES
 from precert.web.screening import MAX_UPLOAD, UploadError, screen, screened_csv
-from precert.web.templating import render
+from precert.web.templating import render, templates
 
 router = APIRouter(include_in_schema=False)
 
@@ -30,6 +37,9 @@ MAX_TEXT = 20_000  # characters pasted into the box; 1,000 codes with modifiers 
 # Links other modules add under each list on /lists: (label, URL pattern with {id}).
 LIST_LINKS: list[tuple[str, str]] = []
 _STATUS_VALUES = {s.value for s in Status}
+# Page parts the answer templates use: an answer as plain text (copy), where it goes (a cell).
+templates.env.filters["as_text"] = answer_text
+templates.env.filters["where_to_send"] = where_to_send
 
 
 def _service(request: Request) -> Precert:
@@ -170,6 +180,19 @@ def index(
     scopes = sorted({(s.payer, s.line_of_business) for s in service.scopes()})
     # With several payers, a card's link names its payer: the code page answers for one.
     context["several"] = len(scopes) > 1
+    context["as_of"] = next((a.date for a in outcome.answers if a.date), None) or dt.date.today()
+    if outcome.mode == "codes" and not whom.payer.strip():
+        # Codes for every payer: one table, codes down, payers across.
+        # A column per payer asked, even where a status filter left it no answer.
+        lob = whom.lob.strip().lower()
+        asked = [s for s in scopes if not lob or s[1].lower() == lob]
+        columns, rows = answer_grid(outcome.answers, asked)
+        if len(columns) > 1 and rows:
+            context.update(columns=columns, grid=rows)
+            context["summary"] = (
+                f"{len(rows)} code{'s' if len(rows) != 1 else ''} × {len(columns)} payers "
+                f"({context['summary']})"
+            )
     if partial:
         return render(request, "_results.html", context, started=started)
     context["scopes"] = scopes

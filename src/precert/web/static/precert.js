@@ -1,6 +1,74 @@
-// precert staff page: results as you type. The page works fully without this script.
+// precert staff page: copy as text, printing, results as you type. The page works fully
+// without this script (its buttons appear only when it runs).
 (function () {
   "use strict";
+  document.documentElement.classList.add("js");
+
+  // Copy an answer (or all of them) as plain text: the Clipboard API where the page may use
+  // it (https or localhost), else a selected textarea and the older copy command.
+  function fallbackCopy(text) {
+    var area = document.createElement("textarea");
+    area.value = text;
+    area.setAttribute("readonly", "");
+    area.style.position = "fixed";
+    area.style.top = "-1000px";
+    document.body.appendChild(area);
+    area.select();
+    var done = false;
+    try { done = document.execCommand("copy"); } catch (e) { done = false; }
+    area.remove();
+    return done ? Promise.resolve() : Promise.reject(new Error("copy refused"));
+  }
+
+  function copyText(text) {
+    if (navigator.clipboard && window.isSecureContext) {
+      return navigator.clipboard.writeText(text).catch(function () { return fallbackCopy(text); });
+    }
+    return fallbackCopy(text);
+  }
+
+  function say(button, message) {
+    var status = document.getElementById("copy-status");
+    if (status) status.textContent = message;
+    var label = button.getAttribute("data-label") || button.textContent;
+    button.setAttribute("data-label", label);
+    button.textContent = message;
+    setTimeout(function () { button.textContent = label; }, 2000);
+  }
+
+  document.addEventListener("click", function (event) {
+    var button = event.target.closest && event.target.closest("button.copy");
+    if (!button) return;
+    var text = button.getAttribute("data-copy-text");
+    var count = 1;
+    if (button.id === "copy-all") {
+      var parts = [];
+      document.querySelectorAll("#results button.copy[data-copy-text]").forEach(function (b) {
+        parts.push(b.getAttribute("data-copy-text"));
+      });
+      text = parts.join("\n");
+      count = parts.length;
+    }
+    if (!text) return;
+    copyText(text).then(
+      function () { say(button, count === 1 ? "Copied" : "Copied " + count + " answers"); },
+      function () { say(button, "Copy failed: select the text instead"); }
+    );
+  });
+
+  // Print every answer of the all-payers table, not only the cells opened.
+  var opened = [];
+  window.addEventListener("beforeprint", function () {
+    document.querySelectorAll("details.cell:not([open])").forEach(function (d) {
+      d.open = true;
+      opened.push(d);
+    });
+  });
+  window.addEventListener("afterprint", function () {
+    opened.forEach(function (d) { d.open = false; });
+    opened = [];
+  });
+
   var form = document.getElementById("search-form");
   if (!form || !window.fetch) return;
   var box = document.getElementById("q");
