@@ -208,3 +208,20 @@ def test_a_short_singular_does_not_match_the_start_of_other_words(service: Prece
     # "tens" is "ten" once singular; "Face tent" and "Tendon ..." are no TENS answers.
     found = codes(service, "tens machine", 10)
     assert not {"A4619", "C9356"} & set(found)
+
+
+def test_two_words_cms_writes_as_one_are_found_either_way(service: Precert) -> None:
+    assert codes(service, "cpap chin strap", 1) == ["A7036"]  # "Chinstrap used with ..."
+    assert codes(service, "under pads", 1)[0] in {"A4553", "A4554"}  # "underpads"
+    assert search(service, "under pads").corrections == {}
+
+
+def test_a_typo_of_a_staff_term_means_that_term(service: Precert) -> None:
+    # Corrected before the vocabulary's phrases are looked up: "defibrillator vest" is one.
+    vest = search(service, "defibrilator vest", limit=3)
+    assert vest.corrections == {"defibrilator": ["defibrillator"]}
+    assert vest.hits[0].code == "K0606"  # "Automatic external defibrillator, ... garment type"
+    # "rolator" is one edit from "rotator" (a CMS word) too; the staff term wins.
+    rollator = search(service, "rolator", limit=3)
+    assert rollator.corrections == {"rolator": ["rollator"]}
+    assert {h.code for h in rollator.hits} <= {"E0141", "E0143", "E0144", "E0147", "E0149"}

@@ -8,6 +8,7 @@ analysis in :mod:`precert.searching`, the scoring in :mod:`precert.ranking`.
 from __future__ import annotations
 
 import datetime as dt
+import itertools
 from collections.abc import Sequence
 from typing import NamedTuple
 
@@ -31,6 +32,9 @@ def analyse(store: Store, text: str, versions: Sequence[tuple[str, str]] = ()) -
     lists in ``versions`` hold (DME codes, not the quality measures' long prose)."""
     typed = searching.words(text)
     forms = {w for t in typed for w in (t, searching.singular(t))}
+    # Two words typed apart may be one word of the code set ("chin strap": "chinstrap").
+    joined = {a + b for a, b in itertools.pairwise(typed) if (a + b).isalpha()}
+    forms |= {w for j in joined for w in (j, searching.singular(j))}
     # Words of the long descriptions: the short ones clip and misspell ("Pneuma compresor").
     known = store.described_words(set(store.word_counts(forms)))
     unknown = forms - known

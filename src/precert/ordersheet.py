@@ -33,16 +33,40 @@ _ALLOCATION = re.compile(r"memory allocation of (\d+) bytes failed")
 PARQUET, ROWS = "parquet", "rows"
 
 
-def convert(path: Path, name: str, target: Path, fmt: str = PARQUET) -> None:
+def convert(
+    path: Path,
+    name: str,
+    target: Path,
+    fmt: str = PARQUET,
+    *,
+    ceiling: int = MEMORY_CEILING,
+    timeout: float | None = None,
+) -> None:
     """Write the first sheet with rows to ``target``: Parquet (typed columns, for the batch
     engines) or ``rows`` (JSON lines of text cells, the header row first, for the upload).
-    ``name`` is the file as the user knows it, for messages."""
-    child = subprocess.run(
-        [sys.executable, "-m", "precert.ordersheet", str(path), str(target), name, fmt],
-        capture_output=True,
-        text=True,
-        check=False,
-    )
+    ``name`` is the file as the user knows it, for messages; ``ceiling`` bounds the reading
+    process's memory (bytes) and ``timeout`` its time (seconds)."""
+    try:
+        child = subprocess.run(
+            [
+                sys.executable,
+                "-m",
+                "precert.ordersheet",
+                str(path),
+                str(target),
+                name,
+                fmt,
+                str(ceiling),
+            ],
+            capture_output=True,
+            text=True,
+            check=False,
+            timeout=timeout,
+        )
+    except subprocess.TimeoutExpired:
+        raise ReaderError(
+            name, None, f"reading this XLSX workbook took over {timeout:g} s; it is too big here"
+        ) from None
     if child.returncode == 0:
         return
     if child.returncode == 3 and child.stdout.strip():
@@ -52,11 +76,12 @@ def convert(path: Path, name: str, target: Path, fmt: str = PARQUET) -> None:
     wanted = _ALLOCATION.search(child.stderr)
     if wanted or "MemoryError" in child.stderr:
         need = f" ({int(wanted[1]):,} bytes)" if wanted else ""
+        limit = f"{ceiling >> 30} GB" if ceiling >= 1 << 30 else f"{ceiling >> 20} MB"
         raise ReaderError(
             name,
             None,
             f"cannot read this XLSX workbook: a sheet's used range needs more memory{need} "
-            f"than the reader may use ({MEMORY_CEILING >> 30} GB); a cell far outside the data "
+            f"than the reader may use ({limit}); a cell far outside the data "
             "(such as XFD1048576) makes a sheet that large: delete the empty rows and columns "
             "after the data, save, and try again",
         )
@@ -65,14 +90,14 @@ def convert(path: Path, name: str, target: Path, fmt: str = PARQUET) -> None:
 
 
 def main(argv: list[str]) -> int:
-    """The child: ``python -m precert.ordersheet IN OUT NAME FORMAT`` (exit 3 and a JSON
-    error)."""
+    """The child: ``python -m precert.ordersheet IN OUT NAME FORMAT CEILING`` (exit 3 and a
+    JSON error)."""
     import resource
 
+    path, target, name, fmt, wanted = argv
     _, hard = resource.getrlimit(resource.RLIMIT_AS)
-    ceiling = MEMORY_CEILING if hard == resource.RLIM_INFINITY else min(MEMORY_CEILING, hard)
+    ceiling = int(wanted) if hard == resource.RLIM_INFINITY else min(int(wanted), hard)
     resource.setrlimit(resource.RLIMIT_AS, (ceiling, hard))
-    path, target, name, fmt = argv
     try:
         _convert(Path(path), Path(target), name, fmt)
     except ReaderError as exc:

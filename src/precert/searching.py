@@ -108,6 +108,11 @@ class Vocabulary:
     terms: Mapping[tuple[str, ...], tuple[tuple[str, ...], ...]]
     longest: int
 
+    @property
+    def key_words(self) -> frozenset[str]:
+        """Every normalized word of the vocabulary's keys (what staff type)."""
+        return frozenset(w for key in self.terms for w in key)
+
     def words(self) -> frozenset[str]:
         """Every normalized word of the vocabulary (keys and targets)."""
         out: set[str] = set()
@@ -167,19 +172,38 @@ def analyse(
     corrections: dict[str, list[str]] = {}
     as_typed: list[str] = []  # corrected words searched as typed too
     vocab_words = vocabulary.words()
+    # A typo inside a staff phrase ("defibrilator vest", "rolling walkr") is corrected before
+    # the phrases are looked up, when a word of the vocabulary's phrases is one edit away.
+    staff = {i: fix for i in content if (fix := _staff_fix(typed[i], norm[i], vocabulary))}
+    staff_words = _real_fixes(staff, typed, norm, is_word)
     position = 0
     while position < len(content):
         matched = False
         for width in range(min(vocabulary.longest, len(content) - position), 0, -1):
-            key = tuple(norm[i] for i in content[position : position + width])
+            span = content[position : position + width]
+            key = tuple(staff_words.get(i, norm[i]) for i in span)
             if key in vocabulary.terms:
-                phrase = " ".join(typed[i] for i in content[position : position + width])
-                concepts.append(Concept(phrase, vocabulary.terms[key]))
+                phrase = " ".join(typed[i] for i in span)
+                corrections.update({typed[i]: [staff_words[i]] for i in span if i in staff_words})
+                concepts.append(
+                    Concept(
+                        phrase, vocabulary.terms[key], corrected=any(i in staff_words for i in span)
+                    )
+                )
                 owners.append(position)
                 position += width
                 matched = True
                 break
         if matched:
+            continue
+        pair = content[position : position + 2]
+        joined = "".join(typed[i] for i in pair)
+        if len(pair) == 2 and joined.isalpha() and (is_word(joined) or is_word(singular(joined))):
+            # "chin strap" is CMS's "chinstrap" too (and "head rest" its "headrest").
+            both = (norm[pair[0]], norm[pair[1]])
+            concepts.append(Concept(" ".join(typed[i] for i in pair), (both, (singular(joined),))))
+            owners.append(position)
+            position += 2
             continue
         index = content[position]
         word, base = typed[index], norm[index]
@@ -191,7 +215,7 @@ def analyse(
         if word.isdigit() or is_word(word) or is_word(base) or base in vocab_words:
             concepts.append(Concept(word, ((base,),)))
             continue
-        concept, fixes, rare = _unknown_word(word, base, lookup, vocab_words, initials, together)
+        concept, fixes, rare = _unknown_word(word, base, lookup, vocabulary, initials, together)
         concepts.append(concept)
         if fixes:
             corrections[word] = fixes
@@ -206,18 +230,33 @@ def analyse(
     return Query(text, tuple(concepts), head, corrections, words_kept, dropped, tuple(as_typed))
 
 
+def _staff_fix(word: str, base: str, vocabulary: Vocabulary) -> str | None:
+    """The word of the vocabulary's key phrases one edit from ``word``, if exactly one is."""
+    if len(word) < 4 or not word.isalpha() or base in vocabulary.key_words:
+        return None
+    near = [w for w in vocabulary.key_words if len(w) >= 4 and within_one_edit(base, w)]
+    return near[0] if len(near) == 1 else None
+
+
+def _real_fixes(
+    staff: Mapping[int, str], typed: list[str], norm: list[str], is_word: Callable[[str], bool]
+) -> dict[int, str]:
+    """The staff corrections of words that are no words of the code set ("cane" stays)."""
+    return {i: fix for i, fix in staff.items() if not (is_word(typed[i]) or is_word(norm[i]))}
+
+
 def _unknown_word(
     word: str,
     base: str,
     lookup: Callable[[set[str]], Mapping[str, int]],
-    vocab_words: frozenset[str],
+    vocabulary: Vocabulary,
     initials: Callable[[str], list[str]] | None,
     together: Callable[[tuple[str, ...]], bool] | None,
 ) -> tuple[Concept, list[str], bool]:
     """How to search a word that is neither a word of the descriptions, the lists nor the
     vocabulary: (concept, what it was read as, whether it is searched as typed too)."""
     # Used only in CMS's clipped short descriptions ("Pneuma compresor", "Cpm device"): an
-    # abbreviation or misspelling there too, so it is searched as typed and as read.
+    # abbreviation or misspelling there too, so it is searched as typed (and as corrected).
     rare = bool(lookup({word, base}))
     split = None if rare else split_compound(base, lookup) or split_compound(word, lookup)
     if split is not None and together is not None and not together(split):
@@ -228,11 +267,19 @@ def _unknown_word(
             [" ".join(split)],
             False,
         )
-    short = 2 <= len(word) <= MAX_INITIALS and word.isalpha()
+    # An abbreviation CMS's short descriptions use means what they use it for ("Pwc gp 1 std"
+    # is a power wheelchair, though "patient weight capacity" spells pwc more often).
+    short = not rare and 2 <= len(word) <= MAX_INITIALS and word.isalpha()
     phrase = acronym(word, initials(word)) if initials is not None and short else None
-    if phrase is not None:  # "cpm": continuous passive motion; it may stand as typed in a list
+    if phrase is not None:  # "sgd": speech generating device; it may stand as typed in a list
         return Concept(word, ((base,), phrase), corrected=True), [" ".join(phrase)], rare
-    fixes = [f for f in corrections_for(word, lookup, vocab_words) if f not in (word, base)]
+    fixes = [f for f in corrections_for(word, lookup, vocabulary.words()) if f not in (word, base)]
+    # A typo of a staff term ("rolator") means that term, not a rarer CMS word ("rotator"),
+    # and the term reads as the vocabulary says ("walker, folding, wheeled" ...).
+    staff = [f for f in fixes if (singular(f),) in vocabulary.terms]
+    if staff:
+        phrases = [p for f in staff for p in vocabulary.terms[(singular(f),)]]
+        return Concept(word, tuple(dict.fromkeys(phrases)), corrected=True), staff, False
     if not fixes:
         return Concept(word, ((base,),)), [], False
     phrases = [(singular(f),) for f in fixes]

@@ -11,9 +11,9 @@ from contextlib import contextmanager, suppress
 from pathlib import Path
 from typing import Any
 
-from precert.models import Entry, HcpcsCode, ListVersion
+from precert.models import Entry, HcpcsCode, ListPolicy, ListVersion
 from precert.store.entries import ENTRY_COLUMNS as _ENTRY_COLUMNS
-from precert.store.entries import EntryFields, insert_version, policy_of
+from precert.store.entries import EntryFields, insert_version, policy_of, refill_version
 from precert.store.entries import entry_from_row as _entry
 from precert.store.errors import (
     DatabaseBusy,
@@ -267,6 +267,27 @@ class Store(SearchMixin):
             return insert_version(
                 db, version, rows, pages=pages, footer=footer, list_title=list_title
             )
+
+    def legacy_versions(self) -> list[tuple[str, str, str]]:
+        """(list id, version, file hash) of versions stored before schema 3: their policy is
+        empty and their rows lack contacts, dates and what else profiles read."""
+        rows = self.db.execute(
+            "SELECT list_id, version, sha256 FROM versions WHERE policy = '{}' ORDER BY id"
+        )
+        return [(str(r[0]), str(r[1]), str(r[2])) for r in rows]
+
+    def refill_version(
+        self,
+        list_id: str,
+        version: str,
+        sha256: str,
+        policy: ListPolicy,
+        rows: Iterable[tuple[EntryFields, str]],
+    ) -> int:
+        """Replace one version's rows, file hash and policy in one transaction (rows are
+        streamed; an exception while reading them rolls back). Returns the number of rows."""
+        with self.transaction() as db:
+            return refill_version(db, list_id, version, sha256, policy, rows)
 
     def list_row(self, list_id: str) -> tuple[str, str, str, str, str] | None:
         """(title, payer, line of business, program, platform) of a list, or None."""

@@ -157,7 +157,14 @@ def insert_version(
             json.dumps(version.policy.to_dict()),
         ),
     )  # fmt: skip
-    version_id = int(cursor.lastrowid or 0)
+    return insert_entries(db, int(cursor.lastrowid or 0), rows)
+
+
+def insert_entries(
+    db: sqlite3.Connection, version_id: int, rows: Iterable[tuple[EntryFields, str]]
+) -> int:
+    """Insert a version's entries (with their search text), streamed in chunks, and record
+    their count on the version; the caller holds the transaction. Returns the count."""
     next_id = int(db.execute("SELECT COALESCE(MAX(id), 0) + 1 FROM entries").fetchone()[0])
     count = 0
     # A larger page cache while the rows go in: the entries' code index and the search index
@@ -184,6 +191,33 @@ def insert_version(
         db.execute(f"PRAGMA cache_size = {cache}")
     db.execute("UPDATE versions SET rows = ? WHERE id = ?", (count, version_id))
     return count
+
+
+def refill_version(
+    db: sqlite3.Connection,
+    list_id: str,
+    version: str,
+    sha256: str,
+    policy: ListPolicy,
+    rows: Iterable[tuple[EntryFields, str]],
+) -> int:
+    """Replace one version's entries, file hash and policy in place (same version row, so its order
+    among the list's versions stays); the caller holds the transaction. For versions stored
+    before schema 3, whose rows lack what profiles read (contacts, dates, list policy)."""
+    found = db.execute(
+        "SELECT id FROM versions WHERE list_id = ? AND version = ?", (list_id, version)
+    ).fetchone()
+    version_id = int(found[0])
+    db.execute(
+        "DELETE FROM entries_fts WHERE rowid IN (SELECT id FROM entries WHERE version_id = ?)",
+        (version_id,),
+    )
+    db.execute("DELETE FROM entries WHERE version_id = ?", (version_id,))
+    db.execute(
+        "UPDATE versions SET policy = ?, sha256 = ? WHERE id = ?",
+        (json.dumps(policy.to_dict()), sha256, version_id),
+    )
+    return insert_entries(db, version_id, rows)
 
 
 @lru_cache(maxsize=256)

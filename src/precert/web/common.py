@@ -8,7 +8,7 @@ import time
 from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
-from urllib.parse import urlsplit
+from urllib.parse import quote, urlencode, urlsplit
 from weakref import WeakKeyDictionary
 
 from fastapi import Depends, Request
@@ -314,6 +314,17 @@ def answer_grid(
     if current:
         flush()
     return columns, rows
+
+
+def code_url(answer: Determination, name_payer: object, state: str = "") -> str:
+    """The link from an answer to its code page: with its payer (and the member's state)
+    when several payers are loaded or one was chosen, so the page shows the same answer."""
+    if not answer.payer or not name_payer:
+        return f"/codes/{quote(answer.code or '')}"
+    query = {"payer": answer.payer, "lob": answer.line_of_business or ""}
+    if state:
+        query["state"] = state
+    return f"/codes/{quote(answer.code or '')}?{urlencode(query)}"
 
 
 def where_to_send(answer: Determination) -> str:
