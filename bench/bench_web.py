@@ -22,6 +22,7 @@ import sys
 import tempfile
 import time
 from pathlib import Path
+from typing import Any
 
 import httpx
 from servers import free_port, stop, wait_ready
@@ -112,6 +113,60 @@ def serve_floor(port: int, home: str) -> None:
     uvicorn.run(app, host="127.0.0.1", port=port, log_level="warning", **UVICORN)  # type: ignore[arg-type]
 
 
+def app_cpu(home: Path) -> dict[str, float]:
+    """CPU µs per cached `GET /v1/determinations?code=E0466&payer=Cigna` inside the app (every
+    middleware, the router, the route; no HTTP server), best of 15 batches of 1,000: as
+    served, with FastAPI's request handler instead of RequestRoute's, and with FastAPI's
+    native telemetry on too. CPU time, so other work on the machine weighs little."""
+    import asyncio
+
+    from fastapi.routing import APIRoute
+
+    import precert.web.app as web_app
+    from precert.service import Precert
+    from precert.web.routing import RequestRoute
+
+    async def per_request(app: Any) -> float:
+        path, query = QUERY.split("?")
+        scope = {"type": "http", "asgi": {"version": "3.0"}, "http_version": "1.1",
+                 "method": "GET", "scheme": "http", "path": path, "raw_path": path.encode(),
+                 "query_string": query.encode(), "root_path": "", "headers": [(b"host", b"x")],
+                 "client": ("127.0.0.1", 1), "server": ("127.0.0.1", 80)}  # fmt: skip
+        sent: list[Any] = []
+
+        async def receive() -> dict[str, Any]:
+            return {"type": "http.request", "body": b"", "more_body": False}
+
+        async def send(message: Any) -> None:
+            sent.append(message)
+
+        await app(dict(scope), receive, send)
+        assert sent[0]["status"] == 200, sent
+        for _ in range(500):
+            await app(dict(scope), receive, send)
+        batches = []
+        for _ in range(15):
+            started = time.process_time()
+            for _ in range(1000):
+                await app(dict(scope), receive, send)
+            batches.append(time.process_time() - started)
+        return min(batches) * 1000  # seconds per 1,000 requests, times 1,000: µs per request
+
+    service = Precert(home)
+    out = {"served": asyncio.run(per_request(web_app.create_app(service)))}
+    lean, telemetry = RequestRoute.get_route_handler, web_app.telemetry
+    try:
+        RequestRoute.get_route_handler = APIRoute.get_route_handler  # type: ignore[method-assign]
+        out["fastapi_handler"] = asyncio.run(per_request(web_app.create_app(service)))
+        web_app.telemetry = lambda environ: {}  # FastAPI's default: telemetry on
+        out["telemetry_on"] = asyncio.run(per_request(web_app.create_app(service)))
+    finally:
+        RequestRoute.get_route_handler = lean  # type: ignore[method-assign]
+        web_app.telemetry = telemetry
+    service.close()
+    return out
+
+
 def page_times(base: str, count: int = 60) -> dict[str, float]:
     """Server time (Server-Timing) and client time of ``/?q=wheelchair``, in ms."""
     server: list[float] = []
@@ -159,6 +214,7 @@ def main() -> int:
     home = work / "home"
     try:
         Precert(home).store.close()  # build the database as first use does
+        in_app = app_cpu(home)
         env = {**os.environ, "PRECERT_HOME": str(home)}
         results: dict[str, dict[str, float]] = {}
 
@@ -274,10 +330,19 @@ def main() -> int:
           f"{page['server_p50']:.1f} ms, p95 {page['server_p95']:.1f} ms (`Server-Timing`), "
           f"{page['client_p50']:.1f} ms seen by the client.\n")  # fmt: skip
     if QUICK:
+        print(f"Inside the app, CPU per cached answer: {in_app['served']:.0f} µs as served, "
+              f"{in_app['fastapi_handler']:.0f} µs with FastAPI's handler, "
+              f"{in_app['telemetry_on']:.0f} µs with its telemetry on too.\n")  # fmt: skip
         _print_targets(targets)
         print(f"\n(--quick: short runs, no memory loads or soak.) Load average "
               f"{LOAD_START:.1f} at the start, {os.getloadavg()[0]:.1f} at the end.")  # fmt: skip
         return 0
+    print(f"**Inside the app** (no HTTP server; CPU time per cached answer to the payer "
+          f"query, best of 15 batches of 1,000): {in_app['served']:.0f} µs as served; "
+          f"{in_app['fastapi_handler']:.0f} µs with FastAPI's request handler in place of "
+          f"`precert.web.routing.RequestRoute` (which calls the route's request-only endpoint "
+          f"directly); {in_app['telemetry_on']:.0f} µs with FastAPI's native OpenTelemetry on "
+          f"as well (off unless OpenTelemetry is configured).\n")  # fmt: skip
     dates, big, soaked = loads["dates"], loads["big"], loads["soak"]
     print(
         "**Memory under adversarial loads** (a fresh `precert serve` for each; resident "
@@ -315,7 +380,10 @@ def main() -> int:
     print("\nprecert answers through FastAPI's router (the documented route, every "
           "middleware): a repeated query's serialized body comes from a bounded cache "
           "(`precert.web.common.AnswerBodies`) without SQL or a thread hop; anything else is "
-          "determined in the thread pool, never on the event loop. "
+          "determined in the thread pool, never on the event loop. The route's endpoint reads "
+          "its own parameters, so its route class calls it without FastAPI's parameter solver "
+          "(`precert.web.routing.RequestRoute`), and FastAPI's native telemetry is off unless "
+          "OpenTelemetry is configured. "
           "wrk and the servers share the machine's 2 cores, so the ratios measured side by "
           "side in one run are the comparison that matters.")  # fmt: skip
     json.dump({**results, **loads}, sys.stderr)
