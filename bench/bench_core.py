@@ -291,13 +291,24 @@ def startup(work: Path, home: Path, baseline: str | None) -> str:
     lines += _table(plain, [(label, label) for label, _ in NO_BYTECODE])
     checks = [now.wall(COMMANDS[0][0]), now.wall(COMMANDS[1][0])]
     search = now.wall(COMMANDS[3][0])
+    cpu = [now.cpu(COMMANDS[0][0]), now.cpu(COMMANDS[1][0]), now.cpu(COMMANDS[3][0])]
     lines.append(
         f"\nTargets (issues 9 and 11), on the median wall time with bytecode caches: "
         f"`precert check E0466 --payer Cigna` {checks[0]:.0f} ms and `precert check E0466` "
         f"{checks[1]:.0f} ms, target ≤ 120 ms "
         f"{'**met**' if max(checks) <= 120 else '**missed**'}; `precert search walker` "
         f"{search:.0f} ms, target ≤ 150 ms {'**met**' if search <= 150 else '**missed**'}. "
-        f"The Rich table costs {now.wall(COMMANDS[4][0]) - checks[1]:.0f} ms more (Rich is "
+        f"Their CPU time: {cpu[0]:.0f}, {cpu[1]:.0f} and {cpu[2]:.0f} ms."
+        + (
+            f" The machine was busy (load average up to {max(loads):.1f} on 2 cores): a "
+            "process waits for a core, so wall time is a multiple of CPU time, for base and "
+            "now alike; on an idle machine wall time is about CPU time (`python -c pass` "
+            f"here: {now.wall('`python -c pass` (floor)'):.0f} ms wall, "
+            f"{now.cpu('`python -c pass` (floor)'):.0f} ms CPU)."
+            if max(loads) > 1.5
+            else ""
+        )
+        + f" The Rich table costs {now.wall(COMMANDS[4][0]) - checks[1]:.0f} ms more (Rich is "
         "imported only when the output is a terminal or `--format table`; "
         "tests/cli/test_startup.py fails if a plain, `--json` or piped `check` imports it, or "
         "any web, batch, reader or profile module).\n"
