@@ -169,6 +169,19 @@ def test_an_unknown_payer_gets_crds_coverage_not_found_never_another_payers_answ
     ]
 
 
+def test_a_payor_naming_two_loaded_payers_is_not_guessed(crd: Any, two_payers: Precert) -> None:
+    """ "Cigna Medicare Advantage" names Cigna and Medicare: neither list is that plan's, so
+    the Coverage is not resolved — unless the deployment maps the name."""
+    data = with_payor("E0466", {"display": "Cigna Medicare Advantage"})
+    (ext,) = coverage_extensions(crd.post(SIGN, json=data))
+    assert values(ext, "covered") == ["not-covered"] and "eviCore" not in str(ext)
+    crd.app.state.cds_config = CdsConfig.from_env(
+        {"PRECERT_CDS_PAYERS": "Cigna Medicare Advantage=Medicare/FFS"}
+    )
+    (ext,) = coverage_extensions(crd.post(SIGN, json=data))
+    assert values(ext, "pa-needed") == ["no-auth"]  # Medicare's list, as configured
+
+
 def without_coverage(code: str) -> dict[str, Any]:
     """Inferno's order-sign with ``code`` and no Coverage at all."""
     data = with_code(code)
