@@ -162,7 +162,15 @@ def main() -> None:
         results = [
             timed(
                 "precert batch (DuckDB)",
-                [str(BIN / "precert"), "batch", str(SOURCE), "-o", str(precert_out)],
+                [
+                    str(BIN / "precert"),
+                    "batch",
+                    str(SOURCE),
+                    "-o",
+                    str(precert_out),
+                    "--payer",
+                    "Cigna",
+                ],
                 env,
             ),
             timed(
@@ -201,6 +209,8 @@ def main() -> None:
                     str(work / "spark.parquet"),
                     "--engine",
                     "spark",
+                    "--payer",
+                    "Cigna",
                 ],
                 env,
             )
@@ -221,7 +231,7 @@ def report(results: list[dict[str, object]], size_mb: float) -> None:
     )
     print(
         "```sh\n.venv/bin/python bench/run_all.py bench_batch   # input cached in bench/out/"
-        f"\n.venv/bin/precert batch bench/out/orders-{ROWS}.csv -o out.parquet\n```\n"
+        f"\n.venv/bin/precert batch bench/out/orders-{ROWS}.csv -o out.parquet --payer Cigna\n```\n"
     )
     print("| Contender | Seconds | Rows/s | Peak RSS | Keeps input order |")
     print("| --- | ---: | ---: | ---: | --- |")

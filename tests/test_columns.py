@@ -61,10 +61,10 @@ def test_the_upload_download_has_the_batch_columns_and_values(
     source = tmp_path / "orders.csv"
     source.write_text(orders)
     batch_out = tmp_path / "screened.csv"
-    batch_screen(source, batch_out, service=service)
+    batch_screen(source, batch_out, service=service, payer="Cigna")
     with batch_out.open(newline="", encoding="utf-8-sig") as f:
         batch_rows = list(csv.DictReader(f))
-    upload = screened_csv(screen(service, orders.encode(), "orders.csv", None))
+    upload = screened_csv(screen(service, orders.encode(), "orders.csv", None, payer="Cigna"))
     upload_rows = list(csv.DictReader(io.StringIO(upload.lstrip("\ufeff"))))
     assert list(upload_rows[0])[-len(ANSWER_COLUMNS) :] == list(ANSWER_COLUMNS)
     assert list(batch_rows[0])[-len(ANSWER_COLUMNS) :] == list(ANSWER_COLUMNS)

@@ -66,7 +66,7 @@ def test_upload_download_and_batch_agree_cell_for_cell(service: Precert, tmp_pat
     csv.writer(text, lineterminator="\n").writerows([["Order ID", "HCPCS", "Amount"], *rows])
     source = tmp_path / "orders.csv"
     source.write_text(text.getvalue(), encoding="utf-8")
-    screen(source, tmp_path / "screened.csv", service=service)
+    screen(source, tmp_path / "screened.csv", service=service, payer="Cigna")
     with (tmp_path / "screened.csv").open(encoding="utf-8", newline="") as handle:
         batch = [r["Amount"] for r in csv.DictReader(handle)]
     web = screened_csv(screen_upload(service, source.read_bytes(), "orders.csv", None))
@@ -98,7 +98,7 @@ def test_diff_csv_neutralizes_formulas(
 def test_batch_csv_output_neutralizes_the_header_too(service: Precert, tmp_path: Path) -> None:
     source = tmp_path / "orders.csv"
     source.write_text('hcpcs,"=HYPERLINK(""http://x"")",-12.50\nE0466,a,b\n', encoding="utf-8")
-    screen(source, tmp_path / "out.csv", service=service)
+    screen(source, tmp_path / "out.csv", service=service, payer="Cigna")
     with (tmp_path / "out.csv").open(encoding="utf-8", newline="") as handle:
         header = next(csv.reader(handle))
     assert header[:3] == ["hcpcs", '\'=HYPERLINK("http://x")', "-12.50"]

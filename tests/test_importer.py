@@ -11,7 +11,9 @@ import pytest
 
 from precert import Precert, Status
 from precert.database import BUNDLED_LIST, DATA_DIR
-from precert.profiles import RowError, RowReading, profile_from_options
+from precert.importer import Part, entry_of, read
+from precert.models import Entry
+from precert.profiles import RowError, RowReading, load_profile, profile_from_options
 from precert.readers import ReaderError
 
 ORTHOSES = DATA_DIR / "medicare" / "noridian-jd-orthoses-2026.tsv"
@@ -152,3 +154,34 @@ def test_lint_of_a_grid_without_categories_reports_no_blank_category(
     report = lint_file(service, ORTHOSES, profile=grid_profile())  # type: ignore[arg-type]
     assert report.rows == 5
     assert not [f for f in report.findings if f.kind.startswith("category")]
+
+
+@pytest.mark.parametrize(
+    ("path", "profile"),
+    [(BUNDLED_LIST, "cigna-commercial-dme"), (CGS_2025, "medicare-dmepos-cgs-table")],
+)
+def test_every_stored_entry_is_its_reading_field_by_field(
+    service: Precert, path: Path, profile: str
+) -> None:
+    # Imports stream Entry's fields, not Entry objects, into the store: what the store keeps
+    # must still be, field by field, the Entry each reading makes.
+    result = service.import_list(path, list_id="copy", profile=profile)
+    loaded = load_profile(profile)
+    readings = [r for r in read(Part(path, loaded), service.store.hcpcs_codes())[1]]
+    assert all(isinstance(r, RowReading) for r in readings)
+    expected = [entry_of(r, "copy", result.version) for r in readings if isinstance(r, RowReading)]
+    stored = service.store.entries(versions=[("copy", result.version)])
+
+    def key(e: Entry) -> tuple[object, ...]:
+        return (e.table, e.line, e.code, e.published, str(e.effective), str(e.end))
+
+    assert len(stored) == len(expected) == result.rows > 100
+    assert sorted(stored, key=key) == sorted(expected, key=key)
+    # entry_of names every field: Entry's order is not assumed anywhere but in one place.
+    first = expected[0]
+    reading = next(r for r in readings if isinstance(r, RowReading))
+    for name in ("code", "published", "line", "page", "product", "category_raw", "notation"):
+        assert getattr(first, name) == getattr(reading, name), name
+    assert first.raw[: len(reading.cells)] == reading.cells
+    assert first.columns == reading.columns and first.source_file == reading.file
+    assert (first.status, first.qualifier) == (reading.meaning.status, reading.meaning.qualifier)

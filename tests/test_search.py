@@ -61,6 +61,10 @@ def test_a_word_of_neither_the_code_set_nor_the_vocabulary_is_corrected_and_said
         ("AFO", {"L1900", "L1902", "L1904", "L1906", "L1930", "L1932"}),
         ("knee brace", {"L1810", "L1812", "L1820", "L1830", "L1831", "L1832"}),
         ("oxygen concentrater", {"E1390", "E1391", "E1392"}),  # a typo, corrected
+        # "machine" names no thing: the CPAP is asked for, not "Ippb machine".
+        ("cpap machine", {"E0601"}),
+        ("bipap machine", {"E0470", "E0471"}),
+        ("tens machine", {"E0720", "E0730"}),
     ],
 )
 def test_staff_words_find_what_they_mean(service: Precert, text: str, first: set[str]) -> None:
@@ -162,6 +166,9 @@ def test_words_run_together_are_split_into_the_code_set_words_and_said_so(
     assert results.corrections == {"bedpan": ["bed pan"]}
     assert "searched for bed pan" in results.notes[0]
     assert [h.code for h in results.hits[:2]] == ["E0275", "E0276"]  # "Bed pan, standard"
+    assert search(service, "bedpans").corrections == {"bedpans": ["bed pan"]}
+    # Split only into words CMS writes side by side: "colostomy" is no "col ostomy".
+    assert "colostomy" not in search(service, "colostomy").corrections
 
 
 def test_a_word_only_the_clipped_short_descriptions_use_is_searched_corrected_too(
@@ -195,3 +202,26 @@ def test_a_short_word_nothing_explains_is_read_as_initials_and_said_so(
     assert {h.code for h in results.hits} & {"E0483", "A7025"}
     # A word of the code set is never read as initials, however short.
     assert search(service, "iv pole", limit=1).corrections == {}
+
+
+def test_a_short_singular_does_not_match_the_start_of_other_words(service: Precert) -> None:
+    # "tens" is "ten" once singular; "Face tent" and "Tendon ..." are no TENS answers.
+    found = codes(service, "tens machine", 10)
+    assert not {"A4619", "C9356"} & set(found)
+
+
+def test_two_words_cms_writes_as_one_are_found_either_way(service: Precert) -> None:
+    assert codes(service, "cpap chin strap", 1) == ["A7036"]  # "Chinstrap used with ..."
+    assert codes(service, "under pads", 1)[0] in {"A4553", "A4554"}  # "underpads"
+    assert search(service, "under pads").corrections == {}
+
+
+def test_a_typo_of_a_staff_term_means_that_term(service: Precert) -> None:
+    # Corrected before the vocabulary's phrases are looked up: "defibrillator vest" is one.
+    vest = search(service, "defibrilator vest", limit=3)
+    assert vest.corrections == {"defibrilator": ["defibrillator"]}
+    assert vest.hits[0].code == "K0606"  # "Automatic external defibrillator, ... garment type"
+    # "rolator" is one edit from "rotator" (a CMS word) too; the staff term wins.
+    rollator = search(service, "rolator", limit=3)
+    assert rollator.corrections == {"rolator": ["rollator"]}
+    assert {h.code for h in rollator.hits} <= {"E0141", "E0143", "E0144", "E0147", "E0149"}

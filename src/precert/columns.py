@@ -4,6 +4,12 @@ The batch screener (`precert batch`) and the staff page's upload both call this 
 file gets the same code column and the same added columns (``pa_code`` … ``pa_source``, with
 the same values) at either door; they can no longer disagree. Pure: headers and answers in,
 names and cells out.
+
+Answered for every loaded payer at once (``precert batch --payer all``, the upload's "all
+payers"), a row gets ``pa_code`` and ``pa_modifiers`` once, then each payer's five answer
+columns named after it: ``pa_status_cigna_commercial`` … ``pa_source_medicare_ffs``
+(`payer_column_names`; the suffix is the payer and line of business, lower case, letters and
+digits joined by ``_``).
 """
 
 from __future__ import annotations
@@ -64,6 +70,49 @@ NOTE_BLANK = "No code in this cell."
 NOTE_NOT_A_CODE = "Not a code: " + CODE_HELP + "."
 
 
+SHARED_COLUMNS = ANSWER_COLUMNS[:2]
+"""With one set of columns per payer: the columns every payer shares (the code as read)."""
+PAYER_COLUMNS = ANSWER_COLUMNS[2:]
+"""With one set of columns per payer: each payer's own columns, suffixed with its name."""
+_ADDED = re.compile(
+    "pa_(" + "|".join(c.removeprefix("pa_") for c in ANSWER_COLUMNS) + r")(_[a-z0-9_]+)?"
+)
+
+# Order and claim exports have tens of columns, a few hundred at most; a header of tens of
+# thousands is not one, and would cost minutes and gigabytes to plan for.
+MAX_COLUMNS = 2_000
+
+# Headers of the other columns an order line may carry, folded as for CODE_HEADERS. The upload
+# uses them when present; `precert batch` takes them from --date-column, --payer-column …
+DATE_HEADERS = (
+    "dateofservice",
+    "dos",
+    "servicedate",
+    "dateofservicefrom",
+    "servicefromdate",
+    "fromdateofservice",
+    "dosfrom",
+    "fromdos",
+    "linedos",
+    "datesofservice",
+)
+PAYER_HEADERS = (
+    "payer",
+    "payername",
+    "payor",
+    "payorname",
+    "insurer",
+    "insurance",
+    "primarypayer",
+    "primaryinsurance",
+    "healthplan",
+    "plan",
+    "planname",
+)
+LOB_HEADERS = ("lineofbusiness", "lob", "businessline")
+STATE_HEADERS = ("memberstate", "patientstate", "beneficiarystate", "state")
+
+
 def fold(header: str) -> str:
     """A header reduced to lower-case letters and digits, for matching."""
     return re.sub(r"[^a-z0-9]", "", header.lower())
@@ -71,13 +120,45 @@ def fold(header: str) -> str:
 
 def code_column(headers: Sequence[str]) -> int | None:
     """Index of the best-known code header (the first such column), or None."""
+    return known_column(headers, CODE_HEADERS)
+
+
+def known_column(headers: Sequence[str], candidates: Sequence[str]) -> int | None:
+    """Index of the first header among ``candidates`` (folded spellings, best first), or None."""
     folded: dict[str, int] = {}
     for index, header in enumerate(headers):
         folded.setdefault(fold(header), index)
-    for candidate in CODE_HEADERS:
+    for candidate in candidates:
         if candidate in folded:
             return folded[candidate]
     return None
+
+
+def scope_label(payer: str, line_of_business: str) -> str:
+    """How a payer and line of business are named to people: ``Cigna / Commercial``."""
+    return f"{payer} / {line_of_business}" if line_of_business else payer
+
+
+def scope_suffix(payer: str, line_of_business: str) -> str:
+    """The suffix of a payer's columns: ``cigna_commercial`` (letters and digits only)."""
+    return re.sub(r"[^a-z0-9]+", "_", f"{payer} {line_of_business}".lower()).strip("_") or "payer"
+
+
+def payer_column_names(scopes: Sequence[tuple[str, str]]) -> tuple[str, ...]:
+    """The added columns when each row is answered for every one of ``scopes`` (payer, line of
+    business): the shared ones, then each payer's, in the order given. Two payers whose names
+    fold alike get ``_2``, ``_3`` … after the later one's suffix."""
+    names = list(SHARED_COLUMNS)
+    used: set[str] = set()
+    for payer, lob in scopes:
+        suffix = base = scope_suffix(payer, lob)
+        n = 1
+        while suffix in used:
+            n += 1
+            suffix = f"{base}_{n}"
+        used.add(suffix)
+        names += [f"{column}_{suffix}" for column in PAYER_COLUMNS]
+    return tuple(names)
 
 
 def named_column(headers: Sequence[str], wanted: str) -> int | None:
@@ -93,9 +174,9 @@ def named_column(headers: Sequence[str], wanted: str) -> int | None:
 
 
 def answer_columns_present(headers: Sequence[str]) -> list[str]:
-    """The headers that are already precert's added columns (a screened file screened again)."""
-    names = set(ANSWER_COLUMNS)
-    return [h for h in headers if h.lower() in names]
+    """The headers that are already precert's added columns (a screened file screened again),
+    one set or one per payer."""
+    return [h for h in headers if _ADDED.fullmatch(h.lower())]
 
 
 def answer_cells(answer: Determination) -> tuple[str | None, ...]:

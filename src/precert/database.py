@@ -56,6 +56,8 @@ def open_database(home: Path, notices: list[str]) -> Store:
             # A schema without data (e.g. made by Store.open elsewhere): load it where it is,
             # in transactions, since another process may have the file open.
             _load_bundled(store)
+        elif store.legacy_versions():
+            _upgrade_legacy(store, path, writable, notices)
     except BaseException:
         store.close()
         raise
@@ -150,6 +152,34 @@ def _load_bundled(store: Store) -> None:
     cms = read_hcpcs(BUNDLED_HCPCS)
     store.replace_hcpcs(cms.name, cms.sha256, cms.codes, cms.modifiers)
     import_bundled(store, DATA_DIR, frozenset(cms.codes))
+
+
+def _upgrade_legacy(store: Store, path: Path, writable: bool, notices: list[str]) -> None:
+    """A database made before schema 3 (lists read through profiles) has versions whose rows
+    lack contacts, routing, dates and the list's policy: fill in the bundled ones from the
+    bundled files (once), and say what to do about the others (every open, until done)."""
+    rebuild = "or run `precert rebuild` to start over from the bundled lists"
+    if not writable:
+        notices.append(
+            f"{path} was made by an earlier precert: its lists lack contacts, routing and dates; "
+            f"open it once where it can be written to fill in the bundled lists, {rebuild}"
+        )
+        return
+    from precert.bundled import upgrade_legacy
+
+    filled, added, left = upgrade_legacy(store, DATA_DIR, store.hcpcs_codes())
+    if filled:
+        notices.append(
+            f"{path} was made by an earlier precert: filled in {', '.join(filled)} from the "
+            "bundled files (contacts, routing, dates, list policy)"
+            + (f" and loaded the bundled lists it lacked: {', '.join(added)}" if added else "")
+        )
+    if left:
+        notices.append(
+            f"{', '.join(left)} {'was' if len(left) == 1 else 'were'} imported by an earlier "
+            "precert: answers from it lack contacts, dates and the list's policy; import the "
+            f"file again (`precert lists remove ID --yes`, then `precert import …`), {rebuild}"
+        )
 
 
 def _sqlite_header(path: Path) -> bool:

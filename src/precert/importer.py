@@ -23,7 +23,7 @@ from precert.profiles.loader import BUNDLED_DIR
 from precert.readers import ReaderError
 from precert.readers.grid import Grid
 from precert.rules import clean_category, clean_description, row_rules
-from precert.store import Store
+from precert.store import EntryFields, Store
 
 BUNDLED_LIST_ID = "cigna-commercial-dme"
 TEXT_LAYOUT_PROFILE = BUNDLED_DIR / "cigna-commercial-dme.toml"  # the published text layout
@@ -85,8 +85,12 @@ def read(part: Part, known: Collection[str]) -> tuple[Grid, Iterator[RowReading 
     return grid, apply(grid, part.profile, known)
 
 
-def entry_of(reading: RowReading, list_id: str, version: str, table_offset: int = 0) -> Entry:
-    """The stored entry of one reading (raw cells kept, clean values added)."""
+def entry_fields(
+    reading: RowReading, list_id: str, version: str, table_offset: int = 0
+) -> EntryFields:
+    """The stored entry of one reading, as :class:`Entry`'s fields in their order (raw cells
+    kept, clean values added): what an import streams into the store, and what
+    :func:`entry_of` builds an Entry from."""
     meaning = reading.meaning
     # Readers drop trailing empty cells; the stored row pairs every cell with its header.
     columns, cells = reading.columns, reading.cells
@@ -94,44 +98,31 @@ def entry_of(reading: RowReading, list_id: str, version: str, table_offset: int 
         cells = cells + ("",) * (len(columns) - len(cells))
     elif len(cells) > len(columns):
         columns = columns + tuple(f"column {i + 1}" for i in range(len(columns), len(cells)))
-    return Entry(
-        list_id=list_id,
-        version=version,
-        table=reading.table + table_offset,
-        table_title=reading.table_title,
-        line=reading.line,
-        page=reading.page,
-        code=reading.code,
-        raw=cells,
-        columns=columns,
-        product=reading.product,
-        category_raw=reading.category_raw,
-        category=clean_category(reading.category_raw),
-        description_raw=reading.description_raw,
-        description=clean_description(reading.description_raw),
-        status_raw=reading.status_raw,
-        status=meaning.status,
-        platform=reading.platform,
-        notation=reading.notation,
-        qualifier=meaning.qualifier,
-        effective=reading.effective,
-        end=reading.end,
-        announced=reading.announced,
-        removed=reading.removed,
-        modifiers=reading.modifiers,
-        contact=reading.contact,
-        notes=reading.notes,
-        published=reading.published,
-        source_file=reading.file,
-        source_url=reading.source_url,
-        categorized=reading.categorized,
-    )
+    return (
+        list_id, version, reading.table + table_offset, reading.table_title, reading.line,
+        reading.page, reading.code, cells, columns, reading.product, reading.category_raw,
+        clean_category(reading.category_raw), reading.description_raw,
+        clean_description(reading.description_raw), reading.status_raw, meaning.status,
+        reading.platform, reading.notation, meaning.qualifier, reading.effective, reading.end,
+        reading.announced, reading.removed, reading.modifiers, reading.contact, reading.notes,
+        reading.published, reading.file, reading.source_url, reading.categorized,
+    )  # fmt: skip
+
+
+def entry_of(reading: RowReading, list_id: str, version: str, table_offset: int = 0) -> Entry:
+    """The stored entry of one reading (raw cells kept, clean values added)."""
+    return Entry(*entry_fields(reading, list_id, version, table_offset))
 
 
 def search_text(entry: Entry) -> str:
     """The notes a search finds an entry by."""
-    notes = row_rules(entry.notation, entry.description_raw).notes
-    return " ".join((*notes, *entry.notes))
+    return reading_search_text(entry.notation, entry.description_raw, entry.notes)
+
+
+def reading_search_text(notation: str, description_raw: str, notes: tuple[str, ...]) -> str:
+    """The notes a search finds an entry by: its notes cell (or the note its description
+    repeats) and the notes its profile adds."""
+    return " ".join((*row_rules(notation, description_raw).notes, *notes))
 
 
 def policy_of(profile: Profile) -> ListPolicy:
@@ -146,6 +137,7 @@ def policy_of(profile: Profile) -> ListPolicy:
         source_url=info.source_url,
         more_info_url=info.more_info_url,
         more_info_label=info.more_info_label,
+        scope=info.scope,
     )
 
 
@@ -266,7 +258,7 @@ def import_parts(
     errors: list[RowError] = []
     pages = 0
 
-    def rows() -> Iterator[tuple[Entry, str]]:
+    def rows() -> Iterator[tuple[EntryFields, str]]:
         nonlocal pages
         offset = 0
         for _, readings in grids:
@@ -277,11 +269,13 @@ def import_parts(
                     continue
                 if errors:
                     continue  # keep reading to report every bad row; nothing will be kept
-                entry = entry_of(item, list_id, version, offset)
-                top = max(top, item.table)
-                pages = max(pages, item.page)
-                codes.add(entry.code)
-                yield entry, search_text(entry)
+                if item.table > top:
+                    top = item.table
+                if item.page > pages:
+                    pages = item.page
+                codes.add(item.code)
+                search = reading_search_text(item.notation, item.description_raw, item.notes)
+                yield entry_fields(item, list_id, version, offset), search
             offset += top
         if errors:
             raise ImportFailed(errors)  # rolls the transaction back

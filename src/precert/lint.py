@@ -1,4 +1,5 @@
-"""Lint a published list: its data-quality problems, each with the line it stands on."""
+"""Lint a published list: its data-quality problems, each with the line it stands on (pure;
+:mod:`precert.linting` lints a loaded version or a file through the service)."""
 
 from __future__ import annotations
 
@@ -6,16 +7,11 @@ import datetime as dt
 import re
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
-from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from precert.codes import system_of
-from precert.models import Entry, HcpcsCode
+from precert.models import Entry, HcpcsCode, within
 from precert.rules import FAMILIES, MISSING_CATEGORIES, note_in_description
-
-if TYPE_CHECKING:
-    from precert.profiles import Profile
-    from precert.service import Precert
 
 ERROR, WARNING, INFO = "error", "warning", "info"
 SEVERITIES = (ERROR, WARNING, INFO)
@@ -33,6 +29,7 @@ KINDS: dict[str, str] = {
     "category-generic": WARNING,
     "note-in-description": WARNING,
     "duplicate-row": WARNING,
+    "outside-scope": WARNING,
     "description-differs": INFO,
     "several-tables": INFO,
     "cpt-code": INFO,
@@ -118,15 +115,22 @@ Check = Callable[[Sequence[Entry], Mapping[str, HcpcsCode], dt.date], Iterable[F
 
 
 def lint_entries(
-    entries: Sequence[Entry], hcpcs: Mapping[str, HcpcsCode], *, date: dt.date
+    entries: Sequence[Entry],
+    hcpcs: Mapping[str, HcpcsCode],
+    *,
+    date: dt.date,
+    scope: tuple[str, ...] = (),
 ) -> list[Finding]:
     """Every finding for the rows of one list version (pure).
 
     ``hcpcs`` holds CMS's records for the listed codes; ``date`` is when CMS terminations
-    count as past.
+    count as past; ``scope`` (HCPCS letters or ranges) the codes the list says it covers,
+    if it says: a code outside it is reported, any code inside it is the list's own (a
+    Medicaid list's S and T codes).
     """
     checks: tuple[Check, ...] = (_categories, _notes, _tables, _cms, _duplicates)
     found = [f for check in checks for f in check(entries, hcpcs, date)]
+    found.extend(_outside(entries, scope))
     return sorted(found, key=lambda f: (f.table, f.line, SEVERITIES.index(f.severity), f.kind))
 
 
@@ -325,6 +329,20 @@ def _meaning(entry: Entry) -> str:
     return f"{status} ({entry.status_raw!r})" if entry.status_raw else status
 
 
+def _outside(entries: Sequence[Entry], scope: tuple[str, ...]) -> Iterable[Finding]:
+    if not scope:
+        return  # a list that declares no scope lists whatever it lists
+    covered = ", ".join(scope)
+    for entry in entries:
+        if not within(scope, entry.code):
+            yield _finding(
+                entry,
+                "outside-scope",
+                f"{entry.code} is outside the codes this list covers ({covered}): a misplaced "
+                "row, or a scope to widen ([list] scope in its profile)",
+            )
+
+
 def _squash(text: str | None) -> str:
     """Text compared loosely: case, spacing and punctuation do not count."""
     return re.sub(r"[^a-z0-9]+", " ", (text or "").casefold()).strip()
@@ -332,77 +350,3 @@ def _squash(text: str | None) -> str:
 
 def _short(text: str, limit: int = 90) -> str:
     return text if len(text) <= limit else text[: limit - 1].rstrip() + "…"
-
-
-# -- over the service ------------------------------------------------------------------------
-
-
-def lint_version(
-    service: Precert,
-    list_id: str,
-    version: str | None = None,
-    *,
-    date: dt.date | None = None,
-) -> LintReport:
-    """Lint one version of a loaded list (default: the newest to take effect)."""
-    from precert.versioning import VersionError, chronological, list_versions
-
-    versions = list_versions(service, list_id)
-    if version is None:
-        chosen = chronological(versions)[-1]
-    else:
-        match = [v for v in versions if v.version == version]
-        if not match:
-            have = ", ".join(v.version for v in versions)
-            raise VersionError(f"{list_id} has no version {version!r}; it has {have}")
-        chosen = match[0]
-    entries = service.store.entries(versions=[(list_id, chosen.version)])
-    return _report(
-        service,
-        f"{list_id} {chosen.version}",
-        chosen.source_name,
-        entries,
-        date,
-        list_id,
-        chosen.version,
-    )
-
-
-def lint_file(
-    service: Precert,
-    path: str | Path,
-    *,
-    date: dt.date | None = None,
-    profile: Profile | str | Path | None = None,
-    list_id: str | None = None,
-) -> LintReport:
-    """Lint a list file (read as `precert import` reads it) without importing it."""
-    from precert.importer import ImportFailed, entry_of
-    from precert.profiles import RowError
-
-    entries: list[Entry] = []
-    errors: list[RowError] = []
-    for item in service.dry_run(path, list_id=list_id or "file", profile=profile):
-        if isinstance(item, RowError):
-            errors.append(item)
-        else:
-            entries.append(entry_of(item, "file", "file"))
-    if errors:
-        raise ImportFailed(errors)
-    name = Path(path).name
-    return _report(service, name, name, entries, date)
-
-
-def _report(
-    service: Precert,
-    target: str,
-    source_name: str,
-    entries: Sequence[Entry],
-    date: dt.date | None,
-    list_id: str | None = None,
-    version: str | None = None,
-) -> LintReport:
-    when = date or dt.date.today()
-    hcpcs = service.store.hcpcs({e.code for e in entries})
-    findings = lint_entries(entries, hcpcs, date=when)
-    return LintReport(target, source_name, len(entries), tuple(findings), when, list_id, version)

@@ -111,6 +111,15 @@ class Link:
         return {"label": self.label, "url": self.url}
 
 
+def within(scope: tuple[str, ...], code: str) -> bool:
+    """True when ``code`` is in a scope of HCPCS letters ("E") or ranges ("A4206-A9999")."""
+    for item in scope:
+        first, _, last = item.partition("-")
+        if (last and first <= code <= last and code[0] == first[0]) or code[:1] == item:
+            return True
+    return False
+
+
 @dataclass(frozen=True, slots=True)
 class ListPolicy:
     """What a list version says beyond its rows: what an unlisted code means, where requests
@@ -124,6 +133,7 @@ class ListPolicy:
     source_url: str | None = None
     more_info_url: str | None = None
     more_info_label: str | None = None
+    scope: tuple[str, ...] = ()  # the codes the list says it covers (letters or ranges)
 
     def more_info(self, payer: str | None) -> Link | None:
         """The payer's wider precertification list or policy page, if the profile names one."""
@@ -134,11 +144,14 @@ class ListPolicy:
 
     def covers(self, code: str) -> bool:
         """True when the list settles ``code`` even though it does not name it."""
-        for item in self.unlisted_scope:
-            first, _, last = item.partition("-")
-            if (last and first <= code <= last and code[0] == first[0]) or code[:1] == item:
-                return True
-        return False
+        return within(self.unlisted_scope, code)
+
+    def lint_scope(self) -> tuple[str, ...]:
+        """The codes the list covers, for lint: its declared ``scope``, else the scope it is
+        exhaustive for (Medicare's DMEPOS codes); () when it says neither."""
+        if self.scope:
+            return self.scope
+        return self.unlisted_scope if self.unlisted is not Status.NOT_LISTED else ()
 
     def contact_for(self, state: str | None) -> Contact | None:
         """The contact serving a member's state (None when the state is unknown here)."""
@@ -156,6 +169,7 @@ class ListPolicy:
             "source_url": self.source_url,
             "more_info_url": self.more_info_url,
             "more_info_label": self.more_info_label,
+            "scope": list(self.scope),
         }
 
     @classmethod
@@ -171,6 +185,7 @@ class ListPolicy:
             source_url=data.get("source_url"),
             more_info_url=data.get("more_info_url"),
             more_info_label=data.get("more_info_label"),
+            scope=tuple(data.get("scope", ())),
         )
 
 
@@ -349,17 +364,25 @@ class Determination:
     submit_options: tuple[Contact, ...] = ()  # where to send it, per member's state
     # The next step for "out of scope" / "not listed": the payer's wider list or policy page.
     more_info: Link | None = None
+    # A stable machine code per warning, in the same order (the codes: precert.rules.WARNINGS).
+    warning_codes: tuple[str, ...] = ()
 
     def requery(
-        self, query: str, modifiers: tuple[str, ...], warnings: tuple[str, ...]
+        self,
+        query: str,
+        modifiers: tuple[str, ...],
+        warnings: tuple[str, ...],
+        warning_codes: tuple[str, ...] | None = None,
     ) -> Determination:
-        """This answer for another query text (a fast ``dataclasses.replace`` on the hot path)."""
+        """This answer for another query text (a fast ``dataclasses.replace`` on the hot path);
+        ``warning_codes`` default: this answer's."""
         return Determination(
             query, self.payer, self.line_of_business, self.code, modifiers, self.status,
             self.submit_to, self.notes, warnings, self.description, self.category, self.hcpcs,
             self.hcpcs_known, self.effective, self.sources, self.system, self.message,
             self.conflict, self.date, self.versions, self.qualifier, self.description_source,
             self.submit_options, self.more_info,
+            self.warning_codes if warning_codes is None else warning_codes,
         )  # fmt: skip
 
     def to_dict(self) -> dict[str, Any]:
@@ -382,6 +405,7 @@ class Determination:
             "submit_to": self.submit_to.to_dict() if self.submit_to else None,
             "notes": list(self.notes),
             "warnings": list(self.warnings),
+            "warning_codes": list(self.warning_codes),
             "description": self.description,
             "category": self.category,
             "hcpcs": hcpcs,

@@ -24,7 +24,8 @@ from collections.abc import Iterable, Mapping, Sequence
 from functools import lru_cache
 from typing import NamedTuple
 
-from precert.searching import PREPOSITIONS, STOP_WORDS, Concept, Query, singular
+from precert.searching import MIN_PREFIX, Concept, Query
+from precert.spelling import PREPOSITIONS, STOP_WORDS, singular
 
 # Fields, documents and matches are NamedTuples, not dataclasses: they are made by the
 # thousand per query, and a fresh `precert search` process pays for defining each class.
@@ -131,7 +132,7 @@ def _find(phrase: tuple[str, ...], f: Field, index: int) -> _Match | None:
         if first in words:
             i = words.index(first)
             return _Match(1.0, index, i, i + 1)
-        if len(first) >= 3 and first.isalpha():
+        if len(first) >= MIN_PREFIX and first.isalpha():
             at = f.joined.find(" " + first)  # a C-speed scan: most fields lack the word
             if at >= 0:
                 i = f.joined.count(" ", 0, at)

@@ -55,6 +55,26 @@ NOTE_NOT_LISTED = (
 NOTE_NOT_REQUIRED = "In the program; the list says no prior authorization is needed."
 NOTE_UNLISTED = "{list} settles every code in its scope and does not name this code."
 
+# Every warning a determination can carry has a stable machine code (``warning_codes``, in
+# the order of ``warnings``): programs test the code, people read the text. Documented in
+# docs/api.md; never rename one.
+WARNINGS: dict[str, str] = {
+    "unknown_modifier": "a modifier typed is not in the CMS HCPCS modifier list",
+    "rental_on_purchase_only": "a rental modifier (RR) on a code the list says is purchase only",
+    "rental_over_components": "a rental modifier on a code that is purchase only above a number "
+    "of components",
+    "not_in_hcpcs": "the code is not in the CMS HCPCS Level II code set",
+    "terminated_code": "CMS terminated the code before the date of service",
+    "code_not_yet_added": "CMS added the code after the date of service",
+    "sources_disagree": "the lists or tables disagree; the most restrictive answer is given",
+    "state_not_served": "no contact of the list serves the member's state; every one is listed",
+    "requirement_not_yet_effective": "the requirement takes effect after the date of service",
+    "category_missing": "the published category is blank, 0 or #N/A",
+    "category_mismatch": "the published category does not fit the code's HCPCS family",
+    "list_not_in_force": "a list of the payer has no version in force on the date; it was not "
+    "consulted",
+}
+
 
 @dataclass(frozen=True, slots=True)
 class RowRules:
@@ -103,17 +123,23 @@ def clean_category(raw: str) -> str | None:
 
 
 @lru_cache(maxsize=4096)
-def category_problems(code: str, raw: str) -> tuple[str, ...]:
-    """Why a published category is missing or odd for the code (empty when it is fine)."""
+def category_problems(code: str, raw: str) -> tuple[tuple[str, str], ...]:
+    """Why a published category is missing or odd for the code, as (warning code, text)
+    pairs (empty when it is fine)."""
     text = raw.strip()
     if text.upper() in MISSING_CATEGORIES:
         shown = repr(text) if text else "blank"
         return (
-            f"The published category is {shown}: the list does not say what {code} is filed under.",
-        )
+            ("category_missing",
+             f"The published category is {shown}: the list does not say what {code} is filed "
+             "under."),
+        )  # fmt: skip
     family = FAMILIES.get(code[:1])
     if code.startswith("L") and re.search(r"sleep|cpap", text, re.IGNORECASE):
-        return (f"The published category {text!r} does not fit code family {code[0]} ({family}).",)
+        return (
+            ("category_mismatch",
+             f"The published category {text!r} does not fit code family {code[0]} ({family})."),
+        )  # fmt: skip
     return ()
 
 
@@ -172,12 +198,11 @@ def apply_modifiers(
             return base
         return base.requery(parsed.query, (), base.warnings)
     code = base.code
-    warnings = [
-        f"Modifier {m} is not in the CMS HCPCS modifier list."
-        for m in parsed.modifiers
-        if m not in modifiers_known
-    ]
+    unknown = [m for m in parsed.modifiers if m not in modifiers_known]
+    warnings = [f"Modifier {m} is not in the CMS HCPCS modifier list." for m in unknown]
+    codes = ["unknown_modifier"] * len(unknown)
     warnings.extend(base.warnings)
+    codes.extend(base.warning_codes)
     rental = sorted(set(parsed.modifiers) & RENTAL_MODIFIERS)
     if rental and entries:
         rules = [row_rules(e.notation, e.description_raw) for e in entries]
@@ -185,13 +210,15 @@ def apply_modifiers(
             warnings.append(
                 f"Modifier {rental[0]} means rental, but the list says {code} is purchase only."
             )
+            codes.append("rental_on_purchase_only")
         over = next((r.purchase_only_over for r in rules if r.purchase_only_over), None)
         if over is not None:
             warnings.append(
                 f"Modifier {rental[0]} means rental; if {code} is requested with more "
                 f"than {over} components it is purchase only."
             )
-    return base.requery(parsed.query, parsed.modifiers, tuple(warnings))
+            codes.append("rental_over_components")
+    return base.requery(parsed.query, parsed.modifiers, tuple(warnings), tuple(codes))
 
 
 def determine_code(
@@ -218,20 +245,28 @@ def determine_code(
     """
     system = system_of(code)
     warnings: list[str] = []
+    codes: list[str] = []  # warnings' machine codes (WARNINGS), in the same order
+
+    def warn(kind: str, text: str) -> None:
+        warnings.append(text)
+        codes.append(kind)
+
     when = date or today or dt.date.today()
     policies = policies or {}
     if system == "HCPCS":
         if hcpcs is None:
-            warnings.append(f"{code} is not in the CMS HCPCS Level II code set.")
+            warn("not_in_hcpcs", f"{code} is not in the CMS HCPCS Level II code set.")
         elif hcpcs.terminated is not None and hcpcs.terminated < when:
             listed = " yet the list still includes it" if entries else ""
-            warnings.append(
+            warn(
+                "terminated_code",
                 f"CMS terminated {code} on {hcpcs.terminated.isoformat()}{listed}; "
-                "claims for later dates of service need a current code."
+                "claims for later dates of service need a current code.",
             )
         elif hcpcs.effective is not None and hcpcs.added is not None and hcpcs.added > when:
-            warnings.append(
-                f"CMS added {code} on {hcpcs.added.isoformat()}, after {when.isoformat()}."
+            warn(
+                "code_not_yet_added",
+                f"CMS added {code} on {hcpcs.added.isoformat()}, after {when.isoformat()}.",
             )
     dated = [e for e in entries if e.in_force(when)]
     pending = [e for e in entries if e.effective is not None and e.effective > when]
@@ -255,6 +290,7 @@ def determine_code(
             submit_to=None,
             notes=(note, *later),
             warnings=tuple(warnings),
+            warning_codes=tuple(codes),
             description=hcpcs.long_description if hcpcs else None,
             category=None,
             hcpcs=hcpcs,
@@ -279,9 +315,10 @@ def determine_code(
             f"table {e.table} (line {e.line}) says {e.status_raw or e.status.value!r}"
             for e in sorted(applicable, key=_order)
         )
-        warnings.append(
+        warn(
+            "sources_disagree",
             f"The sources disagree on {code}: {said}. The most restrictive answer "
-            f"({status.label}) is given."
+            f"({status.label}) is given.",
         )
     notes: list[str] = []
     for entry in ordered:
@@ -300,7 +337,8 @@ def determine_code(
             contact, policies.get(winner.list_id), state, winner.list_id
         )
         notes.extend(routed)
-        warnings.extend(problems)
+        for problem in problems:  # route() warns of one thing: a state no contact serves
+            warn("state_not_served", problem)
     elif status is Status.OUT_OF_SCOPE:
         notes.append(NOTE_OUT_OF_SCOPE.format(payer=payer or "the payer", program=program))
         submit_to = contact  # the list itself sends some out-of-scope codes elsewhere
@@ -310,20 +348,20 @@ def determine_code(
         notes.extend(n for n in entry.notes if n not in notes)
     notes.extend(later)
     if effective is not None and effective > when and effective != version_effective:
-        warnings.append(
+        warn(
+            "requirement_not_yet_effective",
             f"The requirement for {code} takes effect {effective.isoformat()}, after "
-            f"the date {when.isoformat()}."
+            f"the date {when.isoformat()}.",
         )
-    problems_found: list[str] = []
+    problems_found: dict[str, str] = {}  # text -> code, in order, without repeats
     for entry in ordered:
         if not entry.categorized:
             continue  # a list with no categories is not missing one on every row
-        for problem in category_problems(code, entry.category_raw):
+        for kind, problem in category_problems(code, entry.category_raw):
             where = f" (table {entry.table}, line {entry.line})" if len(ordered) > 1 else ""
-            text = problem.removesuffix(".") + where + "."
-            if text not in problems_found:
-                problems_found.append(text)
-    warnings.extend(problems_found)
+            problems_found.setdefault(problem.removesuffix(".") + where + ".", kind)
+    for text, kind in problems_found.items():
+        warn(kind, text)
     categories = [e for e in ordered if e.category is not None]
     described = max(ordered, key=lambda e: (len(e.description), -e.table))
     description: str | None = described.description
@@ -342,6 +380,7 @@ def determine_code(
         submit_to=submit_to,
         notes=tuple(notes),
         warnings=tuple(warnings),
+        warning_codes=tuple(codes),
         description=description,
         category=categories[0].category if categories else None,
         hcpcs=hcpcs,

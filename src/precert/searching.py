@@ -1,63 +1,42 @@
-"""What a search query means: its words, the staff vocabulary, typo corrections (pure).
+"""What a search query means: its words, the staff vocabulary, corrections (pure).
 
 A query becomes a list of :class:`Concept`: each word staff typed, or a phrase of the staff
 vocabulary (``hoyer lift``), with the phrases the CMS descriptions use for it (``patient
 lift``). A word that is neither a word of the code set nor of the vocabulary may be corrected
-(``wheelchiar`` -> ``wheelchair``); a real word never is (``cane`` stays ``cane``).
+(``wheelchiar`` -> ``wheelchair``); a real word never is (``cane`` stays ``cane``). How a
+word is normalized and read when it is no word is :mod:`precert.spelling`.
 """
 
 from __future__ import annotations
 
 import re
 import tomllib
-import unicodedata
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
 
+from precert.spelling import (
+    MAX_INITIALS,
+    PREPOSITIONS,
+    STOP_WORDS,
+    acronym,
+    corrections_for,
+    normalize,
+    singular,
+    split_compound,
+    within_one_edit,
+)
+from precert.spelling import words as words  # re-exported: the page splits queries with it
+
 SYNONYMS = Path(__file__).parent / "data" / "synonyms.toml"
 
-_WORD = re.compile(r"[A-Za-z0-9]+")
 _CODE_PREFIX = re.compile(r"[a-v]\d{1,4}")
-# Words that say how things relate, not what they are. "for" / "with" also mark where the
-# thing asked about ends: in "mask for cpap" the mask is wanted, not the CPAP device.
-STOP_WORDS = frozenset({"a", "an", "the", "and", "or", "of", "to", "in", "on", "per", "my"})
-PREPOSITIONS = frozenset({"for", "with", "w", "without", "used", "use"})
-MAX_INITIALS = 6  # longest word read as an acronym ("hfcwo")
+GENERIC = frozenset({"machine", "device", "unit", "system", "equipment", "item", "thing"})
+# Shortest word a ranking counts as matching the start of longer ones ("wheel" in "wheeled"):
+# three letters would let "tens" (singular "ten") match "tent" and "tendon".
+MIN_PREFIX = 4
 MAX_WORDS = 12  # words of one query searched; the rest are dropped (and the results say so)
-_NOT_NAMES = STOP_WORDS | PREPOSITIONS | {
-    "any", "all", "each", "other", "not", "non", "than", "only", "type", "includes", "including",
-    "from", "more", "less", "who", "was", "were", "has", "have", "been", "are",
-}  # fmt: skip
-_KEEP_S = ("ss", "us", "is", "as")  # glass, catheter bus, canvas stay whole
-
-
-def words(text: str) -> list[str]:
-    """The searchable words of a query, lower case."""
-    if not text.isascii():
-        text = unicodedata.normalize("NFKC", text)  # full-width "ｂｅｄ" is the word "bed"
-    return [w.lower() for w in _WORD.findall(text)]
-
-
-@lru_cache(maxsize=16384)
-def singular(word: str) -> str:
-    """A plain English singular (``crutches`` -> ``crutch``, ``batteries`` -> ``battery``), so
-    plurals match on either side; words of three letters or fewer are left alone."""
-    if len(word) <= 3 or not word.isalpha():
-        return word
-    if word.endswith("ies") and len(word) > 4:
-        return word[:-3] + "y"
-    if word.endswith(("sses", "ches", "shes", "xes")):
-        return word[:-2]
-    if word.endswith("s") and not word.endswith(_KEEP_S):
-        return word[:-1]
-    return word
-
-
-def normalize(text: str) -> tuple[str, ...]:
-    """Words as both sides of a match compare them: lower case, singular."""
-    return tuple(singular(w) for w in words(text))
 
 
 @dataclass(frozen=True, slots=True)
@@ -69,6 +48,13 @@ class Concept:
     alternatives: tuple[tuple[str, ...], ...]
     code_prefix: str | None = None  # "k08": codes starting with it
     corrected: bool = False
+
+    @property
+    def generic(self) -> bool:
+        """A word that names no particular thing ("machine", "device", "unit")."""
+        return self.alternatives == ((singular(self.typed.lower()),),) and (
+            self.alternatives[0][0] in GENERIC
+        )
 
     @property
     def numeric(self) -> bool:
@@ -96,6 +82,11 @@ class Vocabulary:
     version: int
     terms: Mapping[tuple[str, ...], tuple[tuple[str, ...], ...]]
     longest: int
+
+    @property
+    def key_words(self) -> frozenset[str]:
+        """Every normalized word of the vocabulary's keys (what staff type)."""
+        return frozenset(w for key in self.terms for w in key)
 
     def words(self) -> frozenset[str]:
         """Every normalized word of the vocabulary (keys and targets)."""
@@ -130,6 +121,7 @@ def analyse(
     is_word: Callable[[str], bool],
     lookup: Callable[[set[str]], Mapping[str, int]],
     initials: Callable[[str], list[str]] | None = None,
+    together: Callable[[tuple[str, ...]], bool] | None = None,
 ) -> Query:
     """Take a query apart into concepts.
 
@@ -137,7 +129,9 @@ def analyse(
     ``lookup(ws)`` says which of the words ``ws`` the code set uses anywhere (its short
     descriptions included) and how often (asked only when a word needs correcting);
     ``initials(w)`` gives the descriptions with consecutive words starting with the letters
-    of ``w`` (asked only for a short word nothing else explains: it may be an acronym).
+    of ``w`` (asked only for a short word nothing else explains: it may be an acronym);
+    ``together(ws)`` whether the code set writes the words ``ws`` side by side (asked before
+    a word is split in two).
     """
     typed = words(text)
     norm = [singular(w) for w in typed]
@@ -153,19 +147,38 @@ def analyse(
     corrections: dict[str, list[str]] = {}
     as_typed: list[str] = []  # corrected words searched as typed too
     vocab_words = vocabulary.words()
+    # A typo inside a staff phrase ("defibrilator vest", "rolling walkr") is corrected before
+    # the phrases are looked up, when a word of the vocabulary's phrases is one edit away.
+    staff = {i: fix for i in content if (fix := _staff_fix(typed[i], norm[i], vocabulary))}
+    staff_words = _real_fixes(staff, typed, norm, is_word)
     position = 0
     while position < len(content):
         matched = False
         for width in range(min(vocabulary.longest, len(content) - position), 0, -1):
-            key = tuple(norm[i] for i in content[position : position + width])
+            span = content[position : position + width]
+            key = tuple(staff_words.get(i, norm[i]) for i in span)
             if key in vocabulary.terms:
-                phrase = " ".join(typed[i] for i in content[position : position + width])
-                concepts.append(Concept(phrase, vocabulary.terms[key]))
+                phrase = " ".join(typed[i] for i in span)
+                corrections.update({typed[i]: [staff_words[i]] for i in span if i in staff_words})
+                concepts.append(
+                    Concept(
+                        phrase, vocabulary.terms[key], corrected=any(i in staff_words for i in span)
+                    )
+                )
                 owners.append(position)
                 position += width
                 matched = True
                 break
         if matched:
+            continue
+        pair = content[position : position + 2]
+        joined = "".join(typed[i] for i in pair)
+        if len(pair) == 2 and joined.isalpha() and (is_word(joined) or is_word(singular(joined))):
+            # "chin strap" is CMS's "chinstrap" too (and "head rest" its "headrest").
+            both = (norm[pair[0]], norm[pair[1]])
+            concepts.append(Concept(" ".join(typed[i] for i in pair), (both, (singular(joined),))))
+            owners.append(position)
+            position += 2
             continue
         index = content[position]
         word, base = typed[index], norm[index]
@@ -177,7 +190,7 @@ def analyse(
         if word.isdigit() or is_word(word) or is_word(base) or base in vocab_words:
             concepts.append(Concept(word, ((base,),)))
             continue
-        concept, fixes, rare = _unknown_word(word, base, lookup, vocab_words, initials)
+        concept, fixes, rare = _unknown_word(word, base, lookup, vocabulary, initials, together)
         concepts.append(concept)
         if fixes:
             corrections[word] = fixes
@@ -185,65 +198,69 @@ def analyse(
                 as_typed.append(word)
     before_cut = [n for n, start in enumerate(owners) if kept.index(content[start]) < cut]
     candidates = [n for n in before_cut if not concepts[n].numeric] or before_cut
+    # "cpap machine" asks for a CPAP: "machine" only says it is a thing.
+    candidates = [n for n in candidates if not concepts[n].generic] or candidates
     head = candidates[-1] if candidates else -1
     words_kept = tuple(norm[i] for i in content)
     return Query(text, tuple(concepts), head, corrections, words_kept, dropped, tuple(as_typed))
+
+
+def _staff_fix(word: str, base: str, vocabulary: Vocabulary) -> str | None:
+    """The word of the vocabulary's key phrases one edit from ``word``, if exactly one is."""
+    if len(word) < 4 or not word.isalpha() or base in vocabulary.key_words:
+        return None
+    near = [w for w in vocabulary.key_words if len(w) >= 4 and within_one_edit(base, w)]
+    return near[0] if len(near) == 1 else None
+
+
+def _real_fixes(
+    staff: Mapping[int, str], typed: list[str], norm: list[str], is_word: Callable[[str], bool]
+) -> dict[int, str]:
+    """The staff corrections of words that are no words of the code set ("cane" stays)."""
+    return {i: fix for i, fix in staff.items() if not (is_word(typed[i]) or is_word(norm[i]))}
 
 
 def _unknown_word(
     word: str,
     base: str,
     lookup: Callable[[set[str]], Mapping[str, int]],
-    vocab_words: frozenset[str],
+    vocabulary: Vocabulary,
     initials: Callable[[str], list[str]] | None,
+    together: Callable[[tuple[str, ...]], bool] | None,
 ) -> tuple[Concept, list[str], bool]:
     """How to search a word that is neither a word of the descriptions, the lists nor the
     vocabulary: (concept, what it was read as, whether it is searched as typed too)."""
     # Used only in CMS's clipped short descriptions ("Pneuma compresor", "Cpm device"): an
-    # abbreviation or misspelling there too, so it is searched as typed and as read.
+    # abbreviation or misspelling there too, so it is searched as typed (and as corrected).
     rare = bool(lookup({word, base}))
-    split = None if rare else split_compound(word, lookup)
+    split = None if rare else split_compound(base, lookup) or split_compound(word, lookup)
+    if split is not None and together is not None and not together(split):
+        split = None  # "colostomy" is not "col ostomy": CMS never writes those words so
     if split is not None:  # "bedpan" is CMS's "bed pan"
         return (
             Concept(word, (tuple(singular(w) for w in split),), corrected=True),
             [" ".join(split)],
             False,
         )
-    short = 2 <= len(word) <= MAX_INITIALS and word.isalpha()
+    # An abbreviation CMS's short descriptions use means what they use it for ("Pwc gp 1 std"
+    # is a power wheelchair, though "patient weight capacity" spells pwc more often).
+    short = not rare and 2 <= len(word) <= MAX_INITIALS and word.isalpha()
     phrase = acronym(word, initials(word)) if initials is not None and short else None
-    if phrase is not None:  # "cpm": continuous passive motion; it may stand as typed in a list
+    if phrase is not None:  # "sgd": speech generating device; it may stand as typed in a list
         return Concept(word, ((base,), phrase), corrected=True), [" ".join(phrase)], rare
-    fixes = [f for f in corrections_for(word, lookup, vocab_words) if f not in (word, base)]
+    fixes = [f for f in corrections_for(word, lookup, vocabulary.words()) if f not in (word, base)]
+    # A typo of a staff term ("rolator") means that term, not a rarer CMS word ("rotator"),
+    # and the term reads as the vocabulary says ("walker, folding, wheeled" ...).
+    staff = [f for f in fixes if (singular(f),) in vocabulary.terms]
+    if staff:
+        phrases = [p for f in staff for p in vocabulary.terms[(singular(f),)]]
+        return Concept(word, tuple(dict.fromkeys(phrases)), corrected=True), staff, False
     if not fixes:
         return Concept(word, ((base,),)), [], False
     phrases = [(singular(f),) for f in fixes]
     if rare:
         phrases.insert(0, (base,))
     return Concept(word, tuple(dict.fromkeys(phrases)), corrected=True), fixes, rare
-
-
-def acronym(letters: str, descriptions: Iterable[str]) -> tuple[str, ...] | None:
-    """The phrase whose words' initials spell ``letters`` in the most descriptions, when it
-    is in two or more and in more than any other (``cpm`` -> continuous passive motion).
-    Numbers, words of one or two letters ("at", "or") and words that name nothing ("any",
-    "with") never stand in an acronym's phrase."""
-    n = len(letters)
-    counts: dict[tuple[str, ...], int] = {}
-    for text in descriptions:
-        tokens = words(text)
-        found = {
-            tuple(tokens[i : i + n])
-            for i in range(len(tokens) - n + 1)
-            if "".join(t[0] for t in tokens[i : i + n]) == letters
-            and all(len(t) >= 3 and t.isalpha() and t not in _NOT_NAMES for t in tokens[i : i + n])
-        }
-        for phrase in found:
-            counts[phrase] = counts.get(phrase, 0) + 1
-    ranked = sorted(counts.values(), reverse=True)
-    if not ranked or ranked[0] < 2 or (len(ranked) > 1 and ranked[1] == ranked[0]):
-        return None
-    best = next(phrase for phrase, count in counts.items() if count == ranked[0])
-    return tuple(singular(w) for w in best)
 
 
 def fts_query(concepts: Iterable[Concept]) -> str:
@@ -263,71 +280,6 @@ def fts_query(concepts: Iterable[Concept]) -> str:
 
 
 def _fts_word(word: str) -> str:
+    # A prefix even for three letters: the index holds words as written, so "ten" (the
+    # singular of "tens") finds "tens" only as a prefix; ranking then ignores "tent".
     return f'"{word}"*' if len(word) >= 3 and word.isalpha() else f'"{word}"'
-
-
-def within_one_edit(a: str, b: str) -> bool:
-    """True when a and b differ by at most one insertion, deletion, substitution or swap."""
-    if a == b:
-        return True
-    la, lb = len(a), len(b)
-    if abs(la - lb) > 1:
-        return False
-    if la == lb:
-        diff = [i for i in range(la) if a[i] != b[i]]
-        if len(diff) == 1:
-            return True
-        return (
-            len(diff) == 2
-            and diff[1] == diff[0] + 1
-            and a[diff[0]] == b[diff[1]]
-            and a[diff[1]] == b[diff[0]]
-        )
-    if la > lb:
-        a, b = b, a
-    return any(a[:i] == b[:i] and a[i:] == b[i + 1 :] for i in range(len(a) + 1))
-
-
-def one_edit(word: str) -> set[str]:
-    """Every string one deletion, swap, substitution or insertion (a-z) away from ``word``."""
-    letters = "abcdefghijklmnopqrstuvwxyz"
-    splits = [(word[:i], word[i:]) for i in range(len(word) + 1)]
-    deletes = {a + b[1:] for a, b in splits if b}
-    swaps = {a + b[1] + b[0] + b[2:] for a, b in splits if len(b) > 1}
-    replaces = {a + c + b[1:] for a, b in splits if b for c in letters}
-    inserts = {a + c + b for a, b in splits for c in letters}
-    return deletes | swaps | replaces | inserts
-
-
-def split_compound(
-    word: str, lookup: Callable[[set[str]], Mapping[str, int]]
-) -> tuple[str, str] | None:
-    """Two words of the code set that ``word`` runs together (``bedpan`` -> ``bed pan``), the
-    split whose rarer half is most used; None when there is none. Halves are three letters or
-    more: shorter ones would split too many words into nonsense."""
-    if len(word) < 6 or not word.isalpha():
-        return None
-    splits = [(word[:i], word[i:]) for i in range(3, len(word) - 2)]
-    counts = lookup({half for pair in splits for half in pair})
-    scored = [(min(counts[a], counts[b]), (a, b)) for a, b in splits if a in counts and b in counts]
-    return max(scored)[1] if scored else None
-
-
-def corrections_for(
-    term: str, lookup: Callable[[set[str]], Mapping[str, int]], extra: Iterable[str] = ()
-) -> list[str]:
-    """Known words one edit away from ``term`` (or its singular), most used first (at most 3).
-
-    ``lookup(words)`` says which of ``words`` the code set uses, and how often. Short words
-    (under four letters) and numbers are never corrected: too many real words are one edit
-    from them.
-    """
-    if len(term) < 4 or not term.isalpha():
-        return []
-    near = {w for w in one_edit(term) | one_edit(singular(term)) if len(w) >= 3}
-    found = dict(lookup(near))
-    for word in extra:
-        if word in near:
-            found.setdefault(word, 0)
-    ranked = sorted(found.items(), key=lambda kv: (-kv[1], kv[0]))
-    return [w for w, _ in ranked[:3]]

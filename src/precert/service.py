@@ -177,10 +177,11 @@ class Precert:
         line_of_business: str | None = None,
         date: dt.date | None = None,
     ) -> Scope:
-        """The scope one-payer views (show, search, categories) use: the payer named, else
-        the only one loaded, else the bundled first list's payer (Cigna Commercial) or the
-        first loaded in name order. Each answer names its payer; ``determine`` itself answers
-        every payer when none is named."""
+        """The scope a one-payer view uses when it must pick one (the library's ``show``, the
+        web upload): the payer named, else the only one loaded, else the bundled first list's
+        payer (Cigna Commercial) or the first loaded in name order. Each answer names its
+        payer; ``determine``, ``show_all`` and ``categories`` answer every payer when none is
+        named."""
         found = self.scopes(payer, line_of_business, date)
         if len(found) == 1 or payer is not None or line_of_business is not None:
             return self.scope(payer, line_of_business, date)  # names the choice to make
@@ -387,7 +388,11 @@ class Precert:
             absent = ", ".join(scope.missing)
             when = scope.date.isoformat()
             note = f"No version of {absent} is in force on {when}; that list was not consulted."
-            answer = replace(answer, warnings=(*answer.warnings, note))
+            answer = replace(
+                answer,
+                warnings=(*answer.warnings, note),
+                warning_codes=(*answer.warning_codes, "list_not_in_force"),
+            )
             if answer.status is Status.NOT_LISTED:
                 # "No list mentions it" would be a guess: a list that may is not in force yet.
                 honest = (
@@ -433,6 +438,24 @@ class Precert:
         }
         rows = tuple(e for e in self.store.entries([answer.code]) if e.list_id in lists)
         return CodeReport(answer, rows, answer.hcpcs)
+
+    def show_all(
+        self,
+        query: str,
+        *,
+        payer: str | None = None,
+        line_of_business: str | None = None,
+        date: dt.date | None = None,
+        state: str | None = None,
+    ) -> list[CodeReport]:
+        """:meth:`show` once per payer and line of business asked (every loaded one when none
+        is named), each report naming its payer and holding only its own lists' rows."""
+        return [
+            self.show(
+                query, payer=s.payer, line_of_business=s.line_of_business, date=date, state=state
+            )
+            for s in self.scopes(payer, line_of_business, date, state)
+        ]
 
     def search(
         self,
@@ -540,19 +563,28 @@ class Precert:
         line_of_business: str | None = None,
         date: dt.date | None = None,
     ) -> list[dict[str, Any]]:
-        """Clean categories in force with code counts, status counts and published spellings."""
-        scope = self.browse_scope(payer, line_of_business, date)
+        """Clean categories in force with code counts, status counts and published spellings,
+        for the payer and line of business asked (every loaded one when none is named: each
+        item names its ``payer`` and ``line_of_business``; never one payer for all)."""
+        return [
+            item
+            for scope in self.scopes(payer, line_of_business, date)
+            for item in self._categories(scope, date)
+        ]
+
+    def _categories(self, scope: Scope, date: dt.date | None) -> list[dict[str, Any]]:
+        entries = self.store.entries(versions=sorted(scope.keys))
         answers = {
             a.code: a
             for a in self.determine(
-                sorted({e.code for e in self.store.entries(versions=sorted(scope.keys))}),
+                sorted({e.code for e in entries}),
                 payer=scope.payer,
                 line_of_business=scope.line_of_business,
                 date=date,
             )
         }
         table: dict[str, dict[str, Any]] = {}
-        for entry in self.store.entries(versions=sorted(scope.keys)):
+        for entry in entries:
             name = entry.category or "(none)"
             item = table.setdefault(
                 name,
@@ -565,6 +597,8 @@ class Precert:
                 item["statuses"][status] = item["statuses"].get(status, 0) + 1
         return [
             {
+                "payer": scope.payer,
+                "line_of_business": scope.line_of_business,
                 "category": v["category"],
                 "codes": len(v["codes"]),
                 "statuses": v["statuses"],

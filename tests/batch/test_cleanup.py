@@ -21,7 +21,7 @@ class Die:
     def update(self, rows, fraction=None, stage=""):
         os.kill(os.getpid(), signal.SIGKILL)
 
-screen(sys.argv[1], sys.argv[2], progress=Die())
+screen(sys.argv[1], sys.argv[2], progress=Die(), payer="Cigna")
 """
 
 
@@ -55,5 +55,5 @@ def test_what_a_killed_run_left_is_removed_by_the_next_run(
     # The same through a run: a fresh kill, then a complete run of the same output.
     subprocess.run([sys.executable, "-c", KILLED, str(source), str(out)], check=False)
     assert leftovers(tmp_path)
-    assert screen(source, out, service=service).rows == 2_000
+    assert screen(source, out, service=service, payer="Cigna").rows == 2_000
     assert leftovers(tmp_path) == []

@@ -5,14 +5,17 @@ and the report broken down by payer."""
 from __future__ import annotations
 
 import csv
+import json
 from pathlib import Path
 
+import pyarrow.parquet as pq
 import pytest
 
 import precert
-from precert.batch import screen
+from precert.batch import answer_for, screen
 from precert.cli import main
-from precert.service import Precert
+from precert.readers import ReaderError
+from precert.service import Precert, ScopeError
 
 from .test_spark import SPARK
 
@@ -71,14 +74,14 @@ def test_each_row_is_answered_for_its_own_payer_and_state(
         assert rows[claim]["pa_status"] == "invalid" and not rows[claim]["pa_code"]
         assert "Cigna / Commercial, Medicare / FFS" in rows[claim]["pa_warnings"]
     assert "'Aetna'" in rows["C6"]["pa_warnings"]
-    assert summary.by_payer["Medicare"]["required"] == 2
-    assert summary.by_payer["Medicare"]["not_required"] == 1
-    assert summary.by_payer["Cigna"]["required"] == 2
+    assert summary.by_payer["Medicare / FFS"]["required"] == 2
+    assert summary.by_payer["Medicare / FFS"]["not_required"] == 1
+    assert summary.by_payer["Cigna / Commercial"]["required"] == 2
     assert summary.by_payer["Aetna"]["invalid"] == 1
     assert summary.no_code["unknown_payer"] == 2
-    assert "By payer:" in summary.text() and "Medicare: 3 rows" in summary.text()
+    assert "By payer:" in summary.text() and "Medicare / FFS: 3 rows" in summary.text()
     page = report.read_text()
-    assert "<h2>Answers by payer</h2>" in page and "<td>Medicare</td>" in page
+    assert "<h2>Answers by payer</h2>" in page and "<td>Medicare / FFS</td>" in page
 
 
 def test_the_payer_option_fills_blank_payer_cells(two_payers: Precert, tmp_path: Path) -> None:
@@ -100,7 +103,7 @@ def test_the_command_line_options(
     code = main([*args, "--state-column", "Member state"])
     assert code == 1  # two rows had no payer with a list
     printed = capsys.readouterr().out
-    assert '"by_payer"' in printed and '"Medicare"' in printed
+    assert '"by_payer"' in printed and '"Medicare / FFS"' in printed
     missing = main(["batch", str(source), "-o", str(out), "--payer-column", "Insurer"])
     assert missing == 3
     assert "no payer column 'Insurer'" in capsys.readouterr().err
@@ -127,3 +130,121 @@ def test_spark_answers_each_row_for_its_payer_as_duckdb_does(
         )
         outputs.append((read(out), summary.by_payer))
     assert outputs[0] == outputs[1]
+
+
+def test_every_payer_gets_its_own_columns(two_payers: Precert, tmp_path: Path) -> None:
+    """--payer all: pa_code and pa_modifiers once, then each payer's five columns, each
+    holding exactly that payer's answer for the cell (and the member's state)."""
+    source = tmp_path / "claims.csv"
+    source.write_text(CLAIMS)
+    out, report = tmp_path / "side-by-side.csv", tmp_path / "report.html"
+    summary = screen(
+        source, out, service=two_payers, payer="all", state_column="Member state", report=report
+    )
+    rows = read(out)
+    suffixes = ("cigna_commercial", "medicare_ffs")
+    added = ["pa_code", "pa_modifiers"] + [
+        f"{c}_{s}"
+        for s in suffixes
+        for c in ("pa_status", "pa_submit_to", "pa_notes", "pa_warnings", "pa_source")
+    ]
+    assert list(rows[0]) == ["Claim", "HCPCS", "Plan", "Member state", *added]
+    for row in rows:
+        for suffix, payer in zip(suffixes, ("Cigna", "Medicare"), strict=True):
+            want = answer_for(
+                two_payers.determine(row["HCPCS"], payer=payer, state=row["Member state"] or None),
+                blank=not row["HCPCS"].strip(),
+            ).values
+            got = tuple(row[c] or None for c in ("pa_code", "pa_modifiers")) + tuple(
+                row[f"{c}_{suffix}"] or None
+                for c in ("pa_status", "pa_submit_to", "pa_notes", "pa_warnings", "pa_source")
+            )
+            assert got == want, (row["Claim"], payer)
+    c3 = rows[2]  # k0856-rr, NY: Cigna's vendor, and Medicare's Jurisdiction A
+    assert c3["pa_submit_to_cigna_commercial"].startswith("eviCore")
+    assert c3["pa_submit_to_medicare_ffs"] == "Noridian Healthcare Solutions (Jurisdiction A)"
+    assert summary.payers == ("Cigna / Commercial", "Medicare / FFS")
+    assert summary.rows == 7 and summary.answers == 14
+    assert summary.by_payer["Cigna / Commercial"]["required"] == 7  # K0856 and E0466
+    assert summary.by_payer["Medicare / FFS"] == {
+        "required": 3,
+        "not_required": 4,
+        "out_of_scope": 0,
+        "not_listed": 0,
+        "invalid": 0,
+    }
+    assert sum(summary.statuses.values()) == 14
+    text = summary.text()
+    assert "Payers: Cigna / Commercial, Medicare / FFS (one set of answer columns each)" in text
+    assert "Medicare / FFS: 7 rows (Required 3, Not required 4)" in text
+    page = report.read_text()
+    assert "every loaded payer (Cigna / Commercial, Medicare / FFS)" in page
+    assert "<td>Cigna / Commercial</td>" in page and "<code>pa_status_medicare_ffs</code>" in page
+
+
+def test_every_payer_of_one_line_of_business_and_unclear_choices(
+    two_payers: Precert, tmp_path: Path
+) -> None:
+    source = tmp_path / "claims.csv"
+    source.write_text(CLAIMS)
+    out = tmp_path / "o.jsonl"
+    only = screen(source, out, service=two_payers, payer="ALL", line_of_business="FFS")
+    assert only.payers == ("Medicare / FFS",)
+    assert '"pa_status_medicare_ffs":"not_required"' in out.read_text().replace(" ", "")
+    with pytest.raises(ScopeError, match="--payer all for one set of answer columns per payer"):
+        screen(source, tmp_path / "x.csv", service=two_payers)
+    assert not (tmp_path / "x.csv").exists()
+    with pytest.raises(ValueError, match="give one of them"):
+        screen(source, tmp_path / "x.csv", service=two_payers, payer="all", payer_column="Plan")
+    with pytest.raises(ScopeError, match="loaded: Cigna / Commercial, Medicare / FFS"):
+        screen(source, tmp_path / "x.csv", service=two_payers, payer="all", line_of_business="HMO")
+
+
+def test_a_screened_file_with_payer_columns_is_not_screened_again(
+    two_payers: Precert, tmp_path: Path
+) -> None:
+    source = tmp_path / "claims.csv"
+    source.write_text(CLAIMS)
+    once = tmp_path / "once.csv"
+    screen(source, once, service=two_payers, payer="all")
+    with pytest.raises(ReaderError, match="pa_status_cigna_commercial"):
+        screen(once, tmp_path / "twice.csv", service=two_payers, payer="Cigna")
+
+
+def test_the_command_line_without_a_payer_says_a_choice_is_needed(
+    two_payers: Precert, home: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    source = tmp_path / "claims.csv"
+    source.write_text(CLAIMS)
+    out = tmp_path / "o.csv"
+    assert main(["batch", str(source), "-o", str(out)]) == 4
+    err = capsys.readouterr().err
+    assert "several payers / lines of business are loaded" in err
+    assert "--payer NAME" in err and "--payer all" in err and "--payer-column" in err
+    assert not out.exists()
+    assert main(["batch", str(source), "-o", str(out), "--payer", "all", "--json"]) == 0
+    printed = json.loads(capsys.readouterr().out)
+    assert printed["payers"] == ["Cigna / Commercial", "Medicare / FFS"]
+    assert printed["answers"] == 14 and "pa_source_medicare_ffs" in printed["added_columns"]
+
+
+@pytest.mark.spark
+def test_spark_answers_every_payer_as_duckdb_does(two_payers: Precert, tmp_path: Path) -> None:
+    source = tmp_path / "claims.csv"
+    source.write_text(CLAIMS)
+    outputs = []
+    for engine in ("duckdb", "spark"):
+        out = tmp_path / f"{engine}.parquet"
+        extra = {"spark_master": "local[2]", "spark_config": SPARK} if engine == "spark" else {}
+        summary = screen(
+            source,
+            out,
+            engine=engine,
+            service=two_payers,
+            payer="all",
+            state_column="Member state",
+            **extra,  # type: ignore[arg-type]
+        )
+        outputs.append((pq.read_table(out).to_pylist(), summary.by_payer, summary.statuses))
+    assert outputs[0] == outputs[1]
+    assert "pa_status_medicare_ffs" in outputs[0][0][0]

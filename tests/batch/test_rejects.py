@@ -41,7 +41,7 @@ def test_a_line_longer_than_the_limit_is_counted_and_kept_whole(
     source = tmp_path / "long.csv"
     source.write_bytes(HEADER + b"1,E0466,a\n" + long_line + b"\n3,K0856,c\n")
     out = tmp_path / "out.parquet"
-    summary = screen(source, out, service=service)
+    summary = screen(source, out, service=service, payer="Cigna")
     assert [r["id"] for r in pq.read_table(out).to_pylist()] == ["1", "3"]
     assert summary.rejected == 1
     assert [(r.line, r.error) for r in summary.rejected_lines] == [
@@ -52,7 +52,7 @@ def test_a_line_longer_than_the_limit_is_counted_and_kept_whole(
     assert rows[0]["original_line"].encode() == long_line  # whole, not DuckDB's first 10,000
     assert "xxxx" not in summary.text()  # no row contents in what is printed
     with pytest.raises(ReaderError) as caught:
-        screen(source, tmp_path / "strict.parquet", service=service, strict=True)
+        screen(source, tmp_path / "strict.parquet", service=service, strict=True, payer="Cigna")
     assert caught.value.line == 3 and "--strict" in str(caught.value)
     assert not (tmp_path / "strict.parquet").exists() and leftovers(tmp_path) == []
 
@@ -68,7 +68,7 @@ def test_a_nul_run_inside_a_gzip_member_is_counted_and_kept(
     # Two gzip members, the NUL run inside the second one.
     source.write_bytes(gzip.compress(HEADER + good) + gzip.compress(bad + b"\n120001,A4239,z\n"))
     out = tmp_path / "out.csv"
-    summary = screen(source, out, service=service)
+    summary = screen(source, out, service=service, payer="Cigna")
     assert summary.rows == 120_001 and summary.rejected == 1
     assert summary.rejected_lines[0].line == 120_002
     rows = kept(out)
@@ -86,7 +86,7 @@ def test_rejected_lines_are_kept_whole_past_ten_thousand_bytes_and_without_line_
             ending.join([b"id,hcpcs,note", b"1,E0466,a", wide, b"4,A4239", b"5,K0856,e", b""])
         )
         out = tmp_path / "out.csv"
-        summary = screen(source, out, service=service)
+        summary = screen(source, out, service=service, payer="Cigna")
         assert summary.rejected == 2
         rows = kept(out)
         assert [(r["line"], r["error"]) for r in rows] == [
@@ -105,7 +105,7 @@ def test_a_line_no_read_buffer_would_hold_refuses_the_file(
     source = tmp_path / "huge.csv"
     source.write_bytes(HEADER + b"1,E0466,a\n2,E0466," + b"y" * (6 << 20) + b"\n3,K0856,c\n")
     with pytest.raises(ReaderError) as caught:
-        screen(source, tmp_path / "out.csv", service=service)
+        screen(source, tmp_path / "out.csv", service=service, payer="Cigna")
     assert caught.value.line == 3 and "6,291,464 bytes long" in str(caught.value)
     assert "yyyy" not in str(caught.value)
     assert not (tmp_path / "out.csv").exists() and leftovers(tmp_path) == []
@@ -118,7 +118,7 @@ def test_the_rejects_file_neutralizes_formulas(service: Precert, tmp_path: Path)
         encoding="utf-8",
     )
     out = tmp_path / "out.csv"
-    assert screen(source, out, service=service).rejected == 3
+    assert screen(source, out, service=service, payer="Cigna").rejected == 3
     assert [r["original_line"] for r in kept(out)] == [
         '\'=HYPERLINK("http://x"),E0466,b,EXTRA',
         "'@SUM(A1),K0856",

@@ -55,7 +55,7 @@ def test_every_distinct_cell_gets_the_services_answer(
 ) -> None:
     source, written = orders
     out = tmp_path / "screened.parquet"
-    summary = screen(source, out, service=service)
+    summary = screen(source, out, service=service, payer="Cigna")
     table = pq.read_table(out)
     assert table.column_names == [*gen.HEADER, *ANSWER_COLUMNS]
     rows = table.to_pylist()
@@ -81,7 +81,7 @@ def test_summary_counts_statuses_top_codes_and_rows_without_code(
     service: Precert, orders: Any, tmp_path: Path
 ) -> None:
     source, written = orders
-    summary = screen(source, tmp_path / "out.parquet", service=service)
+    summary = screen(source, tmp_path / "out.parquet", service=service, payer="Cigna")
     rows = pq.read_table(tmp_path / "out.parquet").to_pylist()
     counts: dict[str, int] = {}
     for row in rows:
@@ -107,7 +107,7 @@ def test_each_output_format_carries_the_same_rows(
 ) -> None:
     source, written = orders
     out = tmp_path / f"screened{suffix}"
-    screen(source, out, service=service)
+    screen(source, out, service=service, payer="Cigna")
     rows = read_rows(out)
     assert [r["order_id"] for r in rows] == [w[0] for w in written]
     if suffix != ".csv":  # CSV output neutralizes formulas; checked below
@@ -122,12 +122,12 @@ def test_csv_output_neutralizes_formulas_but_not_numbers(
         ["2", "-", "K0856", "1", "-3", "plain"],
     ]
     source = gen.write_csv(tmp_path / "f.csv", rows)
-    screen(source, tmp_path / "f-out.csv", service=service)
+    screen(source, tmp_path / "f-out.csv", service=service, payer="Cigna")
     out = read_rows(tmp_path / "f-out.csv")
     assert out[0]["member_ref"] == '\'=HYPERLINK("http://x")'
     assert out[0]["qty"] == "'+1 555" and out[0]["billed"] == "-12.50"
     assert out[0]["note"] == "'@SUM(A1)" and out[1]["billed"] == "-3"
-    screen(source, tmp_path / "f-out.parquet", service=service)
+    screen(source, tmp_path / "f-out.parquet", service=service, payer="Cigna")
     assert pq.read_table(tmp_path / "f-out.parquet")["member_ref"][0].as_py().startswith("=")
 
 
@@ -148,7 +148,7 @@ def test_dates_of_service_per_row(service: Precert, gen: Any, tmp_path: Path) ->
         for code in ("E0466", "K0553-RR", "A4239", "junk")
     ]
     source = gen.write_csv(tmp_path / "d.csv", rows, header=["id", "DOS", "cpt code"])
-    screen(source, tmp_path / "d.parquet", service=service, date_column="dos")
+    screen(source, tmp_path / "d.parquet", service=service, date_column="dos", payer="Cigna")
     out = pq.read_table(tmp_path / "d.parquet").to_pylist()
     march, old = dt.date(2025, 3, 1), dt.date(1999, 1, 1)
     when = {
@@ -175,7 +175,12 @@ def test_other_input_formats_give_the_same_answers(
     service: Precert, gen: Any, tmp_path: Path
 ) -> None:
     rows = gen.order_rows(400, seed=3)
-    base = screen(gen.write_csv(tmp_path / "a.csv", rows), tmp_path / "a.parquet", service=service)
+    base = screen(
+        gen.write_csv(tmp_path / "a.csv", rows),
+        tmp_path / "a.parquet",
+        service=service,
+        payer="Cigna",
+    )
     want = pq.read_table(tmp_path / "a.parquet").select(["order_id", *ANSWER_COLUMNS])
     sources = {
         "tsv": gen.write_csv(tmp_path / "a.tsv", rows, delimiter="\t"),
@@ -195,16 +200,16 @@ def test_other_input_formats_give_the_same_answers(
     sources["gzip"].write_bytes(gzip.compress((tmp_path / "a.csv").read_bytes()))
     for name, path in sources.items():
         out = tmp_path / f"out-{name}.parquet"
-        summary = screen(path, out, service=service)
+        summary = screen(path, out, service=service, payer="Cigna")
         got = pq.read_table(out).select(["order_id", *ANSWER_COLUMNS])
         if name == "xlsx":  # a spreadsheet cannot tell a blank cell from an empty string
             assert got.column("pa_status").to_pylist() == want.column("pa_status").to_pylist()
         else:
             assert got.equals(want), name
         assert summary.rows == base.rows == len(rows), name
-    assert screen(sources["gzip"], tmp_path / "g.parquet", service=service).input_format == (
-        "csv (gzip)"
-    )
+    assert screen(
+        sources["gzip"], tmp_path / "g.parquet", service=service, payer="Cigna"
+    ).input_format == ("csv (gzip)")
 
 
 def test_numbers_in_the_code_column_are_read_as_codes(
@@ -214,14 +219,19 @@ def test_numbers_in_the_code_column_are_read_as_codes(
     rows = [[1, 99213, 99213.0, "E0466", when], [2, 12, 1.5, "k0856rr", when]]
     path = gen.write_xlsx(tmp_path / "n.xlsx", ["id", "cpt", "cpt_float", "hcpcs", "dos"], rows)
     screen(
-        path, tmp_path / "n.parquet", service=service, code_column="cpt_float", date_column="dos"
+        path,
+        tmp_path / "n.parquet",
+        service=service,
+        code_column="cpt_float",
+        date_column="dos",
+        payer="Cigna",
     )
     out = pq.read_table(tmp_path / "n.parquet")
     assert out.schema.field("id").type == pa.int64() and out.schema.field("dos").type == pa.date32()
     first, second = out.to_pylist()
     assert first["cpt_float"] == 99213 and first["pa_code"] == "99213"
     assert first["pa_status"] == "not_listed" and second["pa_status"] == "invalid"
-    screen(path, tmp_path / "m.parquet", service=service, date_column="dos")
+    screen(path, tmp_path / "m.parquet", service=service, date_column="dos", payer="Cigna")
     got = pq.read_table(tmp_path / "m.parquet").to_pylist()
     assert tuple(got[1][c] for c in ANSWER_COLUMNS) == expected(service, "k0856rr", when)
 
@@ -231,7 +241,7 @@ def test_the_real_cms_workbook_screens_by_its_hcpc_column(service: Precert, tmp_
 
     from precert.service import BUNDLED_HCPCS
 
-    summary = screen(BUNDLED_HCPCS, tmp_path / "cms.parquet", service=service)
+    summary = screen(BUNDLED_HCPCS, tmp_path / "cms.parquet", service=service, payer="Cigna")
     sheet = CalamineWorkbook.from_path(str(BUNDLED_HCPCS)).get_sheet_by_index(0).to_python()
     assert summary.code_column == "HCPC" and summary.input_format == "xlsx"
     out = pq.read_table(tmp_path / "cms.parquet")
@@ -247,7 +257,7 @@ def test_json_lines_keep_date_like_text_as_text(service: Precert, tmp_path: Path
         '{"id": 1, "dos": "2025-03-01", "hcpcs": "0001U", "n": 2}\n'
         '{"id": 2, "dos": "03/04/2025", "hcpcs": "E0466", "n": 3}\n'
     )
-    screen(source, tmp_path / "d.parquet", service=service, date_column="dos")
+    screen(source, tmp_path / "d.parquet", service=service, date_column="dos", payer="Cigna")
     table = pq.read_table(tmp_path / "d.parquet")
     assert table.schema.field("dos").type == pa.string() and table.schema.field("n").type == (
         pa.int64()
@@ -267,7 +277,7 @@ def test_json_lines_with_codes_as_text_and_numbers_answer_every_code(
     source.write_text(
         '{"id": 1, "hcpcs": "E0466"}\n{"id": 2, "hcpcs": 99213}\n{"id": 3, "hcpcs": null}\n'
     )
-    screen(source, tmp_path / "m.parquet", service=service)
+    screen(source, tmp_path / "m.parquet", service=service, payer="Cigna")
     rows = pq.read_table(tmp_path / "m.parquet").to_pylist()
     assert [r["hcpcs"] for r in rows] == ["E0466", "99213", None]  # no JSON quotes added
     assert [r["pa_status"] for r in rows] == ["required", "not_listed", "invalid"]

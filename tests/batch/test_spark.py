@@ -28,6 +28,7 @@ SPARK = {
 def run(engine: str, source: Path, out: Path, service: Precert, **kw: Any) -> Any:
     """Screen with one engine (Spark as local[2], small settings)."""
     extra = {"spark_master": "local[2]", "spark_config": SPARK} if engine == "spark" else {}
+    kw.setdefault("payer", "Cigna")
     return screen(source, out, engine=engine, service=service, **extra, **kw)
 
 

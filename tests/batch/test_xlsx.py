@@ -75,7 +75,7 @@ def test_an_enormous_sparse_used_range_is_refused_and_nothing_is_left(
     assert source.stat().st_size < 2048
     out = tmp_path / "out.parquet"
     with pytest.raises(ReaderError) as caught:
-        screen(source, out, service=service)
+        screen(source, out, service=service, payer="Cigna")
     message = str(caught.value)
     assert "used range" in message and "XFD1048576" in message and "549,755,813,888" in message
     assert not out.exists() and leftovers(tmp_path) == []
@@ -84,7 +84,7 @@ def test_an_enormous_sparse_used_range_is_refused_and_nothing_is_left(
 def test_a_workbook_within_reach_still_reads(service: Precert, tmp_path: Path) -> None:
     source = sparse_workbook(tmp_path / "orders.xlsx", "D40")
     out = tmp_path / "out.parquet"
-    summary = screen(source, out, service=service)
+    summary = screen(source, out, service=service, payer="Cigna")
     # Blank rows are skipped; the far cell makes a row without a code.
     assert summary.rows == 2 and summary.statuses["required"] == summary.without_code == 1
 
@@ -95,6 +95,6 @@ def test_a_sheet_with_thousands_of_header_columns_is_refused(
     header = ["hcpcs", *(f"c{i}" for i in range(2_500))]
     source = gen.write_xlsx(tmp_path / "wide.xlsx", header, [["E0466", *[""] * 2_500]])
     with pytest.raises(ReaderError) as caught:
-        screen(source, tmp_path / "out.csv", service=service)
+        screen(source, tmp_path / "out.csv", service=service, payer="Cigna")
     assert caught.value.line == 1 and "2,501 columns" in str(caught.value)
     assert leftovers(tmp_path) == []

@@ -25,6 +25,14 @@ ORDERS = (
 
 
 def run(home: Path, *args: str) -> subprocess.CompletedProcess[str]:
+    """`precert ARGS…`; a batch run names Cigna unless it names a payer (both lists are loaded)."""
+    if args[0] == "batch" and "--help" not in args and "--payer" not in args:
+        args = (*args, "--payer", "Cigna")
+    return run_exactly(home, *args)
+
+
+def run_exactly(home: Path, *args: str) -> subprocess.CompletedProcess[str]:
+    """`precert ARGS…` as given."""
     env = {**os.environ, "PRECERT_HOME": str(home), "COLUMNS": "120"}
     return subprocess.run(
         [str(PRECERT), *args], capture_output=True, text=True, env=env, timeout=120, check=False
@@ -123,7 +131,8 @@ def test_batch_errors_and_exit_codes(home: Path, tmp_path: Path) -> None:
 def test_batch_help_has_an_example(home: Path) -> None:
     result = run(home, "batch", "--help")
     assert result.returncode == 0
-    assert "precert batch orders.csv -o screened.parquet --report report.html" in result.stdout
+    assert "precert batch orders.csv -o side-by-side.csv --payer all" in result.stdout
+    assert "pa_status_cigna_commercial" in result.stdout
     assert "--engine {duckdb,spark}" in result.stdout and "pa_submit_to" in result.stdout
 
 
@@ -146,7 +155,15 @@ def test_progress_shows_on_a_terminal_only(home: Path, tmp_path: Path) -> None:
     primary, secondary = pty.openpty()
     env = {**os.environ, "PRECERT_HOME": str(home), "COLUMNS": "120"}
     with subprocess.Popen(
-        [str(PRECERT), "batch", str(source), "-o", str(tmp_path / "o.csv.out.csv")],
+        [
+            str(PRECERT),
+            "batch",
+            str(source),
+            "-o",
+            str(tmp_path / "o.csv.out.csv"),
+            "--payer",
+            "Cigna",
+        ],
         stdout=subprocess.PIPE,
         stderr=secondary,
         env=env,
@@ -207,7 +224,17 @@ def test_sigterm_stops_the_run_and_leaves_nothing_behind(home: Path, tmp_path: P
     source.write_text(ORDERS, encoding="utf-8")
     out = tmp_path / "screened.csv"
     result = subprocess.run(
-        [sys.executable, "-c", TERMINATED, "batch", str(source), "-o", str(out)],
+        [
+            sys.executable,
+            "-c",
+            TERMINATED,
+            "batch",
+            str(source),
+            "-o",
+            str(out),
+            "--payer",
+            "Cigna",
+        ],
         capture_output=True,
         text=True,
         env={**os.environ, "PRECERT_HOME": str(home)},

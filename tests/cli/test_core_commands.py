@@ -101,10 +101,48 @@ def test_search_show_lists_categories(home: Path) -> None:
     show = run(home, "show", "K0553")
     assert show.returncode == 0
     assert "terminated 2022-12-31" in show.stdout and "Category: 0" in show.stdout
-    shown = json.loads(run(home, "show", "--json", "L5856").stdout)
+    shown = json.loads(run(home, "show", "--json", "L5856", "--payer", "Cigna").stdout)
     assert [r["table"] for r in shown["rows"]] == [1, 2]
+    cats = json.loads(run(home, "categories", "--json", "--payer", "Cigna").stdout)["categories"]
+    assert sum(c["codes"] for c in cats) == 604 + 39  # 39 codes stand in both tables
+
+
+def test_show_and_categories_without_a_payer_answer_for_every_loaded_payer(home: Path) -> None:
+    # Cigna's list requires E0747; Medicare's June 2024 notice (Phase 1) too, on its own rows.
+    plain = run(home, "show", "E0747", "--date", "2024-08-20", "--format", "plain")
+    assert plain.returncode == 0, plain.stderr
+    out = plain.stdout
+    assert "payer: Cigna / Commercial" in out and "payer: Medicare / FFS" in out
+    cigna, medicare = out.split("payer: Medicare / FFS")
+    assert "Published row, cigna-commercial-dme v1, table 1, page 14, line 246" in cigna
+    assert "medicare-dmepos-pa" not in cigna and "cigna-commercial-dme" not in medicare
+    assert "Published row, medicare-dmepos-pa v1, cgs-jc-news-2024-06-20.tsv table 2, line 8" in (
+        medicare
+    )
+    assert out.count("CMS HCPCS: E0747") == 1
+    both = json.loads(run(home, "show", "E0747", "--date", "2024-08-20", "--json").stdout)
+    assert both["query"] == "E0747"
+    reports = {r["payer"]: r for r in both["reports"]}
+    assert sorted(reports) == ["Cigna", "Medicare"]
+    assert {r["list"] for r in reports["Cigna"]["rows"]} == {"cigna-commercial-dme"}
+    assert {r["list"] for r in reports["Medicare"]["rows"]} == {"medicare-dmepos-pa"}
+    assert reports["Medicare"]["status"] == "required"
+    one = json.loads(run(home, "show", "E0747", "--payer", "Medicare", "--json").stdout)
+    assert one["payer"] == "Medicare" and "reports" not in one
+    not_a_code = run(home, "show", "XYZ", "--json")
+    assert not_a_code.returncode == 1 and json.loads(not_a_code.stdout)["status"] == "invalid"
     cats = json.loads(run(home, "categories", "--json").stdout)["categories"]
-    assert sum(c["codes"] for c in cats) >= 604
+    assert {(c["payer"], c["line_of_business"]) for c in cats} == {
+        ("Cigna", "Commercial"),
+        ("Medicare", "FFS"),
+    }
+    medicare_cats = {c["category"] for c in cats if c["payer"] == "Medicare"}
+    assert "Power mobility devices (PMD)" in medicare_cats
+    assert "Wheelchairs" not in medicare_cats  # Cigna's category, never counted as Medicare's
+    table = run(home, "categories", "--format", "plain")
+    assert table.stdout.splitlines()[0].split()[0] == "Payer"
+    only = run(home, "categories", "--payer", "Medicare", "--format", "plain")
+    assert "Payer" not in only.stdout and "categories of Medicare / FFS" in only.stderr
 
 
 @pytest.mark.parametrize(

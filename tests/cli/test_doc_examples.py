@@ -150,7 +150,7 @@ def next_version(example_files: Path) -> Path:
 
 @pytest.mark.parametrize("name", [name for name, _ in example_sequences()])
 def test_doc_examples_run_and_print_what_the_page_shows(
-    name: str, home: Path, next_version: Path
+    name: str, home: Path, next_version: Path, orders: Path
 ) -> None:
     examples = dict(example_sequences())[name]
     for example in examples:
@@ -175,8 +175,11 @@ def orders(example_files: Path, cigna_rows: list[tuple[str, str, str]]) -> Path:
     """The order and claim files the batch examples name, made from real listed codes: an
     export with an `Item` column and dates of service, the same gzipped, as XLSX, and larger."""
     codes = [code for code, _, _ in cigna_rows[:200]] + ["k0856-rr", "XYZ", ""]
-    rows = [(str(i), code, f"2026-0{1 + i % 9}-15", "TX") for i, code in enumerate(codes)]
-    header = ("order_id", "HCPCS", "dos", "state")
+    payers = ("Cigna", "Medicare")  # each row's payer, for the --payer-column examples
+    rows = [
+        (str(i), code, f"2026-0{1 + i % 9}-15", "TX", payers[i % 2]) for i, code in enumerate(codes)
+    ]
+    header = ("order_id", "HCPCS", "dos", "state", "payer")
     with (example_files / "orders.csv").open("w", newline="", encoding="utf-8") as file:
         csv.writer(file).writerows([header, *rows])
     claims = [("claim", "Procedure Code", "Date of Service"), *[r[:3] for r in rows]]

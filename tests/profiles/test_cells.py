@@ -4,14 +4,17 @@ from __future__ import annotations
 
 import csv
 import datetime as dt
+from collections.abc import Callable
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from precert.database import BUNDLED_HCPCS, DATA_DIR
 from precert.models import Status
 from precert.profiles import load_profile
-from precert.profiles.cells import CellError, read_cell
-from precert.profiles.model import CodeGrammar
+from precert.profiles.cells import CellCode, CellError, CellReader, read_cell
+from precert.profiles.model import Clause, CodeGrammar, Meaning
 from precert.readers.hcpcs import read_hcpcs
 
 KNOWN = frozenset(read_hcpcs(BUNDLED_HCPCS).codes)
@@ -108,3 +111,58 @@ def test_separators_and_bad_cells() -> None:
         read_cell("  ", PLAIN, KNOWN)
     with pytest.raises(CellError, match="one per cell"):
         read_cell("E0100, E0105", CodeGrammar(many=False), KNOWN)
+
+
+# -- the fast path for one plain code agrees with the full grammar ---------------------------
+
+_CODES = st.sampled_from(sorted(KNOWN))
+# Cells as lists write them: plain codes (any case, padded), several codes, ranges, markers,
+# modifiers, inline dates, prose, and arbitrary text.
+_CELLS = st.one_of(
+    _CODES,
+    _CODES.map(str.lower),
+    st.builds(lambda c, pad: pad + c + pad, _CODES, st.sampled_from([" ", "\t", "\u00a0", ""])),
+    st.builds(lambda a, b, sep: a + sep + b, _CODES, _CODES, st.sampled_from([", ", "-", " – "])),
+    st.builds(lambda c, m: c + m, _CODES, st.sampled_from(["*", "**", " RR", "-RR", " with RR"])),
+    st.builds(lambda c: "Effective August 12, 2024: " + c, _CODES),
+    st.from_regex(r"[A-Za-z][0-9٣]{4}", fullmatch=True),
+    st.text(alphabet="EKLAVZ0123456789 -,;*:.", max_size=14),
+    st.text(max_size=10),
+)
+# Grammars: the bundled ones, the plain one, and profiles whose clause or ignored prose would
+# claim a plain code (or the empty string) before the code token does.
+_GRAMMARS = st.sampled_from(
+    [
+        PLAIN,
+        GRAMMAR,
+        load_profile("cigna-commercial-dme").codes,
+        CodeGrammar(many=False, ranges=False),
+        CodeGrammar(clauses=(Clause(match=r"E0\d{3}", meaning=Meaning(Status.NOT_REQUIRED)),)),
+        CodeGrammar(ignore=(r"K08",)),
+        CodeGrammar(ignore=(r"\s*",)),
+    ]
+)
+
+
+def _outcome(read: Callable[[str], list[CellCode]], text: str) -> object:
+    try:
+        return read(text)
+    except CellError as exc:
+        return ("error", str(exc))
+
+
+@settings(max_examples=600, deadline=None)
+@given(_CELLS, _GRAMMARS)
+def test_the_plain_code_fast_path_reads_every_cell_as_the_full_grammar_does(
+    text: str, grammar: CodeGrammar
+) -> None:
+    reader = CellReader(grammar, KNOWN)
+    assert _outcome(reader.read, text) == _outcome(reader.parse, text)
+
+
+def test_a_clause_matching_a_plain_code_keeps_it_from_the_fast_path() -> None:
+    clause = Clause(match=r"E0466", meaning=Meaning(Status.NOT_REQUIRED, "voluntary"))
+    # The clause takes the whole cell: it changes what follows and lists nothing itself.
+    with pytest.raises(CellError, match="no code in 'E0466'"):
+        read_cell("E0466", CodeGrammar(clauses=(clause,)), KNOWN)
+    assert read_cell("E0466", PLAIN, KNOWN) == [CellCode("E0466", "E0466")]

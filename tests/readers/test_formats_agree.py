@@ -4,7 +4,6 @@ row was found differs. This is the grid contract the readers keep for the profil
 
 from __future__ import annotations
 
-from dataclasses import fields
 from pathlib import Path
 from typing import Any
 
@@ -30,7 +29,7 @@ def readings(path: Path, codes: Any) -> list[dict[str, object]]:
     out = []
     for item in apply(read_grid(path), profile, codes):
         assert isinstance(item, RowReading), item
-        out.append({f.name: getattr(item, f.name) for f in fields(item) if f.name not in WHERE})
+        out.append({k: v for k, v in item._asdict().items() if k not in WHERE})
     return out
 
 

@@ -85,21 +85,21 @@ def test_date_of_service(api: Api) -> None:
     assert body["determinations"][0]["date"] == "2026-02-01"
     bad = api.get("/v1/determinations?payer=Cigna&code=E0466&date=2026-02-30")
     assert bad.status_code == 422
-    assert bad.json()["detail"][0]["loc"] == ["query", "date"]
+    assert bad.json()["errors"][0]["loc"] == ["query", "date"]
 
 
 def test_malformed_parameters_are_422_naming_the_field(api: Api) -> None:
     missing = api.get("/v1/determinations")
     assert missing.status_code == 422
-    assert missing.json()["detail"][0]["loc"] == ["query", "code"]
+    assert missing.json()["errors"][0]["loc"] == ["query", "code"]
     too_many = api.get("/v1/determinations", params=[("code", "E0466")] * 1001)
     assert too_many.status_code == 422
-    assert too_many.json()["detail"][0]["loc"] == ["query", "code"]
+    assert too_many.json()["errors"][0]["loc"] == ["query", "code"]
     payer = api.get("/v1/determinations?payer=Cigna&code=E0466&payer=Aetna")
     assert payer.status_code == 422
-    assert payer.json()["detail"][0]["loc"] == ["query", "payer"]
-    assert "Cigna / Commercial" in payer.json()["detail"][0]["msg"]
-    assert api.get("/v1/search?q=bed&status=maybe").json()["detail"][0]["loc"] == [
+    assert payer.json()["errors"][0]["loc"] == ["query", "payer"]
+    assert "Cigna / Commercial" in payer.json()["errors"][0]["message"]
+    assert api.get("/v1/search?q=bed&status=maybe").json()["errors"][0]["loc"] == [
         "query", "status",
     ]  # fmt: skip
     assert api.get("/v1/search?q=bed&limit=0").status_code == 422
@@ -148,15 +148,18 @@ def test_post_malformed_body_is_422_naming_the_field(
 ) -> None:
     response = api.post("/v1/determinations", json=body)
     assert response.status_code == 422
-    assert loc in [d["loc"] for d in response.json()["detail"]]
+    assert loc in [d["loc"] for d in response.json()["errors"]]
 
 
 def test_post_not_json(api: Api) -> None:
     response = api.post(
         "/v1/determinations", content=b"{codes: E0466", headers={"content-type": "application/json"}
     )
-    assert response.status_code == 422
-    assert response.json()["detail"][0]["type"] == "json_invalid"
+    # Not JSON is a syntax error of the request: 400, not a bad value (422).
+    assert response.status_code == 400
+    assert response.headers["content-type"] == "application/problem+json"
+    assert response.json()["code"] == "invalid_json"
+    assert response.json()["errors"][0]["code"] == "json_invalid"
 
 
 @pytest.mark.parametrize(
@@ -174,7 +177,7 @@ def test_422_echoes_values_json_cannot_carry(api: Api, content: bytes, shown: st
         "/v1/determinations", content=content, headers={"content-type": "application/json"}
     )
     assert response.status_code == 422
-    assert response.json()["detail"][0]["input"] == shown
+    assert response.json()["errors"][0]["input"] == shown
 
 
 def test_body_over_the_limit_is_413(api: Api) -> None:
@@ -392,17 +395,17 @@ def test_post_accepts_a_date_as_the_readme_shows(api: Api) -> None:
     for bad in ("2026-02-30", "2026-7-1", "20260701", "2026-07-01T00:00:00"):
         refused = api.post("/v1/determinations", json={"codes": ["E0466"], "date": bad})
         assert refused.status_code == 422, bad
-        assert refused.json()["detail"][0]["loc"] == ["body", "date"]
+        assert refused.json()["errors"][0]["loc"] == ["body", "date"]
 
 
 def test_the_code_limit_counts_codes_after_splitting(api: Api) -> None:
     pasted = ",".join(f"E{n:04d}" for n in range(33))  # 197 characters: one query may hold it
     response = api.post("/v1/determinations", json={"codes": [pasted] * 1000})
     assert response.status_code == 422
-    detail = response.json()["detail"][0]
-    assert detail["loc"] == ["body", "codes"] and "33,000" in detail["msg"]
+    detail = response.json()["errors"][0]
+    assert detail["loc"] == ["body", "codes"] and "33,000" in detail["message"]
     over = api.get("/v1/determinations", params=[("code", pasted)] * 31)
-    assert over.status_code == 422 and over.json()["detail"][0]["loc"] == ["query", "code"]
+    assert over.status_code == 422 and over.json()["errors"][0]["loc"] == ["query", "code"]
     exactly = api.post(
         "/v1/determinations", json={"codes": [pasted] * 30 + ["E0466"] * 10, "payer": "Cigna"}
     )
@@ -448,8 +451,8 @@ def test_head_answers_like_get_without_a_body(api: Api, path: str) -> None:
 def test_a_code_path_holding_several_codes_is_refused_not_half_answered(api: Api) -> None:
     response = api.get("/v1/codes/E0250,E0466")
     assert response.status_code == 422
-    detail = response.json()["detail"][0]
-    assert detail["loc"] == ["path", "code"] and "/v1/determinations" in detail["msg"]
+    detail = response.json()["errors"][0]
+    assert detail["loc"] == ["path", "code"] and "/v1/determinations" in detail["message"]
 
 
 def test_with_no_payer_named_each_loaded_payer_answers(api: Api) -> None:

@@ -22,6 +22,10 @@ def test_options_and_405_list_every_method_of_the_path(api: Api, path: str, allo
     assert options.status_code == 204 and options.headers["allow"] == allowed
     refused = api.request("DELETE", path)
     assert refused.status_code == 405 and refused.headers["allow"] == allowed
+    if path.startswith("/v1/"):
+        assert refused.headers["content-type"] == "application/problem+json"
+        assert refused.json()["code"] == "method_not_allowed"
+        assert "DELETE" in refused.json()["detail"]
 
 
 def test_options_on_an_unknown_path_is_a_404(api: Api) -> None:
@@ -41,4 +45,4 @@ def test_every_response_says_nosniff(api: Api, path: str) -> None:
     response = api.get(path)
     assert response.headers["x-content-type-options"] == "nosniff"
     if response.status_code == 404:
-        assert response.headers["content-type"] == "application/json"
+        assert response.headers["content-type"] == "application/problem+json"

@@ -135,3 +135,11 @@ def test_each_answer_carries_its_plain_text_for_copying(page: Api) -> None:
     assert any(line.startswith("    source: medicare-dmepos-pa v3, ") for line in lines)
     assert lines[-1].startswith("    date of service: ")
     assert 'id="copy-all"' in html
+
+
+def test_the_lists_page_links_each_payers_wider_rules(page: Api) -> None:
+    html = page.get("/lists").text
+    cigna = html.split('id="list-cigna-commercial-dme"', 1)[1].split("</section>", 1)[0]
+    assert f'<dd class="next-step"><a href="{CIGNA_MORE}"' in cigna
+    medicare = html.split('id="list-medicare-dmepos-pa"', 1)[1].split("</section>", 1)[0]
+    assert '<dd class="next-step"><a href="https://www.cms.gov/' in medicare

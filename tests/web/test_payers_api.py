@@ -85,7 +85,7 @@ def test_no_payer_answers_once_per_payer_and_a_bad_state_is_a_422(two: Api) -> N
         ("/v1/determinations?code=E0466", "payor"),
         ("/v1/codes/E0466?payer=Cigna", "dat"),
         ("/v1/search?q=bed", "lmit"),
-        ("/v1/lists/cigna-commercial-dme/entries?format=json", "limit"),
+        ("/v1/lists/cigna-commercial-dme/entries?format=json", "page"),
         ("/v1/categories?payer=Cigna", "payers"),
         ("/v1/payers?date=2026-07-01", "when"),
         ("/v1/lists?", "all"),
@@ -95,7 +95,9 @@ def test_an_unknown_query_parameter_is_a_422_naming_it(two: Api, path: str, unkn
     assert two.get(path).status_code == 200
     response = two.get(f"{path}&{unknown}=1")
     assert response.status_code == 422
-    (problem,) = response.json()["detail"]
-    assert problem["loc"] == ["query", unknown] and problem["type"] == "unknown_parameter"
-    assert f"unknown query parameter {unknown!r}" in problem["msg"]
-    assert "takes" in problem["msg"]  # and says what the endpoint takes
+    assert response.headers["content-type"] == "application/problem+json"
+    (problem,) = response.json()["errors"]
+    assert problem["loc"] == ["query", unknown] and problem["code"] == "unknown_parameter"
+    assert problem["field"] == unknown and problem["in"] == "query"
+    assert f"unknown query parameter {unknown!r}" in problem["message"]
+    assert "takes" in problem["message"]  # and says what the endpoint takes

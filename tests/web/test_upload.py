@@ -44,12 +44,14 @@ def orders_csv(codes: list[str], delimiter: str = ",", header: bool = True) -> s
     return out.getvalue()
 
 
-def upload(api: Api, content: bytes, action: str = "page", column: str = "") -> httpx.Response:
-    """POST the upload form."""
+def upload(
+    api: Api, content: bytes, action: str = "page", column: str = "", payer: str = "Cigna"
+) -> httpx.Response:
+    """POST the upload form (for Cigna: both bundled lists are loaded)."""
     return api.post(
         "/upload",
         files={"file": ("orders.csv", content, "text/csv")},
-        data={"action": action, "column": column},
+        data={"action": action, "column": column, "payer": payer},
     )
 
 
@@ -92,7 +94,7 @@ def test_download_name_of_a_file_named_in_any_script(
     response = api.post(
         "/upload",
         files={"file": (filename, b"code\nE0466\n", "text/csv")},
-        data={"action": "csv"},
+        data={"action": "csv", "payer": "Cigna"},
     )
     assert response.status_code == 200
     assert response.headers["content-disposition"] == f'attachment; filename="{download}"'
@@ -137,7 +139,7 @@ def test_choose_the_column(api: Api) -> None:
 @pytest.mark.parametrize(
     ("content", "message"),
     [
-        (b"", "Choose a CSV file"),
+        (b"", "Choose a CSV or XLSX file"),
         (b"   \n\n", "the file is empty"),
         (b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR", "not a text file"),
         (b"name,city\nAda,London\nGrace,Arlington\n", "no column of codes found"),
@@ -168,7 +170,7 @@ def test_files_over_5_mb_are_refused(api: Api) -> None:
 def test_a_form_without_a_file_part(api: Api) -> None:
     response = api.post("/upload", data={"column": "x"})
     assert response.status_code == 422
-    assert "Choose a CSV file" in response.text
+    assert "Choose a CSV or XLSX file" in response.text
     garbage = api.post(
         "/upload", content=b"--x\r\nbroken", headers={"content-type": "multipart/form-data"}
     )

@@ -1,47 +1,59 @@
-"""The small answer table: each distinct (normalized) cell determined once through the service."""
+"""The small answer table: each distinct (normalized) cell determined once through the service.
+
+What a cell's answer is (code, date and payer rules, the added columns' names and cells) is
+`precert.orderlines`' and `precert.columns`', shared with the staff page's upload.
+"""
 
 from __future__ import annotations
 
-import datetime as dt
 import threading
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable
 from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING, Any
 
-from precert.columns import ANSWER_COLUMNS, answer_cells
-from precert.dates import parse_cell_date
-from precert.models import Determination, Status
+from precert.orderlines import (
+    BAD_DATE,
+    BLANK,
+    DATE_CHARACTERS,
+    NOT_A_CODE,
+    NOT_A_DATE,
+    NOTE_BAD_DATE,
+    REASON_LABELS,
+    SEVERAL_CODES,
+    UNKNOWN_PAYER,
+    Answer,
+    LineAnswerer,
+    answer_for,
+)
 
 if TYPE_CHECKING:
     import pyarrow as pa
 
     from precert.service import Precert
 
+__all__ = [
+    "BAD_DATE",
+    "BLANK",
+    "DATE_CHARACTERS",
+    "NOTE_BAD_DATE",
+    "NOT_A_CODE",
+    "NOT_A_DATE",
+    "REASON_LABELS",
+    "SEVERAL_CODES",
+    "UNKNOWN_PAYER",
+    "Answer",
+    "AnswerTable",
+    "TooManyKeys",
+    "answer_for",
+]
+
 KEY = "__precert_key"
 # Joins the date-of-service text and the code text in one lookup key. Date text never holds
 # it: the engines pass a date cell through only when it is made of digits and date signs.
 DATE_SEPARATOR = "\x1f"
 # Ends each of the three scope parts (payer, line of business, state) that lead the key when
-# rows name their own payer (--payer-column …); the engines replace it inside cells.
+# rows name their own payer (--payer-column …) or state; the engines replace it inside cells.
 SCOPE_SEPARATOR = "\x1e"
-DATE_CHARACTERS = "[0-9T:./ +-]"
-NOT_A_DATE = "?"
-
-# Why a row has no usable code; the summary counts each.
-BLANK, NOT_A_CODE, SEVERAL_CODES, BAD_DATE = "blank", "not_a_code", "several_codes", "bad_date"
-UNKNOWN_PAYER = "unknown_payer"
-REASON_LABELS = {
-    BLANK: "blank code cell",
-    NOT_A_CODE: "not a code",
-    SEVERAL_CODES: "several codes in one cell",
-    BAD_DATE: "unreadable date of service",
-    UNKNOWN_PAYER: "payer with no loaded list",
-}
-NOTE_BAD_DATE = (
-    "The date of service is not a date (expected YYYY-MM-DD, MM/DD/YYYY or "
-    "YYYYMMDD); the code was not checked."
-)
-
 
 # Distinct code cells (with their dates) kept in memory; far more means a wrong column.
 MAX_KEYS = 1_000_000
@@ -56,38 +68,6 @@ class TooManyKeys(ValueError):
             "their dates of service); is it the right column? Name it with "
             "--code-column, or split the file (e.g. by date range)"
         )
-
-
-@dataclass(frozen=True, slots=True)
-class Answer:
-    """The added columns for one distinct cell, and what the summary needs about it."""
-
-    values: tuple[str | None, ...]
-    status: Status
-    code: str | None
-    reason: str | None = None  # why there is no usable code (BLANK, NOT_A_CODE, …)
-    description: str | None = None
-    payer: str | None = None  # whose list answered, when rows name their payer
-
-
-def answer_for(answers: Sequence[Determination], blank: bool) -> Answer:
-    """Turn the service's answers for one cell into the added columns (one cell, one answer)."""
-    if len(answers) != 1:
-        found = ", ".join(a.code or "a non-code" for a in answers)
-        warning = (
-            f"The cell holds {len(answers)} entries ({found}); screen one code per row "
-            "(precert check answers each of them)."
-        )
-        return Answer(
-            (None, None, Status.INVALID.value, None, None, warning, None),
-            Status.INVALID,
-            None,
-            SEVERAL_CODES,
-        )
-    a = answers[0]
-    if a.status is Status.INVALID:
-        return Answer(answer_cells(a), a.status, None, BLANK if blank else NOT_A_CODE)
-    return Answer(answer_cells(a), a.status, a.code, None, a.description)
 
 
 @dataclass(frozen=True, slots=True)
@@ -112,13 +92,21 @@ class AnswerTable:
         line_of_business: str | None = None,
         dated: bool = False,
         scope_columns: tuple[str | None, str | None, str | None] | None = None,
+        every_payer: bool = False,
     ) -> None:
         self.service = service
-        self.payer = payer
-        self.line_of_business = line_of_business
         self.dated = dated
         # (payer, line of business, state) columns whose cells lead each key, or None.
         self.scope_columns = scope_columns
+        self.lines = LineAnswerer(
+            service,
+            payer=payer,
+            line_of_business=line_of_business,
+            per_row=scope_columns is not None and scope_columns[0] is not None,
+            every_payer=every_payer,
+            dated=dated,
+        )
+        self.names = self.lines.names
         self.keys: list[str] = []
         self.answers: list[Answer] = []
         self.counts: list[int] = []
@@ -150,65 +138,13 @@ class AnswerTable:
                 self._arrays = None
 
     def _determine(self, key: str) -> Answer:
-        if self.scope_columns is None:
-            return self._determine_for(key, self.payer, self.line_of_business, None)
-        from precert.service import ScopeError
-
-        payer_cell, lob_cell, state, text = key.split(SCOPE_SEPARATOR, 3)
-        payer = payer_cell.strip() or self.payer
-        lob = lob_cell.strip() or self.line_of_business
-
-        try:
-            # The row's payer must name exactly one loaded list: never several answers, and
-            # never another payer's in place of an unknown one.
-            scope = self.service.scope(payer, lob)
-        except ScopeError as exc:
-            return Answer(
-                (None, None, Status.INVALID.value, None, None, str(exc), None),
-                Status.INVALID,
-                None,
-                UNKNOWN_PAYER,
-                payer=payer or "(none)",
-            )
-        answer = self._determine_for(
-            text, scope.payer, scope.line_of_business, state.strip() or None
-        )
-        return replace(answer, payer=scope.payer)
-
-    def _determine_for(
-        self, key: str, payer: str | None, lob: str | None, state: str | None
-    ) -> Answer:
-        date: dt.date | None = None
-        text = key
-        today_warning = None
+        payer = lob = state = ""
+        if self.scope_columns is not None:
+            payer, lob, state, key = key.split(SCOPE_SEPARATOR, 3)
+        date = None
         if self.dated:
-            date_text, _, text = key.partition(DATE_SEPARATOR)
-            if date_text.strip():
-                date = parse_cell_date(date_text) if date_text != NOT_A_DATE else None
-                if date is None:
-                    return Answer(
-                        (None, None, Status.INVALID.value, None, None, NOTE_BAD_DATE, None),
-                        Status.INVALID,
-                        None,
-                        BAD_DATE,
-                    )
-            else:
-                today_warning = (
-                    f"No date of service in this row; answered for {dt.date.today().isoformat()}."
-                )
-        answers = self.service.determine(
-            text, payer=payer, line_of_business=lob, date=date, state=state
-        )
-        answer = answer_for(answers, blank=not text.strip())
-        if today_warning is not None and answer.reason is None:
-            warnings = answer.values[5]
-            values = (
-                *answer.values[:5],
-                f"{warnings} | {today_warning}" if warnings else today_warning,
-                answer.values[6],
-            )
-            answer = Answer(values, answer.status, answer.code, None, answer.description)
-        return answer
+            date, _, key = key.partition(DATE_SEPARATOR)
+        return self.lines.answer(key, date, payer, lob, state)
 
     def index(self, keys: pa.Array | pa.ChunkedArray) -> pa.Array:
         """Row -> answer index for a column of keys (new keys are determined first)."""
@@ -246,7 +182,7 @@ class AnswerTable:
         with self._lock:
             if self._arrays is None:
                 plain, dictionaries = [], []
-                for i in range(len(ANSWER_COLUMNS)):
+                for i in range(len(self.names)):
                     column = [a.values[i] for a in self.answers]
                     plain.append(pa.array(column, pa.string()))
                     # Parquet wants dictionaries without nulls: a null is a null index.
@@ -279,4 +215,4 @@ class AnswerTable:
         import pyarrow as pa
 
         arrays = self._columns()
-        return pa.Table.from_arrays([arrays.keys, *arrays.plain], names=[KEY, *ANSWER_COLUMNS])
+        return pa.Table.from_arrays([arrays.keys, *arrays.plain], names=[KEY, *self.names])

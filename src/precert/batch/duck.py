@@ -12,7 +12,6 @@ from precert.batch.answers import KEY, AnswerTable
 from precert.batch.inputs import CSV, JSONL, InputFile, longest_line
 from precert.batch.rejects import error_label
 from precert.batch.sql import literal, lookup_key, scope_key
-from precert.columns import ANSWER_COLUMNS
 from precert.readers import ReaderError
 
 if TYPE_CHECKING:
@@ -175,7 +174,7 @@ class DuckDBEngine:
             raise _reader_error(self.source, exc) from None
         fields = [f for f in reader.schema if f.name != KEY]
         answer_type = pa.dictionary(pa.int32(), pa.string()) if dictionary else pa.string()
-        schema = pa.schema([*fields, *(pa.field(c, answer_type) for c in ANSWER_COLUMNS)])
+        schema = pa.schema([*fields, *(pa.field(c, answer_type) for c in table.names)])
         self._rejects = self.source.format == CSV
         return schema, self._iterate(reader, table, schema, dictionary)
 
@@ -186,7 +185,7 @@ class DuckDBEngine:
         import pyarrow as pa
 
         assert self.source is not None
-        width = len(schema) - len(ANSWER_COLUMNS)
+        width = len(schema) - len(table.names)
         try:
             for batch in reader:
                 index = table.index(batch.column(width))

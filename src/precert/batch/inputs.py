@@ -8,6 +8,7 @@ import shutil
 from dataclasses import dataclass, replace
 from pathlib import Path
 
+from precert.columns import MAX_COLUMNS
 from precert.readers import ReaderError
 
 CSV, PARQUET, XLSX, JSONL = "csv", "parquet", "xlsx", "jsonl"
@@ -34,9 +35,6 @@ _EXTENSIONS = {
     ".json": JSONL,
 }
 _SAMPLE = 1 << 20
-# Order and claim exports have tens of columns, a few hundred at most; a header of tens of
-# thousands is not one, and would cost DuckDB minutes and gigabytes to plan for.
-MAX_COLUMNS = 2_000
 _MAX_FOOTER = 16 << 20
 _PIECE = 1 << 22
 _GZIP_MAGIC = b"\x1f\x8b"

@@ -39,6 +39,7 @@ if TYPE_CHECKING:
     from precert.service import Precert
 
 ENGINES = ("duckdb", "spark")
+ALL_PAYERS = "all"
 
 
 class Progress(Protocol):
@@ -113,6 +114,8 @@ def screen(
     Every input row is written, in input order and with its columns untouched, followed by
     ``pa_code``, ``pa_modifiers``, ``pa_status``, ``pa_submit_to``, ``pa_notes``,
     ``pa_warnings`` and ``pa_source`` — the answer `Precert.determine` gives for its code cell.
+    ``payer="all"`` answers every loaded payer (of ``line_of_business``, if given): ``pa_code``
+    and ``pa_modifiers``, then each payer's columns (``pa_status_cigna_commercial`` …).
     """
     started = time.perf_counter()
     options = Options(
@@ -145,13 +148,7 @@ def screen(
 
         service = default()
     service.preload()  # every answer from memory: determine does no SQL from here on
-    if payer_column is None:
-        # One payer per run: the one named, else the only one loaded, else Cigna Commercial
-        # (the bundled first list, as CDS Hooks answers); the summary names it.
-        scope = service.browse_scope(payer, line_of_business)
-        whom = (scope.payer, scope.line_of_business)
-    else:  # each row names its payer; --payer / --lob fill blank cells
-        whom = (payer or f"column {payer_column!r}", line_of_business or "")
+    whom = _whom(service, payer, line_of_business, payer_column)
     sweep(output.parent, output.name)  # what runs killed outright (kill -9, abort) left here
     workdir = make_workdir(output.parent)
     run = _Run(
@@ -184,6 +181,38 @@ def screen(
             return run(measured(_to_utf8(replace(source, encoding="cp1252"), workdir)))
     finally:
         shutil.rmtree(workdir, ignore_errors=True)
+
+
+def every_payer(payer: str | None) -> bool:
+    """Whether ``--payer`` asks for every loaded payer (``all``)."""
+    return payer is not None and payer.strip().lower() == ALL_PAYERS
+
+
+def _whom(
+    service: Precert, payer: str | None, lob: str | None, payer_column: str | None
+) -> tuple[str, str]:
+    """Whom the run answers for, as the summary names it; refuses an unclear choice."""
+    from precert.service import ScopeError
+
+    if every_payer(payer):
+        if payer_column is not None:
+            raise ValueError(
+                "--payer all answers every row for every payer; --payer-column answers each "
+                "row for its own: give one of them"
+            )
+        service.scopes(None, lob)  # an unknown --lob names the choices
+        return ALL_PAYERS, lob or ""
+    if payer_column is not None:  # each row names its payer; --payer / --lob fill blank cells
+        return payer or f"column {payer_column!r}", lob or ""
+    found = service.scopes(payer, lob)
+    if len(found) > 1:
+        known = ", ".join(f"{s.payer} / {s.line_of_business}" for s in found)
+        raise ScopeError(
+            f"several payers / lines of business are loaded ({known}); say whom to screen "
+            "for: --payer NAME (and --lob) for one, --payer all for one set of answer "
+            "columns per payer, or --payer-column for a column naming each row's payer"
+        )
+    return found[0].payer, found[0].line_of_business
 
 
 def _to_utf8(source: InputFile, workdir: Path) -> InputFile:
@@ -234,15 +263,17 @@ class _Run:
                     options.scope_columns, ("payer", "line of business", "state"), strict=True
                 )
             ]
-            # Rows naming their payer: --payer / --lob only fill blank cells. Otherwise the
-            # one payer this run answers for (see screen()).
+            # Rows naming their payer: --payer / --lob only fill blank cells. --payer all:
+            # every payer. Otherwise the one payer this run answers for (see screen()).
             per_row = options.scope_columns[0] is not None
+            every = every_payer(options.payer)
             table = AnswerTable(
                 self.service,
-                payer=options.payer if per_row else self.scope[0],
-                line_of_business=options.line_of_business if per_row else self.scope[1],
+                payer=options.payer if per_row or every else self.scope[0],
+                line_of_business=options.line_of_business if per_row or every else self.scope[1],
                 dated=date is not None,
                 scope_columns=(named[0], named[1], named[2]) if any(named) else None,
+                every_payer=every,
             )
             schema, batches = engine.batches(table, code, date, dictionary=self.format == PARQUET)
             writer = Output(output, self.format, schema, self.workdir)
@@ -276,6 +307,7 @@ class _Run:
                 date_column=date,
                 payer=self.scope[0],
                 line_of_business=self.scope[1],
+                payers=table.lines.labels if every else (),
                 rejects_file=kept,
                 seconds=time.perf_counter() - self.started,
                 report=str(options.report) if options.report is not None else None,

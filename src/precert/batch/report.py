@@ -53,7 +53,7 @@ def render(summary: Summary) -> str:
     rows = [(st, s.statuses.get(st.value, 0)) for st in Status]
     status_table = "".join(
         f"<tr><td><span class=swatch style='background:{COLORS[st]}'></span>{escape(st.label)}"
-        f"</td><td class=n>{n:,}</td><td class=n>{_pct(n, s.rows)}</td>"
+        f"</td><td class=n>{n:,}</td><td class=n>{_pct(n, s.answers)}</td>"
         f"<td>{escape(MEANING[st])}</td></tr>"
         for st, n in rows
     )
@@ -72,8 +72,8 @@ def render(summary: Summary) -> str:
         f"<title>precert batch report: {escape(Path(s.input).name)}</title>",
         f"<style>{_CSS}</style></head><body>",
         f"<h1>Prior-authorization screening of {escape(Path(s.input).name)}</h1>",
-        f"<p class=meta>{s.rows:,} rows screened for {escape(s.payer)} / "
-        f"{escape(s.line_of_business)} with the {escape(s.engine)} engine in {s.seconds:.1f} s "
+        f"<p class=meta>{s.rows:,} rows screened for {_whom(s)} with the {escape(s.engine)} "
+        f"engine in {s.seconds:.1f} s "
         f"({s.rows_per_second:,.0f} rows/s). Code column <b>{escape(s.code_column)}</b>"
         + (
             f", date of service column <b>{escape(s.date_column)}</b>"
@@ -83,7 +83,8 @@ def render(summary: Summary) -> str:
         + f". Output: {escape(s.output)}.</p>",
         "<h2>Answers by status</h2>",
         _bars([(st.label, n, COLORS[st]) for st, n in rows]),
-        f"<table><tr><th>Status</th><th class=n>Rows</th><th class=n>Share</th>"
+        f"<table><tr><th>Status</th><th class=n>{'Answers' if s.payers else 'Rows'}</th>"
+        "<th class=n>Share</th>"
         f"<th>Meaning</th></tr>{status_table}</table>",
     ]
     if s.by_payer:
@@ -98,9 +99,17 @@ def render(summary: Summary) -> str:
             "<h2>Answers by payer</h2>",
             f"<table><tr><th>Payer</th>{head}</tr>{body}</table>",
         ]
+    if s.payers:
+        parts.append(
+            "<p class=meta>Each payer's answer is in its own columns: "
+            + ", ".join(f"<code>{escape(c)}</code>" for c in s.columns)
+            + ".</p>"
+        )
     if s.top_required:
         parts += [
-            "<h2>Codes most often needing prior authorization</h2>",
+            "<h2>Codes most often needing prior authorization"
+            + (" (with at least one payer)" if s.payers else "")
+            + "</h2>",
             _bars([(c, n, COLORS[Status.REQUIRED]) for c, n, _ in s.top_required]),
             "<table><tr><th>Code</th><th class=n>Rows</th><th>Description</th></tr>"
             f"{top_rows}</table>",
@@ -126,6 +135,12 @@ def render(summary: Summary) -> str:
         "version, table, page and line in the pa_source column.</p></body></html>"
     )
     return "\n".join(parts)
+
+
+def _whom(s: Summary) -> str:
+    if s.payers:
+        return "every loaded payer (" + escape(", ".join(s.payers)) + ")"
+    return escape(" / ".join(p for p in (s.payer, s.line_of_business) if p))
 
 
 def _pct(count: int, total: int) -> str:

@@ -17,7 +17,6 @@ from precert.batch.answers import (
 )
 from precert.batch.duck import REJECT_SAMPLE, Reject, Rejects, connect, source_sql
 from precert.batch.inputs import CSV, JSONL, InputFile
-from precert.columns import ANSWER_COLUMNS
 from precert.readers import ReaderError
 
 if TYPE_CHECKING:
@@ -161,9 +160,9 @@ class SparkEngine:
         # A small table: plain rows and a string schema (no pandas needed on the driver).
         answers = self.spark.createDataFrame(
             table.rows(),
-            T.StructType([T.StructField(c, T.StringType()) for c in (KEY, *ANSWER_COLUMNS)]),
+            T.StructType([T.StructField(c, T.StringType()) for c in (KEY, *table.names)]),
         )
-        columns = [F.col(f"`{n}`") for n in self.names] + [F.col(c) for c in ANSWER_COLUMNS]
+        columns = [F.col(f"`{n}`") for n in self.names] + [F.col(c) for c in table.names]
         columns.append(F.col(ROW))
         if self._corrupt:
             columns.append(F.col(CORRUPT))

@@ -36,8 +36,17 @@ class Summary:
     seconds: float = 0.0
     report: str | None = None
     warnings: tuple[str, ...] = field(default=())
-    # Rows by status for each payer, when rows name their own payer (--payer-column).
+    # Rows by status for each payer, when rows name their own payer (--payer-column) or are
+    # answered for every payer (--payer all).
     by_payer: dict[str, dict[str, int]] = field(default_factory=dict)
+    # --payer all: the payers answered for, in the order of their columns.
+    payers: tuple[str, ...] = ()
+    columns: tuple[str, ...] = ()  # the added columns, in order
+
+    @property
+    def answers(self) -> int:
+        """Answers given: one per row, or one per row and payer with --payer all."""
+        return self.rows * max(1, len(self.payers))
 
     @property
     def rows_per_second(self) -> float:
@@ -62,6 +71,9 @@ class Summary:
             "payer": self.payer,
             "line_of_business": self.line_of_business,
             "rows": self.rows,
+            "payers": list(self.payers),
+            "added_columns": list(self.columns),
+            "answers": self.answers,
             "statuses": self.statuses,
             "rows_without_code": self.without_code,
             "without_code": self.no_code,
@@ -81,19 +93,24 @@ class Summary:
 
     def text(self) -> str:
         """The summary printed after a run."""
+        whom = (
+            f"Payers: {', '.join(self.payers)} (one set of answer columns each)"
+            if self.payers
+            else f"Payer: {' / '.join(p for p in (self.payer, self.line_of_business) if p)}"
+        )
         lines = [
             f"Screened {self.rows:,} rows of {self.input} -> {self.output} "
             f"({self.engine}, {self.seconds:.1f} s, {self.rows_per_second:,.0f} rows/s)",
-            f"Payer: {' / '.join(p for p in (self.payer, self.line_of_business) if p)}; "
-            "code column "
-            f"{self.code_column!r}"
+            f"{whom}; code column {self.code_column!r}"
             + (f", date of service column {self.date_column!r}" if self.date_column else ""),
             "",
         ]
+        if self.payers:
+            lines.append(f"Answers ({self.rows:,} rows x {len(self.payers)} payers):")
         width = max(len(label) for label in STATUS_LABELS.values())
         for status in Status:
             count = self.statuses.get(status.value, 0)
-            lines.append(f"  {status.label:<{width}}  {count:>12,}  {_share(count, self.rows)}")
+            lines.append(f"  {status.label:<{width}}  {count:>12,}  {_share(count, self.answers)}")
         if self.by_payer:
             lines += ["", "By payer:"]
         for payer, counts in self.by_payer.items():
@@ -103,7 +120,7 @@ class Summary:
             parts = ", ".join(f"{REASON_LABELS[r]} {n:,}" for r, n in self.no_code.items() if n)
             lines += ["", f"Rows with no usable code: {self.without_code:,} ({parts})"]
         if self.top_required:
-            lines += ["", "Codes most often needing prior authorization:"]
+            lines += ["", "Codes most often needing prior authorization" + _any(self) + ":"]
             lines += [
                 f"  {code}  {count:>10,}  {description[:70]}"
                 for code, count, description in self.top_required
@@ -124,6 +141,10 @@ class Summary:
         return "\n".join(lines)
 
 
+def _any(summary: Summary) -> str:
+    return " (with at least one payer)" if summary.payers else ""
+
+
 def _share(count: int, total: int) -> str:
     return f"{100 * count / total:5.1f}%" if total else ""
 
@@ -134,27 +155,36 @@ def summarize(table: AnswerTable, rejects: Rejects, **meta: Any) -> Summary:
     no_code = {reason: 0 for reason in REASON_LABELS}
     required: dict[str, list[Any]] = {}
     by_payer: dict[str, dict[str, int]] = {}
+    labels = table.lines.labels if table.lines.every_payer else ()
+    for label in labels:
+        by_payer[label] = {s.value: 0 for s in Status}
     for answer, count in zip(table.answers, table.counts, strict=True):
         if not count:
             continue
-        statuses[answer.status.value] += count
+        # One answer per row, or (every payer) one per row and payer, each counted.
+        each = answer.statuses or (answer.status,)
+        for status in each:
+            statuses[status.value] += count
+        for label, status in zip(labels, answer.statuses, strict=False):
+            by_payer[label][status.value] += count
         if answer.payer is not None:
             counts = by_payer.setdefault(answer.payer, {s.value: 0 for s in Status})
             counts[answer.status.value] += count
         if answer.reason is not None:
             no_code[answer.reason] += count
-        if answer.status is Status.REQUIRED and answer.code is not None:
+        if Status.REQUIRED in each and answer.code is not None:
             item = required.setdefault(answer.code, [0, answer.description or ""])
             item[0] += count
     top = sorted(required.items(), key=lambda kv: (-kv[1][0], kv[0]))[:TOP]
     return Summary(
-        rows=sum(statuses.values()),
+        rows=sum(table.counts),
         statuses=statuses,
         no_code=no_code,
         top_required=[(code, n, d) for code, (n, d) in top],
         distinct_values=sum(1 for c in table.counts if c),
         rejected=rejects.count,
         rejected_lines=rejects.first,
-        by_payer=dict(sorted(by_payer.items())),
+        by_payer=by_payer if labels else dict(sorted(by_payer.items())),
+        columns=table.names,
         **meta,
     )

@@ -11,7 +11,7 @@ from contextlib import nullcontext
 from pathlib import Path
 from typing import Any
 
-from precert.cli import EXIT_INPUT, EXIT_NOT_A_CODE, EXIT_OK, EXIT_USAGE, command, scope_options
+from precert.cli import EXIT_INPUT, EXIT_NOT_A_CODE, EXIT_OK, EXIT_USAGE, command
 
 
 def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
@@ -21,11 +21,17 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
         "batch",
         "screen every row of an order or claim file (CSV/TSV, gzip, "
         "Parquet, XLSX, JSON lines) and write it back with the answer beside it",
-        "precert batch orders.csv -o screened.parquet --report report.html",
+        "precert batch orders.csv -o screened.parquet --payer Cigna --report report.html\n"
+        "  precert batch orders.csv -o side-by-side.csv --payer all\n"
+        "  precert batch orders.csv -o screened.jsonl --payer-column payer --state-column state "
+        "--date-column dos",
     )
     p.epilog = (p.epilog or "") + (
         "\n\nadded columns: pa_code pa_modifiers pa_status pa_submit_to pa_notes pa_warnings "
-        "pa_source\nexit codes: 0 written, every row had a code; 1 written, some rows had no "
+        "pa_source\n  with --payer all: pa_code pa_modifiers, then for each payer pa_status_<p> "
+        "pa_submit_to_<p>\n  pa_notes_<p> pa_warnings_<p> pa_source_<p>, <p> its payer and line "
+        "of business\n  (pa_status_cigna_commercial, pa_status_medicare_ffs)"
+        "\nexit codes: 0 written, every row had a code; 1 written, some rows had no "
         "usable code\n  or some lines were malformed (kept in OUT.rejected.csv); 2 usage; "
         "3 unreadable input\n  (or malformed lines with --strict; nothing written); 4 "
         "database or payer problem"
@@ -69,7 +75,17 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
         action="store_true",
         help="stop at malformed lines instead of skipping and reporting them",
     )
-    scope_options(p)
+    p.add_argument(
+        "--payer",
+        help="payer to screen for (needed when several are loaded), or 'all': one set of "
+        "answer columns per loaded payer",
+    )
+    p.add_argument(
+        "--line-of-business",
+        "--lob",
+        dest="lob",
+        help="line of business (default: the only one of the payer; with --payer all: every one)",
+    )
     p.add_argument(
         "--payer-column",
         metavar="NAME",

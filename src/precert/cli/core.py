@@ -269,20 +269,32 @@ def run_show(args: argparse.Namespace) -> int:
             file=sys.stderr,
         )
         return EXIT_USAGE
-    report = _service().show(args.code, payer=args.payer, line_of_business=args.lob, date=args.date)
+    # One report per payer asked (every loaded one without --payer), as check answers.
+    reports = _service().show_all(
+        args.code, payer=args.payer, line_of_business=args.lob, date=args.date
+    )
+    first = reports[0]
+    if first.determination.code is None:
+        reports = [first]  # not a code: the same for every payer, said once
     if args.json:
-        print_json(report.to_dict())
-    else:
+        if len(reports) == 1:
+            print_json(first.to_dict())
+        else:
+            print_json({"query": args.code, "reports": [r.to_dict() for r in reports]})
+        return EXIT_NOT_A_CODE if first.determination.code is None else EXIT_OK
+    for index, report in enumerate(reports):
+        if index:
+            print()  # a blank line between payers
         print_determinations([report.determination], args.format)
-        if report.hcpcs:
-            h = report.hcpcs
-            print(f"CMS HCPCS: {h.code} {h.long_description}")
-            print(f"    added {h.added}, effective {h.effective}, terminated {h.terminated or '-'}")
         for entry in report.entries:
             print(f"Published row, {entry.source.cite()}:")
             for column, value in zip(entry.columns, entry.raw, strict=True):
                 print(f"    {column}: {value}")
-    return EXIT_NOT_A_CODE if report.determination.code is None else EXIT_OK
+    if first.hcpcs:
+        h = first.hcpcs
+        print(f"CMS HCPCS: {h.code} {h.long_description}")
+        print(f"    added {h.added}, effective {h.effective}, terminated {h.terminated or '-'}")
+    return EXIT_NOT_A_CODE if first.determination.code is None else EXIT_OK
 
 
 def run_categories(args: argparse.Namespace) -> int:
@@ -293,8 +305,11 @@ def run_categories(args: argparse.Namespace) -> int:
     if args.json:
         print_json({"categories": items})
         return EXIT_OK
+    # Without --payer every loaded payer's categories are listed, each row naming its payer.
+    payers = len({(i["payer"], i["line_of_business"]) for i in items}) > 1
     rows = [
         (
+            *((f"{i['payer']} / {i['line_of_business']}",) if payers else ()),
             i["category"] or "(none)",
             i["codes"],
             ", ".join(f"{k} {v}" for k, v in sorted(i["statuses"].items())),
@@ -302,7 +317,11 @@ def run_categories(args: argparse.Namespace) -> int:
         )
         for i in items
     ]
-    print_rows(("Category", "Codes", "Statuses", "Published as"), rows, args.format)
+    header = ("Category", "Codes", "Statuses", "Published as")
+    print_rows((("Payer",) if payers else ()) + header, rows, args.format)
+    if items and not payers:
+        whose = f"{items[0]['payer']} / {items[0]['line_of_business']}"
+        print(f"categories of {whose}", file=sys.stderr)
     return EXIT_OK
 
 

@@ -8,7 +8,7 @@ from __future__ import annotations
 import datetime as dt
 import re
 from collections.abc import Collection
-from dataclasses import dataclass
+from typing import Any, NamedTuple
 
 from precert.codes import expand_range
 from precert.profiles.dates import DATE_PATTERN, parse_date
@@ -44,9 +44,9 @@ class CellError(ValueError):
     """A code cell that does not read: says what was found and what was expected."""
 
 
-@dataclass(frozen=True, slots=True)
-class CellCode:
-    """One code a cell lists, with what the cell says about it."""
+class CellCode(NamedTuple):
+    """One code a cell lists, with what the cell says about it (a named tuple: one is built
+    for every row read, and a tuple is built several times faster than a frozen dataclass)."""
 
     code: str
     published: str  # the code or range as published: "K0813-K0816", "*L1833", "L1833**"
@@ -69,109 +69,139 @@ def read_cell(
     known: Collection[str],
 ) -> list[CellCode]:
     """Every code the cell lists, in order; raises CellError on anything it cannot read."""
-    if _SINGLE.fullmatch(text):  # the common case: one code, nothing else in the cell
-        return [CellCode(text.upper(), text)]
-    cell = normalize(text)
-    if not cell:
-        raise CellError("the code cell is empty (expected a code such as E0466)")
-    clauses = [(re.compile(c.match, re.IGNORECASE), c) for c in grammar.clauses]
-    ignored = [re.compile(p, re.IGNORECASE) for p in grammar.ignore]
-    out: list[CellCode] = []
-    removals: dict[str, tuple[dt.date, str]] = {}
-    meaning: Meaning | None = None
-    clause: Clause | None = None
-    effective: dt.date | None = None
-    last_group: list[int] = []  # indexes in `out` of the last code or range read
-    position = 0
-    while position < len(cell):
-        if grammar.removals and (m := _REMOVAL.match(cell, position)):
-            date = parse_date(m["date"])
-            if date is None:
-                raise CellError(f"{m['date']!r} in {m.group(0)!r} is not a date")
-            removals[m["code"].upper()] = (date, m.group(0).strip())
-            position, last_group = m.end(), []
-            continue
-        if grammar.dated and (m := _DATED.match(cell, position)):
-            effective = parse_date(m["date"])
-            if effective is None:
-                raise CellError(f"{m['date']!r} is not a date")
-            position, last_group = m.end(), []
-            continue
-        if found := next(((p, c) for p, c in clauses if p.match(cell, position)), None):
-            pattern, clause = found
-            m = pattern.match(cell, position)
-            assert m is not None
-            meaning = clause.meaning
-            if "effective" in pattern.groupindex and m["effective"]:
-                effective = parse_date(m["effective"]) or effective
-            elif clause.effective is not None:
-                effective = clause.effective
-            position, last_group = max(m.end(), position + 1), []
-            continue
-        if skip := next(
-            (p.match(cell, position) for p in ignored if p.match(cell, position)), None
-        ):
-            position, last_group = max(skip.end(), position + 1), []
-            continue
-        if grammar.modifiers and last_group and (m := _WITH_MODIFIERS.match(cell, position)):
-            mods = _modifier_list(m["mods"])
-            for index in last_group:
-                out[index] = _with(out[index], modifiers=mods)
-            position = m.end()
-            continue
-        if grammar.modifiers and last_group and cell[position - 1 : position] == " ":
-            m = _BARE_MODIFIER.match(cell, position)
-            if m and m["mod"] not in _NOT_MODIFIERS:
+    return CellReader(grammar, known).read(text)
+
+
+class CellReader:
+    """One profile's code-cell grammar, compiled once, reading cell after cell.
+
+    :meth:`read` is the grammar with a fast path for the common cell, one plain code and
+    nothing else, taken only where the full grammar (:meth:`parse`) would read that cell the
+    same way: no clause or ignored prose of the profile matches at its start.
+    """
+
+    __slots__ = ("_prose", "clauses", "grammar", "ignored", "known")
+
+    def __init__(self, grammar: CodeGrammar, known: Collection[str]) -> None:
+        self.grammar = grammar
+        self.known = known
+        self.clauses = [(re.compile(c.match, re.IGNORECASE), c) for c in grammar.clauses]
+        self.ignored = [re.compile(p, re.IGNORECASE) for p in grammar.ignore]
+        # What could claim a plain code before the code token does (see parse's loop order):
+        # a clause or ignored prose matching at the cell's start.
+        self._prose = [p for p, _ in self.clauses] + self.ignored
+
+    def read(self, text: str) -> list[CellCode]:
+        """Every code the cell lists, in order; raises CellError on anything it cannot read."""
+        if _SINGLE.fullmatch(text) and not any(p.match(text) for p in self._prose):
+            # One plain code, as parse reads it: no removal, date or modifier can start with
+            # a letter-and-digits token that fills the cell, so the code token takes it all.
+            return [CellCode(text.upper(), text)]
+        return self.parse(text)
+
+    def parse(self, text: str) -> list[CellCode]:
+        """The full grammar, without the fast path (what :meth:`read` must agree with)."""
+        grammar, known = self.grammar, self.known
+        cell = normalize(text)
+        if not cell:
+            raise CellError("the code cell is empty (expected a code such as E0466)")
+        clauses, ignored = self.clauses, self.ignored
+        out: list[CellCode] = []
+        removals: dict[str, tuple[dt.date, str]] = {}
+        meaning: Meaning | None = None
+        clause: Clause | None = None
+        effective: dt.date | None = None
+        last_group: list[int] = []  # indexes in `out` of the last code or range read
+        position = 0
+        while position < len(cell):
+            if grammar.removals and (m := _REMOVAL.match(cell, position)):
+                date = parse_date(m["date"])
+                if date is None:
+                    raise CellError(f"{m['date']!r} in {m.group(0)!r} is not a date")
+                removals[m["code"].upper()] = (date, m.group(0).strip())
+                position, last_group = m.end(), []
+                continue
+            if grammar.dated and (m := _DATED.match(cell, position)):
+                effective = parse_date(m["date"])
+                if effective is None:
+                    raise CellError(f"{m['date']!r} is not a date")
+                position, last_group = m.end(), []
+                continue
+            if found := next(((p, c) for p, c in clauses if p.match(cell, position)), None):
+                pattern, clause = found
+                m = pattern.match(cell, position)
+                assert m is not None
+                meaning = clause.meaning
+                if "effective" in pattern.groupindex and m["effective"]:
+                    effective = parse_date(m["effective"]) or effective
+                elif clause.effective is not None:
+                    effective = clause.effective
+                position, last_group = max(m.end(), position + 1), []
+                continue
+            if skip := next(
+                (p.match(cell, position) for p in ignored if p.match(cell, position)), None
+            ):
+                position, last_group = max(skip.end(), position + 1), []
+                continue
+            if grammar.modifiers and last_group and (m := _WITH_MODIFIERS.match(cell, position)):
+                mods = _modifier_list(m["mods"])
                 for index in last_group:
-                    mods = out[index].modifiers
-                    out[index] = _with(out[index], modifiers=(*mods, m["mod"]))
+                    out[index] = _with(out[index], modifiers=mods)
                 position = m.end()
                 continue
-        if m := _TOKEN.match(cell, position):
-            codes = _codes_of(m, grammar, known)
-            markers = "".join(m.group(g) or "" for g in ("pre", "post", "pre2", "post2"))
-            published = m.group(0)
-            last_group = []
-            for code in codes:
-                last_group.append(len(out))
-                out.append(
-                    CellCode(
-                        code,
-                        published,
-                        meaning,
-                        effective
-                        if effective is not None
-                        else (clause.effective if clause else None),
-                        clause.end if clause else None,
-                        markers=markers,
-                    )
-                )
-            position = m.end()
-            continue
-        if m := _SEPARATOR.match(cell, position):
-            position = m.end()
-            if m.group(0).strip():
+            if grammar.modifiers and last_group and cell[position - 1 : position] == " ":
+                m = _BARE_MODIFIER.match(cell, position)
+                if m and m["mod"] not in _NOT_MODIFIERS:
+                    for index in last_group:
+                        mods = out[index].modifiers
+                        out[index] = _with(out[index], modifiers=(*mods, m["mod"]))
+                    position = m.end()
+                    continue
+            if m := _TOKEN.match(cell, position):
+                codes = _codes_of(m, grammar, known)
+                markers = "".join(m.group(g) or "" for g in ("pre", "post", "pre2", "post2"))
+                published = m.group(0)
                 last_group = []
-            continue
-        rest = cell[position:]
-        shown = rest if len(rest) <= 40 else rest[:40] + "…"
-        raise CellError(
-            f"cannot read {shown!r} in the code cell (expected codes such as E0466, ranges "
-            "such as K0813-K0816, 'Effective <date>:' or a clause the profile declares)"
-        )
-    for code, (date, note) in removals.items():
-        listed = [i for i, c in enumerate(out) if c.code == code]
-        if not listed:
-            out.append(CellCode(code, note, None, None, date, removed=True))
-        for index in listed:
-            out[index] = _with(out[index], end=date, removed=True)
-    if not out:
-        raise CellError(f"no code in {cell[:60]!r} (expected a code such as E0466)")
-    if not grammar.many and len({c.published for c in out}) > 1:
-        raise CellError(
-            f"several codes in one cell ({cell[:60]!r}) but the profile says one per cell"
-        )
-    return out
+                for code in codes:
+                    last_group.append(len(out))
+                    out.append(
+                        CellCode(
+                            code,
+                            published,
+                            meaning,
+                            effective
+                            if effective is not None
+                            else (clause.effective if clause else None),
+                            clause.end if clause else None,
+                            markers=markers,
+                        )
+                    )
+                position = m.end()
+                continue
+            if m := _SEPARATOR.match(cell, position):
+                position = m.end()
+                if m.group(0).strip():
+                    last_group = []
+                continue
+            rest = cell[position:]
+            shown = rest if len(rest) <= 40 else rest[:40] + "…"
+            raise CellError(
+                f"cannot read {shown!r} in the code cell (expected codes such as E0466, ranges "
+                "such as K0813-K0816, 'Effective <date>:' or a clause the profile declares)"
+            )
+        for code, (date, note) in removals.items():
+            listed = [i for i, c in enumerate(out) if c.code == code]
+            if not listed:
+                out.append(CellCode(code, note, None, None, date, removed=True))
+            for index in listed:
+                out[index] = _with(out[index], end=date, removed=True)
+        if not out:
+            raise CellError(f"no code in {cell[:60]!r} (expected a code such as E0466)")
+        if not grammar.many and len({c.published for c in out}) > 1:
+            raise CellError(
+                f"several codes in one cell ({cell[:60]!r}) but the profile says one per cell"
+            )
+        return out
 
 
 def _codes_of(m: re.Match[str], grammar: CodeGrammar, known: Collection[str]) -> list[str]:
@@ -220,7 +250,5 @@ def _modifier_list(text: str) -> tuple[str, ...]:
     return tuple(dict.fromkeys(mods))
 
 
-def _with(code: CellCode, **changes: object) -> CellCode:
-    from dataclasses import replace
-
-    return replace(code, **changes)  # type: ignore[arg-type]
+def _with(code: CellCode, **changes: Any) -> CellCode:
+    return code._replace(**changes)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+from functools import lru_cache
 
 MONTHS = {
     name: number
@@ -38,6 +39,7 @@ _ISO = re.compile(r"(\d{4})-(\d{2})-(\d{2})")
 _US = re.compile(r"(\d{1,2})[./](\d{1,2})[./](\d{4})")
 
 
+@lru_cache(maxsize=4096)  # dates repeat down a list's date columns
 def parse_date(text: str) -> dt.date | None:
     """The date ``text`` holds (US month-first for numbers), or None when it holds none."""
     value = text.strip()

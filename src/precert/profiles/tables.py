@@ -6,6 +6,7 @@ from __future__ import annotations
 import datetime as dt
 import re
 from collections.abc import Callable, Mapping
+from functools import lru_cache
 from typing import Any, TypeVar
 
 from precert.models import Contact, Status
@@ -186,6 +187,7 @@ def _quote(name: str) -> str:
     return name if re.fullmatch(r"[A-Za-z0-9_-]+", name) else f'"{name}"'
 
 
+@lru_cache(maxsize=4096)  # a list has a handful of status values, repeated on every row
 def status_key(value: str) -> str:
     """How published status values are compared: case, spaces and a trailing '*' ignored."""
     return re.sub(r"\s+", " ", value).strip().rstrip("*").strip().casefold()

@@ -11,10 +11,10 @@ from contextlib import contextmanager, suppress
 from pathlib import Path
 from typing import Any
 
-from precert.models import Entry, HcpcsCode, ListVersion
+from precert.models import Entry, HcpcsCode, ListPolicy, ListVersion
 from precert.store.entries import ENTRY_COLUMNS as _ENTRY_COLUMNS
+from precert.store.entries import EntryFields, insert_version, policy_of, refill_version
 from precert.store.entries import entry_from_row as _entry
-from precert.store.entries import insert_version, policy_of
 from precert.store.errors import (
     DatabaseBusy,
     DatabaseDamaged,
@@ -26,7 +26,14 @@ from precert.store.errors import (
 from precert.store.schema import MIGRATIONS, SCHEMA_VERSION
 from precert.store.search import SearchMixin
 
-__all__ = ["DatabaseBusy", "DatabaseDamaged", "DatabaseError", "Store", "StoreError"]
+__all__ = [
+    "DatabaseBusy",
+    "DatabaseDamaged",
+    "DatabaseError",
+    "EntryFields",
+    "Store",
+    "StoreError",
+]
 
 # Bytes every SQLite 3 database file starts with (https://sqlite.org/fileformat.html).
 SQLITE_HEADER = b"SQLite format 3\x00"
@@ -235,14 +242,15 @@ class Store(SearchMixin):
     def insert_version(
         self,
         version: ListVersion,
-        rows: Iterable[tuple[Entry, str]],
+        rows: Iterable[tuple[EntryFields, str]],
         *,
         pages: int,
         footer: str,
         list_title: str,
     ) -> int:
-        """Insert a list (if new), one version and its entries with their search text, in one
-        transaction; rows are streamed (an exception while reading them rolls back)."""
+        """Insert a list (if new), one version and its entries (each as Entry's fields, see
+        :data:`EntryFields`) with their search text, in one transaction; rows are streamed (an
+        exception while reading them rolls back)."""
         with self.transaction() as db:
             # Checked under the write lock: another import may have added this version (or this
             # file) while the caller was reading its file.
@@ -259,6 +267,27 @@ class Store(SearchMixin):
             return insert_version(
                 db, version, rows, pages=pages, footer=footer, list_title=list_title
             )
+
+    def legacy_versions(self) -> list[tuple[str, str, str]]:
+        """(list id, version, file hash) of versions stored before schema 3: their policy is
+        empty and their rows lack contacts, dates and what else profiles read."""
+        rows = self.db.execute(
+            "SELECT list_id, version, sha256 FROM versions WHERE policy = '{}' ORDER BY id"
+        )
+        return [(str(r[0]), str(r[1]), str(r[2])) for r in rows]
+
+    def refill_version(
+        self,
+        list_id: str,
+        version: str,
+        sha256: str,
+        policy: ListPolicy,
+        rows: Iterable[tuple[EntryFields, str]],
+    ) -> int:
+        """Replace one version's rows, file hash and policy in one transaction (rows are
+        streamed; an exception while reading them rolls back). Returns the number of rows."""
+        with self.transaction() as db:
+            return refill_version(db, list_id, version, sha256, policy, rows)
 
     def list_row(self, list_id: str) -> tuple[str, str, str, str, str] | None:
         """(title, payer, line of business, program, platform) of a list, or None."""

@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import json
 import sqlite3
 from collections.abc import Iterable, Iterator
 from functools import lru_cache
 from itertools import islice
+from operator import itemgetter
+from typing import Any
 
 from precert.models import Contact, Entry, ListPolicy, ListVersion, Status
 
@@ -25,7 +28,9 @@ _INSERT = (
     "notes, published, source_file, source_url, categorized) "
     "VALUES (" + ", ".join("?" * 30) + ")"
 )
+_quoted = json.encoder.encode_basestring_ascii  # one JSON string, as json.dumps writes it
 _CHUNK = 5000  # rows per executemany: memory stays flat however long the list is
+_IMPORT_CACHE = -65536  # KiB (64 MiB) of page cache during an import
 
 
 def _date(text: object) -> dt.date | None:
@@ -78,31 +83,63 @@ def entry_from_row(row: sqlite3.Row | tuple[object, ...]) -> Entry:
     )
 
 
-def _values(entry_id: int, version_id: int, entry: Entry) -> tuple[object, ...]:
+# An entry as its fields in the order Entry declares them (``Entry(*fields)`` is the entry):
+# imports stream these, so that a 100,000-row list does not build 100,000 Entry objects
+# only to take them apart again here.
+EntryFields = tuple[Any, ...]
+_FIELD = {f.name: i for i, f in enumerate(dataclasses.fields(Entry))}
+# The fields stored as they are, in the order of _INSERT's columns (from `table` on).
+_PLAIN = itemgetter(*(_FIELD[name] for name in (
+    "table", "table_title", "line", "page", "code",
+)))  # fmt: skip
+_TEXTS = itemgetter(*(_FIELD[name] for name in (
+    "product", "category_raw", "category", "description_raw", "description", "status_raw",
+)))  # fmt: skip
+_CODE, _CATEGORY, _DESCRIPTION = _FIELD["code"], _FIELD["category"], _FIELD["description"]
+_COLUMNS, _RAW, _STATUS = _FIELD["columns"], _FIELD["raw"], _FIELD["status"]
+_PLATFORM, _NOTATION, _QUALIFIER = _FIELD["platform"], _FIELD["notation"], _FIELD["qualifier"]
+_EFFECTIVE, _END, _ANNOUNCED = _FIELD["effective"], _FIELD["end"], _FIELD["announced"]
+_REMOVED, _MODIFIERS, _CONTACT = _FIELD["removed"], _FIELD["modifiers"], _FIELD["contact"]
+_NOTES, _PUBLISHED, _SOURCE_FILE = _FIELD["notes"], _FIELD["published"], _FIELD["source_file"]
+_SOURCE_URL, _CATEGORIZED = _FIELD["source_url"], _FIELD["categorized"]
+
+
+def _values(entry_id: int, version_id: int, f: EntryFields) -> tuple[object, ...]:
+    notes, modifiers, contact = f[_NOTES], f[_MODIFIERS], f[_CONTACT]
     return (
-        entry_id, version_id, entry.table, entry.table_title, entry.line, entry.page, entry.code,
-        _header_json(entry.columns), json.dumps(entry.raw), entry.product, entry.category_raw,
-        entry.category, entry.description_raw, entry.description, entry.status_raw,
-        entry.status.value, entry.platform, entry.notation, entry.qualifier, _iso(entry.effective),
-        _iso(entry.end), _iso(entry.announced), int(entry.removed),
-        json.dumps(entry.modifiers) if entry.modifiers else "",
-        json.dumps(entry.contact.to_dict()) if entry.contact else None,
-        json.dumps(entry.notes), entry.published, entry.source_file, entry.source_url,
-        int(entry.categorized),
+        entry_id, version_id, *_PLAIN(f), _header_json(f[_COLUMNS]), texts_json(f[_RAW]),
+        *_TEXTS(f),
+        f[_STATUS].value, f[_PLATFORM], f[_NOTATION], f[_QUALIFIER], _iso(f[_EFFECTIVE]),
+        _iso(f[_END]), _iso(f[_ANNOUNCED]), int(f[_REMOVED]),
+        texts_json(modifiers) if modifiers else "", _contact_json(contact) if contact else None,
+        texts_json(notes), f[_PUBLISHED], f[_SOURCE_FILE], f[_SOURCE_URL],
+        int(f[_CATEGORIZED]),
     )  # fmt: skip
+
+
+def texts_json(texts: tuple[str, ...]) -> str:
+    """``json.dumps(texts)`` for a tuple of strings, without building an encoder per call
+    (json.dumps does; this is one C call per string)."""
+    return "[" + ", ".join(map(_quoted, texts)) + "]"
+
+
+@lru_cache(maxsize=1024)
+def _contact_json(contact: Contact) -> str:
+    """A contact as stored (rows of one list share a few contacts: encoded once each)."""
+    return json.dumps(contact.to_dict())
 
 
 def insert_version(
     db: sqlite3.Connection,
     version: ListVersion,
-    rows: Iterable[tuple[Entry, str]],
+    rows: Iterable[tuple[EntryFields, str]],
     *,
     pages: int,
     footer: str,
     list_title: str,
 ) -> int:
-    """Insert a list (if new), one version and its entries (with their search text), streamed
-    in chunks; the caller holds the transaction. Returns the number of entries."""
+    """Insert a list (if new), one version and its entries (each as its fields, with its search
+    text), streamed in chunks; the caller holds the transaction. Returns the number of entries."""
     db.execute(
         "INSERT INTO lists (id, title, payer, line_of_business, program, platform) "
         "VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT(id) DO NOTHING",
@@ -120,25 +157,67 @@ def insert_version(
             json.dumps(version.policy.to_dict()),
         ),
     )  # fmt: skip
-    version_id = int(cursor.lastrowid or 0)
+    return insert_entries(db, int(cursor.lastrowid or 0), rows)
+
+
+def insert_entries(
+    db: sqlite3.Connection, version_id: int, rows: Iterable[tuple[EntryFields, str]]
+) -> int:
+    """Insert a version's entries (with their search text), streamed in chunks, and record
+    their count on the version; the caller holds the transaction. Returns the count."""
     next_id = int(db.execute("SELECT COALESCE(MAX(id), 0) + 1 FROM entries").fetchone()[0])
     count = 0
-    for chunk in _chunks(iter(rows)):
-        first = next_id + count
-        db.executemany(
-            _INSERT, [_values(first + i, version_id, entry) for i, (entry, _) in enumerate(chunk)]
-        )
-        db.executemany(
-            "INSERT INTO entries_fts (rowid, code, description, category, notes) "
-            "VALUES (?, ?, ?, ?, ?)",
-            [
-                (first + i, e.code, e.description, e.category or "", notes)
-                for i, (e, notes) in enumerate(chunk)
-            ],
-        )
-        count += len(chunk)
+    # A larger page cache while the rows go in: the entries' code index and the search index
+    # take their pages in no order, and SQLite's default 2 MB cache spills them to the log
+    # again and again. Per connection; restored however the import ends.
+    cache = int(db.execute("PRAGMA cache_size").fetchone()[0])
+    db.execute(f"PRAGMA cache_size = {_IMPORT_CACHE}")
+    try:
+        for chunk in _chunks(iter(rows)):
+            first = next_id + count
+            db.executemany(
+                _INSERT, [_values(first + i, version_id, f) for i, (f, _) in enumerate(chunk)]
+            )
+            db.executemany(
+                "INSERT INTO entries_fts (rowid, code, description, category, notes) "
+                "VALUES (?, ?, ?, ?, ?)",
+                [
+                    (first + i, f[_CODE], f[_DESCRIPTION], f[_CATEGORY] or "", notes)
+                    for i, (f, notes) in enumerate(chunk)
+                ],
+            )
+            count += len(chunk)
+    finally:
+        db.execute(f"PRAGMA cache_size = {cache}")
     db.execute("UPDATE versions SET rows = ? WHERE id = ?", (count, version_id))
     return count
+
+
+def refill_version(
+    db: sqlite3.Connection,
+    list_id: str,
+    version: str,
+    sha256: str,
+    policy: ListPolicy,
+    rows: Iterable[tuple[EntryFields, str]],
+) -> int:
+    """Replace one version's entries, file hash and policy in place (same version row, so its order
+    among the list's versions stays); the caller holds the transaction. For versions stored
+    before schema 3, whose rows lack what profiles read (contacts, dates, list policy)."""
+    found = db.execute(
+        "SELECT id FROM versions WHERE list_id = ? AND version = ?", (list_id, version)
+    ).fetchone()
+    version_id = int(found[0])
+    db.execute(
+        "DELETE FROM entries_fts WHERE rowid IN (SELECT id FROM entries WHERE version_id = ?)",
+        (version_id,),
+    )
+    db.execute("DELETE FROM entries WHERE version_id = ?", (version_id,))
+    db.execute(
+        "UPDATE versions SET policy = ?, sha256 = ? WHERE id = ?",
+        (json.dumps(policy.to_dict()), sha256, version_id),
+    )
+    return insert_entries(db, version_id, rows)
 
 
 @lru_cache(maxsize=256)
@@ -147,7 +226,9 @@ def _header_json(columns: tuple[str, ...]) -> str:
     return json.dumps(columns)
 
 
-def _chunks(rows: Iterator[tuple[Entry, str]]) -> Iterator[list[tuple[Entry, str]]]:
+def _chunks(
+    rows: Iterator[tuple[EntryFields, str]],
+) -> Iterator[list[tuple[EntryFields, str]]]:
     while chunk := list(islice(rows, _CHUNK)):
         yield chunk
 

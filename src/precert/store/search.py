@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import sqlite3
 from collections.abc import Iterable, Sequence
 
@@ -12,6 +13,9 @@ INDEX_HCPCS = (
     "INSERT INTO hcpcs_fts (code, long_description, short_description) "
     "SELECT code, long_description, short_description FROM hcpcs WHERE kind = 'code'"
 )
+
+
+_WORDS = re.compile(r"[a-z0-9]+")
 
 
 class SearchMixin:
@@ -147,13 +151,32 @@ class SearchMixin:
         )
         return [(str(r[0]), str(r[1])) for r in rows]
 
+    def together(self, words: Sequence[str]) -> bool:
+        """Whether a CMS long description has these words side by side, in this order (the
+        last one may run on: "bed pan" stands in "bed pans")."""
+        if not words or not all(w.isalnum() for w in words):
+            return False
+        phrase = " + ".join([*(f'"{w}"' for w in words[:-1]), f'"{words[-1]}"*'])
+        row = self.db.execute(
+            "SELECT 1 FROM hcpcs_fts WHERE hcpcs_fts MATCH ? LIMIT 1",
+            (f"long_description : ({phrase})",),
+        ).fetchone()
+        return row is not None
+
     def listed_words(self, words: Iterable[str]) -> set[str]:
-        """Which of these words occur in any list's rows (description, category, notes)."""
+        """Which of these words (or their plural forms) occur in any list's rows
+        (description, category, notes), as written."""
         found: set[str] = set()
         for word in set(words):
-            row = self.db.execute(
-                "SELECT 1 FROM entries_fts WHERE entries_fts MATCH ? LIMIT 1", (f'"{word}"',)
-            ).fetchone()
-            if row is not None:
+            # The index stems ("defibrilator" and "defibrillator" are one stem): it finds the
+            # rows; the word itself must stand in one of them, or a typo would pass as a word.
+            rows = self.db.execute(
+                "SELECT coalesce(description, '') || ' ' || coalesce(category, '') || ' ' || "
+                "coalesce(notes, '') FROM entries_fts "
+                "WHERE entries_fts MATCH ? LIMIT 50",
+                (f'"{word}"',),
+            )
+            forms = {word, word + "s", word + "es"}
+            if any(forms & set(_WORDS.findall(str(text).lower())) for (text,) in rows):
                 found.add(word)
         return found

@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Sequence
 from typing import Annotated, Any, Literal
 
-from fastapi import APIRouter, Body, Depends, FastAPI, Path, Query, Request
+from fastapi import APIRouter, Body, FastAPI, Path, Query, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from starlette.concurrency import run_in_threadpool
@@ -13,10 +14,11 @@ from starlette.responses import Response
 
 from precert import __version__
 from precert.codes import several_codes
-from precert.models import Status
+from precert.models import Entry, Status
 from precert.service import Precert, ScopeError
 from precert.web import csvout
 from precert.web.common import (
+    CHECKED,
     AnswerBodies,
     DeterminationQuery,
     JSONBytes,
@@ -27,8 +29,9 @@ from precert.web.common import (
     list_version,
     scope_problem,
     too_many_codes,
-    unknown_parameters,
 )
+from precert.web.paging import PageLimit, PageOffset, link_header, next_url, page
+from precert.web.routing import RequestRoute
 from precert.web.schemas import (
     DATE_DESCRIPTION,
     DETERMINATION_PARAMETERS,
@@ -49,28 +52,11 @@ from precert.web.schemas import (
     responses,
 )
 
-
-def known_query(request: Request) -> None:
-    """Refuse query parameters the route does not declare (422 naming them)."""
-    route = request.scope.get("route")
-    dependant = getattr(route, "dependant", None)
-    if dependant is None:
-        return
-    known: list[str] = []
-    stack = [dependant]
-    while stack:  # the route's own parameters and those of its dependencies
-        current = stack.pop()
-        known.extend(p.alias for p in current.query_params)
-        stack.extend(current.dependencies)
-    problems = unknown_parameters(request.query_params, known)
-    if problems:
-        raise RequestValidationError(problems)
-
-
 # Every route but GET /v1/determinations (which reads and checks its parameters itself, on
 # the hot path) declares its query parameters to FastAPI; the others are refused.
-router = APIRouter()
-CHECKED = [Depends(known_query)]
+# RequestRoute: GET /v1/determinations takes only the Request, so it skips FastAPI's
+# parameter solver (precert.web.routing); the other routes are FastAPI's as declared.
+router = APIRouter(route_class=RequestRoute)
 
 DateParam = Annotated[ServiceDate, Query(description=DATE_DESCRIPTION)]
 PayerParam = Annotated[
@@ -119,7 +105,7 @@ async def get_determinations(request: Request) -> Response:
 
     A query that is not a code is answered with status `invalid`, never an error. At most
     1,000 codes, counted after splitting (`code=E0466,K0856` is two).
-    `curl 'http://127.0.0.1:8000/v1/determinations?code=E0466&code=K0856-RR'`
+    Example: `GET /v1/determinations?code=E0466&code=K0856-RR`
     """
     # The hot path. A repeated query is a memory lookup on the event loop; anything else
     # (parsing, the service, SQLite) runs in the thread pool, never on the loop. Parameters
@@ -135,6 +121,7 @@ async def get_determinations(request: Request) -> Response:
 
 @router.post(
     "/v1/determinations",
+    dependencies=CHECKED,
     tags=["determinations"],
     summary="Answer up to 1,000 codes (JSON body)",
     response_class=JSONResponse,
@@ -147,8 +134,8 @@ def post_determinations(
     ``{"codes": [...], "date": "2026-07-01"}`` (``date`` optional, default today).
 
     At most 1,000 codes, counted after splitting (`"E0466, K0856"` is two).
-    `curl -X POST http://127.0.0.1:8000/v1/determinations -H 'Content-Type: application/json'
-    -d '{"codes": ["E0466", "k0856-rr"]}'`
+    Example: `POST /v1/determinations` with
+    `{"codes": ["E0466", "k0856-rr"], "date": "2026-07-01"}`
     """
     count = count_codes(body.codes)
     if count > MAX_CODES:
@@ -185,7 +172,7 @@ def get_code(
 ) -> Response:
     """The answer, every published row (all versions, exactly as printed) and CMS's record.
 
-    `curl http://127.0.0.1:8000/v1/codes/E0466`
+    Example: `GET /v1/codes/E0466`
     """
     if several_codes(code):  # else only the first code would be answered, silently
         raise RequestValidationError(
@@ -231,9 +218,9 @@ def search(
 
     Staff words (hoyer lift, cpap, AFO), order, case, plurals and typos are forgiven; codes
     and ranges (K0813-K0816) are answered as typed. Without words, every code (of the
-    status / category asked) in list order. `more` says whether another page follows
-    (ask again with `offset` + `limit`).
-    `curl 'http://127.0.0.1:8000/v1/search?q=hospital+bed&status=required&limit=5'`
+    status / category asked) in list order. `more` says whether another page follows and
+    `next` is its URL (relative; null on the last page).
+    Example: `GET /v1/search?q=hospital+bed&status=required&limit=5`
     """
     try:
         results = _service(request).search(
@@ -242,7 +229,9 @@ def search(
         )  # fmt: skip
     except ScopeError as exc:
         raise scope_problem(exc, "query", payer, line_of_business) from None
-    return JSONBytes(dumps(results.to_dict()))
+    body = results.to_dict()
+    body["next"] = next_url(request, offset + limit, limit) if body.get("more") else None
+    return JSONBytes(dumps(body))
 
 
 @router.get(
@@ -256,7 +245,7 @@ def search(
 def get_lists(request: Request) -> Response:
     """Every imported list version: payer, line of business, program, effective date, rows.
 
-    `curl http://127.0.0.1:8000/v1/lists`
+    Example: `GET /v1/lists`
     """
     return JSONBytes(dumps({"lists": [v.to_dict() for v in _service(request).lists()]}))
 
@@ -274,7 +263,7 @@ def get_payers(request: Request, date: DateParam = None) -> Response:
     `payer` and `line_of_business` take everywhere), their programs and the list versions in
     force on `date` (default today).
 
-    `curl http://127.0.0.1:8000/v1/payers`
+    Example: `GET /v1/payers`
     """
     scopes = _service(request).scopes(date=date)
     payers: dict[str, list[dict[str, Any]]] = {}
@@ -310,7 +299,7 @@ def get_categories(
 ) -> Response:
     """Clean categories in force with code and status counts and the published spellings.
 
-    `curl http://127.0.0.1:8000/v1/categories`
+    Example: `GET /v1/categories`
     """
     try:
         items = cached_categories(_service(request), payer, line_of_business, date)
@@ -343,11 +332,16 @@ def get_entries(
         Literal["json", "csv"] | None,
         Query(description="json or csv (default: from the Accept header, else json)"),
     ] = None,
+    limit: PageLimit = None,
+    offset: PageOffset = 0,
 ) -> Response:
     """The rows of one list version in source order, with citations, clean and raw values.
 
+    JSON comes in pages (`limit`, default 1,000; `offset`): `total` rows, and `next`, the
+    URL of the next page (relative; null on the last). CSV holds every row unless `limit` or
+    `offset` is given (then a `Link: <...>; rel="next"` header points to the next page).
     CSV cells a spreadsheet would run as formulas are neutralized with a leading `'`.
-    `curl 'http://127.0.0.1:8000/v1/lists/cigna-commercial-dme/entries?format=csv'`
+    Example: `GET /v1/lists/cigna-commercial-dme/entries?format=csv`
     """
     service = _service(request)
     chosen = list_version(service, list_id, version)
@@ -355,12 +349,21 @@ def get_entries(
     wants_csv = format == "csv" or (
         format is None and "text/csv" in request.headers.get("accept", "")
     )
+    paging: dict[str, Any] = {}
+    if wants_csv and limit is None and not offset:
+        shown: Sequence[Entry] = entries  # a download: the whole version
+        link = None
+    else:
+        shown, paging = page(request, entries, offset, limit)
+        link = paging["next"]
     if wants_csv:
-        text = csvout.to_csv(csvout.ENTRY_COLUMNS, (csvout.entry_row(e) for e in entries))
-        return csvout.csv_response(text, f"{chosen.list_id}-{chosen.version}.csv")
+        text = csvout.to_csv(csvout.ENTRY_COLUMNS, (csvout.entry_row(e) for e in shown))
+        response = csvout.csv_response(text, f"{chosen.list_id}-{chosen.version}.csv")
+        response.headers.update(link_header(link))
+        return response
     return JSONBytes(
-        dumps({"list": chosen.list_id, "version": chosen.version,
-               "entries": [csvout.entry_dict(e) for e in entries]})
+        dumps({"list": chosen.list_id, "version": chosen.version, **paging,
+               "entries": [csvout.entry_dict(e) for e in shown]})
     )  # fmt: skip
 
 
@@ -368,7 +371,7 @@ def get_entries(
 def healthz(request: Request) -> Health:
     """`ok` with the version and what is loaded (for load balancers and monitors).
 
-    `curl http://127.0.0.1:8000/healthz`
+    Example: `GET /healthz`
     """
     versions = _service(request).lists()
     return Health(
@@ -376,10 +379,12 @@ def healthz(request: Request) -> Health:
     )
 
 
-@router.get("/v1/version", tags=["service"], summary="Version", response_model=Version)
+@router.get(
+    "/v1/version", dependencies=CHECKED, tags=["service"], summary="Version", response_model=Version
+)
 async def version() -> Version:
     """The precert version and API generation.
 
-    `curl http://127.0.0.1:8000/v1/version`
+    Example: `GET /v1/version`
     """
     return Version(version=__version__, api="v1")

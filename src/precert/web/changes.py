@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-import builtins
 import datetime as dt
 import uuid
+from dataclasses import replace
 from typing import Annotated, Any, Literal
 from urllib.parse import urlencode
 from weakref import WeakKeyDictionary
@@ -12,12 +12,11 @@ from xml.etree import ElementTree as ET
 
 from fastapi import APIRouter, FastAPI, Path, Query, Request
 from fastapi.responses import JSONResponse
-from pydantic import BaseModel, Field
-from starlette.exceptions import HTTPException
 from starlette.responses import HTMLResponse, Response
 
 from precert import __version__
-from precert.lint import SEVERITIES, LintReport, lint_version
+from precert.lint import SEVERITIES, LintReport
+from precert.linting import lint_version
 from precert.models import ListVersion
 from precert.service import Precert
 from precert.versioning import (
@@ -33,8 +32,11 @@ from precert.versioning import (
     timeline,
 )
 from precert.web import csvout
-from precert.web.common import JSONBytes, dumps, public_url
-from precert.web.schemas import MAX_QUERY, ListVersionOut, SourceOut, responses
+from precert.web.changes_schemas import ChangesOut, LintOut, VersionsOut
+from precert.web.common import CHECKED, JSONBytes, dumps, public_url
+from precert.web.paging import PageLimit, PageOffset, link_header, page
+from precert.web.problems import ApiProblem
+from precert.web.schemas import MAX_QUERY, responses
 from precert.web.templating import render
 
 router = APIRouter()
@@ -42,95 +44,9 @@ ATOM = "http://www.w3.org/2005/Atom"
 XHTML = "http://www.w3.org/1999/xhtml"
 FEED_ITEMS = 30  # versions announced by the feed, newest first
 FEED_CHANGES = 40  # changed codes spelled out in one feed entry
-ListId = Annotated[str, Path(max_length=MAX_QUERY, examples=["cigna-commercial-dme"])]
-VersionParam = Annotated[str | None, Query(max_length=MAX_QUERY, examples=["v1"])]
-
-
-# -- response models (OpenAPI) ---------------------------------------------------------------
-
-
-class VersionSpanOut(ListVersionOut):
-    """A version with the dates it is in force."""
-
-    in_force_from: dt.date | None
-    in_force_until: dt.date | None
-    superseded: bool
-    current: bool
-    previous: str | None
-    changes_url: str | None
-
-
-class VersionsOut(BaseModel):
-    """The versions of one list, in the order they take effect."""
-
-    list: str
-    versions: builtins.list[VersionSpanOut]
-
-
-class FieldChangeOut(BaseModel):
-    """One published value that changed (``rows``: how many rows the code has in a table)."""
-
-    field: str
-    table: int
-    from_: str | int | None = Field(alias="from")
-    to: str | int | None
-    from_line: int | None
-    to_line: int | None
-    direction: str | None
-
-
-class CodeChangeOut(BaseModel):
-    """A code added, removed or changed, with its rows on each side."""
-
-    code: str
-    change: Literal["added", "removed", "changed"]
-    status_from: str | None
-    status_to: str | None
-    direction: str | None
-    fields: builtins.list[str]
-    changes: builtins.list[FieldChangeOut]
-    description: str
-    category: str | None
-    notes: str
-    sources_from: builtins.list[SourceOut]
-    sources_to: builtins.list[SourceOut]
-
-
-class ChangesOut(BaseModel):
-    """What changed between two versions of a list."""
-
-    list: str
-    from_: ListVersionOut = Field(alias="from")
-    to: ListVersionOut
-    summary: dict[str, int]
-    added: builtins.list[CodeChangeOut]
-    removed: builtins.list[CodeChangeOut]
-    changed: builtins.list[CodeChangeOut]
-
-
-class FindingOut(BaseModel):
-    """One data-quality problem of one published row."""
-
-    code: str
-    line: int
-    kind: str
-    severity: Literal["error", "warning", "info"]
-    message: str
-    table: int
-    page: int
-
-
-class LintOut(BaseModel):
-    """The lint of one list version."""
-
-    target: str
-    list: str | None
-    version: str | None
-    source_name: str
-    rows: int
-    date: dt.date
-    counts: dict[str, int]
-    findings: builtins.list[FindingOut]
+# Examples run against the bundled lists (Medicare's has three versions).
+ListId = Annotated[str, Path(max_length=MAX_QUERY, examples=["medicare-dmepos-pa"])]
+VersionParam = Annotated[str | None, Query(max_length=MAX_QUERY, examples=["v3"])]
 
 
 # -- helpers ----------------------------------------------------------------------------------
@@ -156,7 +72,7 @@ def _diff(service: Precert, list_id: str, old: str | None, new: str | None) -> D
             found = cache[diff_key] = diff_versions(service, list_id, old, new)
         return found
     except VersionError as exc:
-        raise HTTPException(404, str(exc)) from None
+        raise _missing(service, list_id, exc) from None
 
 
 def _pair_key(service: Precert, list_id: str, old: str | None, new: str | None) -> tuple[str, ...]:
@@ -170,7 +86,7 @@ def _spans(service: Precert, list_id: str) -> list[dict[str, Any]]:
     try:
         spans = timeline(list_versions(service, list_id))
     except VersionError as exc:
-        raise HTTPException(404, str(exc)) from None
+        raise _missing(service, list_id, exc) from None
     today = dt.date.today()
     out = []
     for index, span in enumerate(spans):
@@ -186,7 +102,13 @@ def _lint(service: Precert, list_id: str, version: str | None) -> LintReport:
     try:
         return lint_version(service, list_id, version)
     except VersionError as exc:
-        raise HTTPException(404, str(exc)) from None
+        raise _missing(service, list_id, exc) from None
+
+
+def _missing(service: Precert, list_id: str, exc: VersionError) -> ApiProblem:
+    """A 404 whose code says whether the list or only the version(s) asked for is missing."""
+    code = "not_found" if service.versions(list_id) else "unknown_list"
+    return ApiProblem(code, str(exc))
 
 
 def setup(app: FastAPI) -> None:
@@ -203,6 +125,7 @@ def setup(app: FastAPI) -> None:
 
 @router.get(
     "/v1/lists/{list_id}/versions",
+    dependencies=CHECKED,
     tags=["lists"],
     summary="Versions of a list and the dates each is in force",
     response_class=JSONResponse,
@@ -212,13 +135,14 @@ def get_versions(request: Request, list_id: ListId) -> Response:
     """Every version in the order they take effect, with the first and last day it is in
     force (`null`: unknown / still in force) and a link to its changes.
 
-    `curl http://127.0.0.1:8000/v1/lists/cigna-commercial-dme/versions`
+    Example: `GET /v1/lists/cigna-commercial-dme/versions`
     """
     return JSONBytes(dumps({"list": list_id, "versions": _spans(_service(request), list_id)}))
 
 
 @router.get(
     "/v1/lists/{list_id}/changes",
+    dependencies=CHECKED,
     tags=["lists"],
     summary="What changed between two versions of a list (JSON or CSV)",
     response_class=JSONResponse,
@@ -233,34 +157,66 @@ def get_changes(
     from_: Annotated[str | None, Query(alias="from", max_length=MAX_QUERY)] = None,
     to: VersionParam = None,
     format: Annotated[Literal["json", "csv"] | None, Query()] = None,
+    limit: PageLimit = None,
+    offset: PageOffset = 0,
 ) -> Response:
     """Codes added, removed and changed (status, notes, description, category, platform,
     rows), each status move flagged `newly_requires_pa` / `no_longer_requires_pa`. Default:
     the two latest versions to take effect. 404 when the list has a single version.
 
-    `curl 'http://127.0.0.1:8000/v1/lists/cigna-commercial-dme/changes?from=v1&to=v2'`
+    JSON comes in pages of `limit` changes (default 1,000; added, then removed, then
+    changed) from `offset`, with `total` and `next` (relative URL, null on the last page);
+    `summary` counts them all. CSV holds every change unless `limit` or `offset` is given.
+
+    Example: `GET /v1/lists/medicare-dmepos-pa/changes?from=v2&to=v3`
     """
     diff = _diff(_service(request), list_id, from_, to)
+    shown, paging = page(request, diff.items, offset, limit)
     if format == "csv":
-        text = csvout.to_csv(CSV_COLUMNS, csv_rows(diff))
-        return csvout.csv_response(text, f"{list_id}-{diff.old.version}-{diff.new.version}.csv")
-    return JSONBytes(dumps(diff.to_dict()))
+        whole = limit is None and not offset
+        part = diff if whole else replace(
+            diff, added=tuple(i for i in shown if i.change == "added"),
+            removed=tuple(i for i in shown if i.change == "removed"),
+            changed=tuple(i for i in shown if i.change == "changed"),
+        )  # fmt: skip
+        text = csvout.to_csv(CSV_COLUMNS, csv_rows(part))
+        response = csvout.csv_response(text, f"{list_id}-{diff.old.version}-{diff.new.version}.csv")
+        response.headers.update(link_header(None if whole else paging["next"]))
+        return response
+    body = {
+        "list": diff.list_id, "from": diff.old.to_dict(), "to": diff.new.to_dict(),
+        "summary": diff.summary(), **paging,
+    }  # fmt: skip
+    for kind in ("added", "removed", "changed"):
+        body[kind] = [i.to_dict() for i in shown if i.change == kind]
+    return JSONBytes(dumps(body))
 
 
 @router.get(
     "/v1/lists/{list_id}/lint",
+    dependencies=CHECKED,
     tags=["lists"],
     summary="Data-quality problems of a list version, each with its line",
     response_class=JSONResponse,
     responses={200: {"model": LintOut}, **responses(404, 422)},
 )
-def get_lint(request: Request, list_id: ListId, version: VersionParam = None) -> Response:
+def get_lint(
+    request: Request,
+    list_id: ListId,
+    version: VersionParam = None,
+    limit: PageLimit = None,
+    offset: PageOffset = 0,
+) -> Response:
     """Findings (`code`, `line`, `kind`, `severity`, `message`) for one version (default:
-    the newest to take effect); CMS terminations are judged as of today.
+    the newest to take effect); CMS terminations are judged as of today. In pages of `limit`
+    findings (default 1,000) from `offset`, with `total` and `next`; `counts` counts them all.
 
-    `curl http://127.0.0.1:8000/v1/lists/cigna-commercial-dme/lint`
+    Example: `GET /v1/lists/cigna-commercial-dme/lint`
     """
-    return JSONBytes(dumps(_lint(_service(request), list_id, version).to_dict()))
+    report = _lint(_service(request), list_id, version)
+    shown, paging = page(request, report.findings, offset, limit)
+    body = {**report.to_dict(), **paging, "findings": [f.to_dict() for f in shown]}
+    return JSONBytes(dumps(body))
 
 
 # -- pages ------------------------------------------------------------------------------------
@@ -320,7 +276,7 @@ def changes_feed(
     try:
         items = feed_items(service, list_id or None, limit=FEED_ITEMS)
     except VersionError as exc:
-        raise HTTPException(404, str(exc)) from None
+        raise _missing(service, list_id, exc) from None
     # Links and ids come from the configured public URL, never from the request's Host
     # header: a feed reader or a cache must not be handed another host's links.
     base = public_url(request)

@@ -8,13 +8,12 @@ import time
 from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
-from urllib.parse import urlsplit
+from urllib.parse import quote, urlencode, urlsplit
 from weakref import WeakKeyDictionary
 
-from fastapi import Request
+from fastapi import Depends, Request
 from fastapi.exceptions import RequestValidationError
 from starlette.datastructures import QueryParams
-from starlette.exceptions import HTTPException
 from starlette.responses import Response
 
 from precert.caching import LRU
@@ -22,6 +21,7 @@ from precert.codes import split_queries
 from precert.dates import DateError, parse_date
 from precert.models import Determination, Entry, ListVersion, Status
 from precert.service import Precert, ScopeError
+from precert.web.problems import ApiProblem
 from precert.web.schemas import MAX_CODES, MAX_QUERY, STATE, STATE_MESSAGE
 
 DEFAULT_PUBLIC_URL = "http://127.0.0.1:8000"
@@ -214,8 +214,9 @@ def scope_problem(exc: ScopeError, where: str, payer: str | None, lob: str | Non
     """A 422 naming the payer (or line of business) field that could not be resolved."""
     field = "line_of_business" if payer is None and lob is not None else "payer"
     return RequestValidationError(
-        [{"type": "scope", "loc": (where, field), "msg": str(exc), "input": payer or lob}]
-    )
+        [{"type": f"unknown_{field}", "loc": (where, field), "msg": str(exc),
+          "input": payer or lob}]
+    )  # fmt: skip
 
 
 def cached_categories(
@@ -242,13 +243,15 @@ def list_version(service: Precert, list_id: str, version: str | None) -> ListVer
     versions = service.versions(list_id)
     if not versions:
         known = ", ".join(sorted({v.list_id for v in service.lists()})) or "none"
-        raise HTTPException(404, f"no list {list_id!r}; loaded lists: {known}")
+        raise ApiProblem("unknown_list", f"no list {list_id!r}; loaded lists: {known}")
     if version is not None:
         for candidate in versions:
             if candidate.version == version:
                 return candidate
         known = ", ".join(v.version for v in versions)
-        raise HTTPException(404, f"list {list_id!r} has no version {version!r}; it has {known}")
+        raise ApiProblem(
+            "unknown_version", f"list {list_id!r} has no version {version!r}; it has {known}"
+        )
     first = versions[0]
     try:
         scope = service.scope(first.payer, first.line_of_business)
@@ -313,6 +316,17 @@ def answer_grid(
     return columns, rows
 
 
+def code_url(answer: Determination, name_payer: object, state: str = "") -> str:
+    """The link from an answer to its code page: with its payer (and the member's state)
+    when several payers are loaded or one was chosen, so the page shows the same answer."""
+    if not answer.payer or not name_payer:
+        return f"/codes/{quote(answer.code or '')}"
+    query = {"payer": answer.payer, "lob": answer.line_of_business or ""}
+    if state:
+        query["state"] = state
+    return f"/codes/{quote(answer.code or '')}?{urlencode(query)}"
+
+
 def where_to_send(answer: Determination) -> str:
     """Where the request goes, in a few words (the all-payers table's cell)."""
     if answer.submit_to is not None:
@@ -348,3 +362,25 @@ def answer_text(answer: Determination, today: dt.date | None = None) -> str:
     if answer.more_info is not None:
         lines.append(f"    next step: {answer.more_info.label}: {answer.more_info.url}")
     return "\n".join(lines) + "\n"
+
+
+def known_query(request: Request) -> None:
+    """Refuse query parameters the route does not declare (422 naming them)."""
+    route = request.scope.get("route")
+    dependant = getattr(route, "dependant", None)
+    if dependant is None:
+        return
+    known: list[str] = []
+    stack = [dependant]
+    while stack:  # the route's own parameters and those of its dependencies
+        current = stack.pop()
+        known.extend(p.alias for p in current.query_params)
+        stack.extend(current.dependencies)
+    problems = unknown_parameters(request.query_params, known)
+    if problems:
+        raise RequestValidationError(problems)
+
+
+# Every /v1 route but GET /v1/determinations (which reads and checks its parameters itself,
+# on the hot path) declares its query parameters and takes this dependency: others are refused.
+CHECKED = [Depends(known_query)]

@@ -22,6 +22,7 @@ from precert.web.common import (
     answer_grid,
     answer_text,
     cached_categories,
+    code_url,
     list_entries,
     list_version,
     where_to_send,
@@ -40,6 +41,7 @@ _STATUS_VALUES = {s.value for s in Status}
 # Page parts the answer templates use: an answer as plain text (copy), where it goes (a cell).
 templates.env.filters["as_text"] = answer_text
 templates.env.filters["where_to_send"] = where_to_send
+templates.env.filters["code_url"] = code_url
 
 
 def _service(request: Request) -> Precert:
@@ -287,15 +289,27 @@ def list_page(request: Request, list_id: str, version: str = "") -> Response:
 
 
 @router.get("/upload", response_class=HTMLResponse)
-async def upload_form(request: Request) -> Response:
-    """The upload form."""
-    return render(request, "upload.html", {"nav": "upload", "column": ""})
+async def upload_form(request: Request, payer: str = "", lob: str = "") -> Response:
+    """The upload form (``?payer=…&lob=…`` chooses the payer, as on the search page)."""
+    return render(request, "upload.html", _upload_context(request, payer, lob))
+
+
+def _upload_context(request: Request, payer: str, lob: str) -> dict[str, Any]:
+    scopes = sorted({(s.payer, s.line_of_business) for s in _service(request).scopes()})
+    # With several payers, an answer's link to its code page names its payer.
+    return {"nav": "upload", "column": "", "whom": Whom(payer[:200], lob[:200]), "scopes": scopes,
+            "several": len(scopes) > 1}  # fmt: skip
+
+
+def _form_text(form: Any, name: str) -> str:
+    value = form.get(name)
+    return value[:200] if isinstance(value, str) else ""
 
 
 @router.post("/upload", response_class=HTMLResponse)
 async def upload(request: Request) -> Response:
-    """Screen an uploaded CSV on the page, or return it with the answers appended."""
-    context: dict[str, Any] = {"nav": "upload", "column": ""}
+    """Screen an uploaded CSV or XLSX file on the page, or return it with the answers appended."""
+    context = _upload_context(request, "", "")
     try:
         form = await request.form(max_files=1, max_fields=10)
     except Exception as exc:  # multipart errors come in several types
@@ -303,14 +317,14 @@ async def upload(request: Request) -> Response:
 
         if isinstance(exc, BodyTooLarge):
             raise
-        context["error"] = "The upload could not be read; send the form again with one CSV file."
+        context["error"] = "The upload could not be read; send the form again with one file."
         return render(request, "upload.html", context, status_code=400)
     try:
-        column = form.get("column")
-        context["column"] = column if isinstance(column, str) else ""
+        context["column"] = _form_text(form, "column")
+        whom = context["whom"] = Whom(_form_text(form, "payer"), _form_text(form, "lob"))
         upload = form.get("file")
         if upload is None or isinstance(upload, str) or not upload.filename:
-            context["error"] = "Choose a CSV file to screen."
+            context["error"] = "Choose a CSV or XLSX file to screen."
             return render(request, "upload.html", context, status_code=422)
         data = await upload.read(MAX_UPLOAD + 1)
         filename = upload.filename
@@ -324,7 +338,7 @@ async def upload(request: Request) -> Response:
         # Seconds of work for a 5 MB file: off the event loop, so that API and CDS Hooks
         # calls are not held up meanwhile.
         screened = await run_in_threadpool(
-            screen, _service(request), data, filename, context["column"]
+            screen, _service(request), data, filename, context["column"], whom.payer, whom.lob
         )
     except (UploadError, ScopeError) as exc:
         context["error"] = str(exc)
@@ -335,9 +349,5 @@ async def upload(request: Request) -> Response:
         safe = "".join(c if c.isascii() and (c.isalnum() or c in "-_") else "_" for c in stem)[:80]
         text = await run_in_threadpool(screened_csv, screened)
         return csvout.csv_response(text, f"{safe}-screened.csv")
-    counts: dict[str, int] = {}
-    for line in screened.rows:
-        for answer in line.answers:
-            counts[answer.status.value] = counts.get(answer.status.value, 0) + 1
-    context.update(screened=screened, counts=counts, shown=min(len(screened.rows), 1000))
+    context.update(screened=screened, counts=screened.counts(), shown=min(len(screened.rows), 1000))
     return render(request, "upload.html", context)

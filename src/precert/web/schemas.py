@@ -156,6 +156,11 @@ class DeterminationOut(BaseModel):
     submit_to: Contact | None
     notes: list[str]
     warnings: list[str]
+    warning_codes: list[str] = Field(
+        default_factory=list,
+        description="a stable machine code per warning, in the order of `warnings` "
+        "(`rental_on_purchase_only`, `terminated_code`, ...; see docs/api.md)",
+    )
     description: str | None
     category: str | None
     hcpcs: HcpcsOut | None
@@ -202,6 +207,9 @@ class SearchOut(BaseModel):
     offset: int
     limit: int
     more: bool
+    next: str | None = Field(
+        default=None, description="URL of the next page (relative); null on the last page"
+    )
     notes: list[str]
 
 
@@ -253,8 +261,11 @@ class PayersOut(BaseModel):
 
 
 class CategoryOut(BaseModel):
-    """A clean category with its code count, status counts and published spellings."""
+    """A clean category of one payer's lists with its code count, status counts and published
+    spellings (with no payer named, every loaded payer's categories, each naming its payer)."""
 
+    payer: str
+    line_of_business: str
     category: str | None
     codes: int
     statuses: dict[str, int]
@@ -283,8 +294,17 @@ class EntryOut(SourceOut):
     published: dict[str, str]
 
 
-class EntriesOut(BaseModel):
-    """The rows of one list version, in source order."""
+class PageOut(BaseModel):
+    """Where a page of a longer list stands (``next``: relative URL, null on the last page)."""
+
+    total: int = Field(description="items in all pages")
+    offset: int
+    limit: int
+    next: str | None = Field(description="URL of the next page (relative); null on the last")
+
+
+class EntriesOut(PageOut):
+    """One page of the rows of one list version, in source order."""
 
     list: str
     version: str
@@ -307,18 +327,43 @@ class Version(BaseModel):
     api: str
 
 
-class Problem(BaseModel):
-    """An error a client can act on."""
+class FieldErrorOut(BaseModel):
+    """One offending field of a 400 or 422."""
 
-    detail: Any
+    field: str | None = Field(description="the parameter or body field, e.g. `date`, `codes[2]`")
+    in_: str | None = Field(alias="in", description="query, body, path or header")
+    code: str = Field(description="stable machine code (see docs/api.md), e.g. `unknown_parameter`")
+    message: str
+    loc: builtins.list[str | int] = Field(description="FastAPI's location of the field")
+    input: Any = Field(default=None, description="the value sent (shortened)")
+
+
+class Problem(BaseModel):
+    """An error (RFC 9457 problem details, `application/problem+json`)."""
+
+    type: str = Field(description="`urn:precert:problem:` + `code`")
+    title: str = Field(description="the same for every occurrence of `code`")
+    status: int
+    detail: str = Field(description="what happened this time, and what to do")
+    code: str = Field(description="stable machine code (see docs/api.md), e.g. `validation_failed`")
+    instance: str | None = Field(default=None, description="the path asked for")
+    errors: builtins.list[FieldErrorOut] = Field(
+        default_factory=builtins.list, description="the offending fields (400 and 422)"
+    )
+
+
+ERROR_TEXT: dict[int, str] = {
+    400: "the body is not JSON (`invalid_json`); `errors[]` says where",
+    404: "not found: `unknown_list`, `unknown_version`, `not_found`, `unknown_endpoint`",
+    405: "method not allowed; the `Allow` header names those that are",
+    413: "request body too large (`body_too_large`)",
+    422: "a parameter or the body is malformed, or a query parameter is unknown "
+    "(`validation_failed`); `errors[].field` names each field and `errors[].code` the problem",
+    503: "the database is busy or damaged (`database_busy`, `database_damaged`, "
+    "`database_unavailable`); retry after the `Retry-After` seconds",
+}
 
 
 def responses(*codes: int) -> dict[int | str, dict[str, Any]]:
-    """OpenAPI descriptions for error statuses a route can return."""
-    text = {
-        400: "the body could not be parsed (not JSON, or the wrong content type)",
-        404: "not found (unknown list or path)",
-        413: "request body too large",
-        422: "a parameter or the body is malformed; `detail[].loc` names the field",
-    }
-    return {code: {"model": Problem, "description": text[code]} for code in codes}
+    """OpenAPI descriptions for error statuses a route can return (problem details)."""
+    return {code: {"model": Problem, "description": ERROR_TEXT[code]} for code in codes}
