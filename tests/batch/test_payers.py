@@ -197,6 +197,8 @@ def test_every_payer_of_one_line_of_business_and_unclear_choices(
     with pytest.raises(ScopeError, match="--payer all for one set of answer columns per payer"):
         screen(source, tmp_path / "x.csv", service=two_payers)
     assert not (tmp_path / "x.csv").exists()
+    with pytest.raises(ValueError, match="--lob-column needs --payer-column"):
+        screen(source, tmp_path / "x.csv", service=two_payers, payer="all", lob_column="Plan")
     with pytest.raises(ValueError, match="give one of them"):
         screen(source, tmp_path / "x.csv", service=two_payers, payer="all", payer_column="Plan")
     with pytest.raises(ScopeError, match="loaded: Cigna / Commercial, Medicare / FFS"):
