@@ -11,7 +11,7 @@ import pytest
 from precert import Precert
 from precert.cli import main
 from precert.lint import KINDS, LintReport, lint_file, lint_version
-from precert.service import BUNDLED_LIST
+from precert.service import BUNDLED_LIST, DATA_DIR
 
 LIST = "cigna-commercial-dme"
 TODAY = dt.date(2026, 11, 27)
@@ -193,3 +193,65 @@ def test_rows_of_one_code_dated_differently_are_not_repeats(service: Precert) ->
     notice = lint_version(service, "medicare-dmepos-pa", "v1", date=TODAY)
     assert not [f for f in notice.findings if f.kind.startswith("duplicate")]
     assert notice.counts()["error"] == 0
+
+
+MEDICAID_PROFILE = """
+[list]
+id = "acme-medicaid-dme"
+payer = "Acme Health"
+line_of_business = "Medicaid"
+program = "DME"
+scope = ["E", "K", "L", "S", "T"]    # Medicaid grids list state-program S and T codes
+
+[[tables]]
+header = ["HCPCS", "Description"]
+[tables.columns]
+code = "HCPCS"
+description = "Description"
+
+[status]
+listed = "required"
+"""
+
+
+def test_lint_knows_the_lists_own_scope(service: Precert, tmp_path: Path) -> None:
+    # A Medicaid plan's grid made of real codes: CMS's current S and T codes (temporary
+    # national codes Medicaid programs use), Cigna's E and K rows, and one A code the plan's
+    # declared scope does not cover.
+    cms = service.store.hcpcs()
+    temporary = [c for c in sorted(cms) if c[0] in "ST" and cms[c].terminated is None][::25]
+    assert len(temporary) >= 20 and {c[0] for c in temporary} == {"S", "T"}
+    rows = [(c, cms[c].long_description) for c in temporary]
+    rows += [(c, cms[c].long_description) for c in ("E0466", "K0856", "A4239")]
+    grid = tmp_path / "acme-medicaid-grid.csv"
+    grid.write_text(
+        "HCPCS,Description\n" + "".join(f'{c},"{d}"\n' for c, d in rows), encoding="utf-8"
+    )
+    profile = tmp_path / "acme-medicaid.toml"
+    profile.write_text(MEDICAID_PROFILE, encoding="utf-8")
+    a4239_line = len(rows) + 1
+    from_file = lint_file(service, grid, profile=profile, date=TODAY)
+    assert found(from_file, "outside-scope") == [("A4239", a4239_line)]
+    message = next(f.message for f in from_file.findings if f.kind == "outside-scope")
+    assert "outside the codes this list covers (E, K, L, S, T)" in message
+    assert not [f for f in from_file.findings if f.severity == "error"]
+    # Imported, the list keeps its scope: the same finding, and nothing about its S/T codes.
+    service.import_list(grid, profile=profile)
+    imported = lint_version(service, "acme-medicaid-dme", date=TODAY)
+    assert found(imported, "outside-scope") == [("A4239", a4239_line)]
+    # A list that declares no scope lists whatever it lists.
+    undeclared = tmp_path / "undeclared.toml"
+    undeclared.write_text(MEDICAID_PROFILE.replace('scope = ["E", "K", "L", "S", "T"]', ""))
+    assert not found(lint_file(service, grid, profile=undeclared, date=TODAY), "outside-scope")
+    # Medicare's list is exhaustive for DMEPOS codes: that is its scope, and it keeps to it.
+    medicare = lint_version(service, "medicare-dmepos-pa", date=TODAY)
+    assert not found(medicare, "outside-scope")
+    orthoses = DATA_DIR / "medicare" / "noridian-jd-orthoses-2026.tsv"
+    stray = tmp_path / "orthoses-with-a-stray-row.tsv"
+    stray.write_text(
+        orthoses.read_text(encoding="utf-8") + f"{temporary[0]}\tApril 13, 2026\tOrthoses\n",
+        encoding="utf-8",
+    )
+    derived = lint_file(service, stray, profile="medicare-dmepos-orthoses-2026", date=TODAY)
+    assert found(derived, "outside-scope") == [(temporary[0], 7)]
+    assert main(["lint", str(grid), "--profile", str(profile), "--json"]) == 0

@@ -137,6 +137,7 @@ def policy_of(profile: Profile) -> ListPolicy:
         source_url=info.source_url,
         more_info_url=info.more_info_url,
         more_info_label=info.more_info_label,
+        scope=info.scope,
     )
 
 

@@ -10,7 +10,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from precert.codes import system_of
-from precert.models import Entry, HcpcsCode
+from precert.models import Entry, HcpcsCode, within
 from precert.rules import FAMILIES, MISSING_CATEGORIES, note_in_description
 
 if TYPE_CHECKING:
@@ -33,6 +33,7 @@ KINDS: dict[str, str] = {
     "category-generic": WARNING,
     "note-in-description": WARNING,
     "duplicate-row": WARNING,
+    "outside-scope": WARNING,
     "description-differs": INFO,
     "several-tables": INFO,
     "cpt-code": INFO,
@@ -118,15 +119,22 @@ Check = Callable[[Sequence[Entry], Mapping[str, HcpcsCode], dt.date], Iterable[F
 
 
 def lint_entries(
-    entries: Sequence[Entry], hcpcs: Mapping[str, HcpcsCode], *, date: dt.date
+    entries: Sequence[Entry],
+    hcpcs: Mapping[str, HcpcsCode],
+    *,
+    date: dt.date,
+    scope: tuple[str, ...] = (),
 ) -> list[Finding]:
     """Every finding for the rows of one list version (pure).
 
     ``hcpcs`` holds CMS's records for the listed codes; ``date`` is when CMS terminations
-    count as past.
+    count as past; ``scope`` (HCPCS letters or ranges) the codes the list says it covers,
+    if it says: a code outside it is reported, any code inside it is the list's own (a
+    Medicaid list's S and T codes).
     """
     checks: tuple[Check, ...] = (_categories, _notes, _tables, _cms, _duplicates)
     found = [f for check in checks for f in check(entries, hcpcs, date)]
+    found.extend(_outside(entries, scope))
     return sorted(found, key=lambda f: (f.table, f.line, SEVERITIES.index(f.severity), f.kind))
 
 
@@ -325,6 +333,20 @@ def _meaning(entry: Entry) -> str:
     return f"{status} ({entry.status_raw!r})" if entry.status_raw else status
 
 
+def _outside(entries: Sequence[Entry], scope: tuple[str, ...]) -> Iterable[Finding]:
+    if not scope:
+        return  # a list that declares no scope lists whatever it lists
+    covered = ", ".join(scope)
+    for entry in entries:
+        if not within(scope, entry.code):
+            yield _finding(
+                entry,
+                "outside-scope",
+                f"{entry.code} is outside the codes this list covers ({covered}): a misplaced "
+                "row, or a scope to widen ([list] scope in its profile)",
+            )
+
+
 def _squash(text: str | None) -> str:
     """Text compared loosely: case, spacing and punctuation do not count."""
     return re.sub(r"[^a-z0-9]+", " ", (text or "").casefold()).strip()
@@ -365,6 +387,7 @@ def lint_version(
         date,
         list_id,
         chosen.version,
+        chosen.policy.lint_scope(),
     )
 
 
@@ -377,9 +400,14 @@ def lint_file(
     list_id: str | None = None,
 ) -> LintReport:
     """Lint a list file (read as `precert import` reads it) without importing it."""
-    from precert.importer import ImportFailed, entry_of
-    from precert.profiles import RowError
+    from precert.importer import ImportFailed, entry_of, policy_of
+    from precert.profiles import Profile as ProfileType
+    from precert.profiles import RowError, load_profile
 
+    scope: tuple[str, ...] = ()
+    if profile is not None:
+        profile = profile if isinstance(profile, ProfileType) else load_profile(profile)
+        scope = policy_of(profile).lint_scope()
     entries: list[Entry] = []
     errors: list[RowError] = []
     for item in service.dry_run(path, list_id=list_id or "file", profile=profile):
@@ -390,7 +418,7 @@ def lint_file(
     if errors:
         raise ImportFailed(errors)
     name = Path(path).name
-    return _report(service, name, name, entries, date)
+    return _report(service, name, name, entries, date, scope=scope)
 
 
 def _report(
@@ -401,8 +429,9 @@ def _report(
     date: dt.date | None,
     list_id: str | None = None,
     version: str | None = None,
+    scope: tuple[str, ...] = (),
 ) -> LintReport:
     when = date or dt.date.today()
     hcpcs = service.store.hcpcs({e.code for e in entries})
-    findings = lint_entries(entries, hcpcs, date=when)
+    findings = lint_entries(entries, hcpcs, date=when, scope=scope)
     return LintReport(target, source_name, len(entries), tuple(findings), when, list_id, version)

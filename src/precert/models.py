@@ -111,6 +111,15 @@ class Link:
         return {"label": self.label, "url": self.url}
 
 
+def within(scope: tuple[str, ...], code: str) -> bool:
+    """True when ``code`` is in a scope of HCPCS letters ("E") or ranges ("A4206-A9999")."""
+    for item in scope:
+        first, _, last = item.partition("-")
+        if (last and first <= code <= last and code[0] == first[0]) or code[:1] == item:
+            return True
+    return False
+
+
 @dataclass(frozen=True, slots=True)
 class ListPolicy:
     """What a list version says beyond its rows: what an unlisted code means, where requests
@@ -124,6 +133,7 @@ class ListPolicy:
     source_url: str | None = None
     more_info_url: str | None = None
     more_info_label: str | None = None
+    scope: tuple[str, ...] = ()  # the codes the list says it covers (letters or ranges)
 
     def more_info(self, payer: str | None) -> Link | None:
         """The payer's wider precertification list or policy page, if the profile names one."""
@@ -134,11 +144,14 @@ class ListPolicy:
 
     def covers(self, code: str) -> bool:
         """True when the list settles ``code`` even though it does not name it."""
-        for item in self.unlisted_scope:
-            first, _, last = item.partition("-")
-            if (last and first <= code <= last and code[0] == first[0]) or code[:1] == item:
-                return True
-        return False
+        return within(self.unlisted_scope, code)
+
+    def lint_scope(self) -> tuple[str, ...]:
+        """The codes the list covers, for lint: its declared ``scope``, else the scope it is
+        exhaustive for (Medicare's DMEPOS codes); () when it says neither."""
+        if self.scope:
+            return self.scope
+        return self.unlisted_scope if self.unlisted is not Status.NOT_LISTED else ()
 
     def contact_for(self, state: str | None) -> Contact | None:
         """The contact serving a member's state (None when the state is unknown here)."""
@@ -156,6 +169,7 @@ class ListPolicy:
             "source_url": self.source_url,
             "more_info_url": self.more_info_url,
             "more_info_label": self.more_info_label,
+            "scope": list(self.scope),
         }
 
     @classmethod
@@ -171,6 +185,7 @@ class ListPolicy:
             source_url=data.get("source_url"),
             more_info_url=data.get("more_info_url"),
             more_info_label=data.get("more_info_label"),
+            scope=tuple(data.get("scope", ())),
         )
 
 

@@ -256,7 +256,7 @@ def _unknown_word(
     """How to search a word that is neither a word of the descriptions, the lists nor the
     vocabulary: (concept, what it was read as, whether it is searched as typed too)."""
     # Used only in CMS's clipped short descriptions ("Pneuma compresor", "Cpm device"): an
-    # abbreviation or misspelling there too, so it is searched as typed and as read.
+    # abbreviation or misspelling there too, so it is searched as typed (and as corrected).
     rare = bool(lookup({word, base}))
     split = None if rare else split_compound(base, lookup) or split_compound(word, lookup)
     if split is not None and together is not None and not together(split):
@@ -267,9 +267,11 @@ def _unknown_word(
             [" ".join(split)],
             False,
         )
-    short = 2 <= len(word) <= MAX_INITIALS and word.isalpha()
+    # An abbreviation CMS's short descriptions use means what they use it for ("Pwc gp 1 std"
+    # is a power wheelchair, though "patient weight capacity" spells pwc more often).
+    short = not rare and 2 <= len(word) <= MAX_INITIALS and word.isalpha()
     phrase = acronym(word, initials(word)) if initials is not None and short else None
-    if phrase is not None:  # "cpm": continuous passive motion; it may stand as typed in a list
+    if phrase is not None:  # "sgd": speech generating device; it may stand as typed in a list
         return Concept(word, ((base,), phrase), corrected=True), [" ".join(phrase)], rare
     fixes = [f for f in corrections_for(word, lookup, vocabulary.words()) if f not in (word, base)]
     # A typo of a staff term ("rolator") means that term, not a rarer CMS word ("rotator"),

@@ -23,16 +23,17 @@ def print_dry_run(
     """Every row with the codes it reads as, then every line that cannot be read, a count and
     what an import would do (``outcome``); returns how many lines could not be read. People see
     each row as it is read."""
-    from precert.dryrun import DryRun, Repeats, grouped, status_text, summary
+    from precert.dryrun import Repeats, grouped, json_text, status_text, summary
     from precert.profiles import RowError
 
-    if as_json:
-        from precert.cli.output import print_json
-
-        run = DryRun.of(file, profile, items)
-        print_json({**run.to_dict(), "import": outcome})
-        return len(run.errors)
     out = sys.stdout
+    if as_json:
+        # Streamed: the same text print_json gives of the whole report, never held whole.
+        unread: list[RowError] = []
+        for piece in json_text(file, profile, items, outcome, unread):
+            out.write(piece)
+        return len(unread)
+
     info = profile.list
     out.write(
         f"{file} read with {profile.where} as list {info.id} ({info.payer} / "

@@ -67,6 +67,11 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
         help="judge CMS terminations as of this date, YYYY-MM-DD or MM/DD/YYYY (default: today)",
     )
     p.add_argument(
+        "--profile",
+        help="a file: read it with this profile (a TOML file or a bundled profile's name), as "
+        "`precert import --profile` does; its [list] scope says which codes are the list's own",
+    )
+    p.add_argument(
         "--fail-on",
         choices=("error", "warning", "never"),
         default="error",
@@ -198,8 +203,14 @@ def run_lint(args: argparse.Namespace) -> int:
         if args.list_version:
             print("precert lint: --version applies to a loaded list, not a file", file=sys.stderr)
             return EXIT_USAGE
-        report = lint_file(service, path, date=args.date)
+        report = lint_file(service, path, date=args.date, profile=args.profile)
     elif target in known:
+        if args.profile:
+            print(
+                "precert lint: --profile reads a file; a loaded list was read by its own",
+                file=sys.stderr,
+            )
+            return EXIT_USAGE
         report = lint_version(service, target, args.list_version, date=args.date)
     else:
         from precert.readers import ReaderError

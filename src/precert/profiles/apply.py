@@ -52,21 +52,21 @@ def apply(
         )
 
 
-def _candidates(profile: Profile, table_number: int) -> list[tuple[TableSpec, tuple[str, ...]]]:
+def _candidates(profile: Profile, table_number: int) -> list[tuple[TableSpec, frozenset[str]]]:
     """The table specs a header row of this table may match, each with its header's keys."""
     return [
-        (spec, tuple(header_key(h) for h in spec.header))
+        (spec, frozenset(header_key(h) for h in spec.header))
         for spec in profile.tables
         if spec.which is None or spec.which == table_number
     ]
 
 
 def _match_spec(
-    filled: list[str], candidates: list[tuple[TableSpec, tuple[str, ...]]]
+    filled: list[str], candidates: list[tuple[TableSpec, frozenset[str]]]
 ) -> TableSpec | None:
-    keys = {header_key(c) for c in filled}
+    keys = set(map(header_key, filled))
     for spec, wanted in candidates:
-        if all(k in keys for k in wanted):
+        if wanted <= keys:
             return spec
     return None
 
@@ -94,8 +94,12 @@ def _read_table(
     for row in table.rows:
         cells = row.cells
         filled = [c for c in cells if c.strip()]
-        if not filled or (skips and any(p.search(" ".join(filled)) for p in skips)):
+        if not filled:
             continue
+        if skips:
+            text = " ".join(filled)
+            if any(p.search(text) for p in skips):
+                continue
         found = _match_spec(filled, candidates)
         if found is not None:
             repeat = found is spec and not heading_since_header and cells == header

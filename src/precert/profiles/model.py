@@ -85,6 +85,8 @@ class ListInfo:
     # "out of scope" or "not listed" answer (label: the link's text).
     more_info_url: str | None = None
     more_info_label: str | None = None
+    # The codes the list covers (letters or ranges): `precert lint` flags codes outside it.
+    scope: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)

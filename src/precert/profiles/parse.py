@@ -53,14 +53,7 @@ def _list_info(table: TomlTable) -> ListInfo:
             f"{list_id!r} is not a list id: lowercase letters, digits, '.', '_' and '-'",
         )
     unlisted = status_of(table.text("unlisted") or "not_listed", table.where, table.key("unlisted"))
-    scope = table.texts("unlisted_scope")
-    for item in scope:
-        if not _LETTERS.fullmatch(item.upper()):
-            raise ProfileError(
-                table.where,
-                table.key("unlisted_scope"),
-                f'expected HCPCS letters ("E") or ranges ("E0100-E8002"), found {item!r}',
-            )
+    scope = _code_scope(table, "unlisted_scope")
     if unlisted is not Status.NOT_LISTED and not scope:
         raise ProfileError(
             table.where,
@@ -78,13 +71,27 @@ def _list_info(table: TomlTable) -> ListInfo:
         effective=table.date("effective"),
         platform=table.text("platform") or "",
         unlisted=unlisted,
-        unlisted_scope=tuple(s.upper() for s in scope),
+        unlisted_scope=scope,
+        scope=_code_scope(table, "scope"),
         unlisted_note=table.text("unlisted_note"),
         more_info_url=_web_address(table, "more_info_url"),
         more_info_label=table.text("more_info_label"),
     )
     table.done()
     return info
+
+
+def _code_scope(table: TomlTable, key: str) -> tuple[str, ...]:
+    """HCPCS letters ("E") or ranges ("E0100-E8002"), upper-cased."""
+    items = table.texts(key)
+    for item in items:
+        if not _LETTERS.fullmatch(item.upper()):
+            raise ProfileError(
+                table.where,
+                table.key(key),
+                f'expected HCPCS letters ("E") or ranges ("E0100-E8002"), found {item!r}',
+            )
+    return tuple(s.upper() for s in items)
 
 
 def _web_address(table: TomlTable, key: str) -> str | None:

@@ -246,26 +246,30 @@ class ProfileReader:
         at = layout.platform
         platform = (v[at].strip() if at >= 0 else "") or self.platform
         out: list[RowReading | RowError] = []
+        row_wide = tuple(notes)
         for item in codes:
             row_meaning = item.meaning or meaning
-            row_notes = list(notes)
             row_effective = item.effective or effective
             row_end = item.end or end
             note = self.footnotes.get(item.markers) if item.markers else None
-            if note is not None:
-                row_meaning = note.meaning or row_meaning
-                row_effective = note.effective or row_effective
-                row_end = note.end or row_end
-                if note.note:
-                    row_notes.append(note.note)
+            extras = row_meaning.notes()
+            row_notes = row_wide
+            if note is not None or extras:
+                added = list(notes)
+                if note is not None:
+                    row_meaning = note.meaning or row_meaning
+                    row_effective = note.effective or row_effective
+                    row_end = note.end or row_end
+                    if note.note:
+                        added.append(note.note)
+                    extras = row_meaning.notes()
+                added.extend(n for n in dict.fromkeys(extras) if n not in added)
+                row_notes = tuple(added)
             removed = item.removed or (note is not None and note.end is not None)
-            for extra in row_meaning.notes():
-                if extra not in row_notes:
-                    row_notes.append(extra)
             reading = RowReading(
                 item.code, item.published, row_meaning, status_raw, file, table_number, title,
                 row.line, page, header, cells, category_raw, categorized, description_raw,
-                product, platform, notation, tuple(row_notes), row_effective, row_end, removed,
+                product, platform, notation, row_notes, row_effective, row_end, removed,
                 announced, item.modifiers, contact, self.source_url,
             )  # fmt: skip
             out.append(reading)

@@ -28,8 +28,9 @@ _INSERT = (
     "notes, published, source_file, source_url, categorized) "
     "VALUES (" + ", ".join("?" * 30) + ")"
 )
-_dumps = json.JSONEncoder().encode  # json.dumps with its defaults, minus the keyword checks
+_quoted = json.encoder.encode_basestring_ascii  # one JSON string, as json.dumps writes it
 _CHUNK = 5000  # rows per executemany: memory stays flat however long the list is
+_IMPORT_CACHE = -65536  # KiB (64 MiB) of page cache during an import
 
 
 def _date(text: object) -> dt.date | None:
@@ -106,13 +107,20 @@ _SOURCE_URL, _CATEGORIZED = _FIELD["source_url"], _FIELD["categorized"]
 def _values(entry_id: int, version_id: int, f: EntryFields) -> tuple[object, ...]:
     notes, modifiers, contact = f[_NOTES], f[_MODIFIERS], f[_CONTACT]
     return (
-        entry_id, version_id, *_PLAIN(f), _header_json(f[_COLUMNS]), _dumps(f[_RAW]), *_TEXTS(f),
+        entry_id, version_id, *_PLAIN(f), _header_json(f[_COLUMNS]), texts_json(f[_RAW]),
+        *_TEXTS(f),
         f[_STATUS].value, f[_PLATFORM], f[_NOTATION], f[_QUALIFIER], _iso(f[_EFFECTIVE]),
         _iso(f[_END]), _iso(f[_ANNOUNCED]), int(f[_REMOVED]),
-        _dumps(modifiers) if modifiers else "", _contact_json(contact) if contact else None,
-        _dumps(notes) if notes else "[]", f[_PUBLISHED], f[_SOURCE_FILE], f[_SOURCE_URL],
+        texts_json(modifiers) if modifiers else "", _contact_json(contact) if contact else None,
+        texts_json(notes), f[_PUBLISHED], f[_SOURCE_FILE], f[_SOURCE_URL],
         int(f[_CATEGORIZED]),
     )  # fmt: skip
+
+
+def texts_json(texts: tuple[str, ...]) -> str:
+    """``json.dumps(texts)`` for a tuple of strings, without building an encoder per call
+    (json.dumps does; this is one C call per string)."""
+    return "[" + ", ".join(map(_quoted, texts)) + "]"
 
 
 @lru_cache(maxsize=1024)
@@ -159,20 +167,28 @@ def insert_entries(
     their count on the version; the caller holds the transaction. Returns the count."""
     next_id = int(db.execute("SELECT COALESCE(MAX(id), 0) + 1 FROM entries").fetchone()[0])
     count = 0
-    for chunk in _chunks(iter(rows)):
-        first = next_id + count
-        db.executemany(
-            _INSERT, [_values(first + i, version_id, fields) for i, (fields, _) in enumerate(chunk)]
-        )
-        db.executemany(
-            "INSERT INTO entries_fts (rowid, code, description, category, notes) "
-            "VALUES (?, ?, ?, ?, ?)",
-            [
-                (first + i, f[_CODE], f[_DESCRIPTION], f[_CATEGORY] or "", notes)
-                for i, (f, notes) in enumerate(chunk)
-            ],
-        )
-        count += len(chunk)
+    # A larger page cache while the rows go in: the entries' code index and the search index
+    # take their pages in no order, and SQLite's default 2 MB cache spills them to the log
+    # again and again. Per connection; restored however the import ends.
+    cache = int(db.execute("PRAGMA cache_size").fetchone()[0])
+    db.execute(f"PRAGMA cache_size = {_IMPORT_CACHE}")
+    try:
+        for chunk in _chunks(iter(rows)):
+            first = next_id + count
+            db.executemany(
+                _INSERT, [_values(first + i, version_id, f) for i, (f, _) in enumerate(chunk)]
+            )
+            db.executemany(
+                "INSERT INTO entries_fts (rowid, code, description, category, notes) "
+                "VALUES (?, ?, ?, ?, ?)",
+                [
+                    (first + i, f[_CODE], f[_DESCRIPTION], f[_CATEGORY] or "", notes)
+                    for i, (f, notes) in enumerate(chunk)
+                ],
+            )
+            count += len(chunk)
+    finally:
+        db.execute(f"PRAGMA cache_size = {cache}")
     db.execute("UPDATE versions SET rows = ? WHERE id = ?", (count, version_id))
     return count
 

@@ -31,6 +31,7 @@ from precert.web.common import (
     too_many_codes,
 )
 from precert.web.paging import PageLimit, PageOffset, link_header, next_url, page
+from precert.web.routing import RequestRoute
 from precert.web.schemas import (
     DATE_DESCRIPTION,
     DETERMINATION_PARAMETERS,
@@ -53,7 +54,9 @@ from precert.web.schemas import (
 
 # Every route but GET /v1/determinations (which reads and checks its parameters itself, on
 # the hot path) declares its query parameters to FastAPI; the others are refused.
-router = APIRouter()
+# RequestRoute: GET /v1/determinations takes only the Request, so it skips FastAPI's
+# parameter solver (precert.web.routing); the other routes are FastAPI's as declared.
+router = APIRouter(route_class=RequestRoute)
 
 DateParam = Annotated[ServiceDate, Query(description=DATE_DESCRIPTION)]
 PayerParam = Annotated[
