@@ -10,7 +10,8 @@ import pytest
 
 from precert import Precert
 from precert.cli import main
-from precert.lint import KINDS, LintReport, lint_file, lint_version
+from precert.lint import KINDS, LintReport
+from precert.linting import lint_file, lint_version
 from precert.service import BUNDLED_LIST, DATA_DIR
 
 LIST = "cigna-commercial-dme"

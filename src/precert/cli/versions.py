@@ -192,7 +192,7 @@ def _cut(value: object, limit: int = 60) -> str:
 def run_lint(args: argparse.Namespace) -> int:
     """`precert lint`."""
     from precert.cli.output import print_json
-    from precert.lint import lint_file, lint_version
+    from precert.linting import lint_file, lint_version
 
     service = _service()
     target = str(args.target)
