@@ -48,6 +48,9 @@ NOTE_BAD_DATE = (
     "YYYYMMDD); the code was not checked."
 )
 _DATE_TEXT = re.compile(DATE_CHARACTERS + "*")
+# How rows whose payer cell names no loaded list (or nothing, with several loaded) are counted.
+NO_PAYER = "(a payer with no loaded list)"
+NONE_NAMED = "(no payer named)"
 
 
 @dataclass(frozen=True, slots=True)
@@ -213,7 +216,9 @@ class LineAnswerer:
             # never another payer's in place of an unknown one.
             scope = self.service.scope(payer, lob)
         except ScopeError as exc:
-            return _invalid(None, str(exc), UNKNOWN_PAYER, payer or "(none)")
+            # The cell's text goes to the row's warning only: summaries and reports, which
+            # hold no row contents, count such rows under one label.
+            return _invalid(None, str(exc), UNKNOWN_PAYER, NO_PAYER if payer else NONE_NAMED)
         answer = self._determine(
             code, scope.payer, scope.line_of_business, when, state, today_warning
         )

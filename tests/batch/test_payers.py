@@ -77,7 +77,10 @@ def test_each_row_is_answered_for_its_own_payer_and_state(
     assert summary.by_payer["Medicare / FFS"]["required"] == 2
     assert summary.by_payer["Medicare / FFS"]["not_required"] == 1
     assert summary.by_payer["Cigna / Commercial"]["required"] == 2
-    assert summary.by_payer["Aetna"]["invalid"] == 1
+    # An unknown payer cell is counted under a label: the summary holds no row contents.
+    assert summary.by_payer["(a payer with no loaded list)"]["invalid"] == 1
+    assert summary.by_payer["(no payer named)"]["invalid"] == 1
+    assert "Aetna" not in summary.text() + report.read_text()
     assert summary.no_code["unknown_payer"] == 2
     assert "By payer:" in summary.text() and "Medicare / FFS: 3 rows" in summary.text()
     page = report.read_text()
@@ -194,6 +197,8 @@ def test_every_payer_of_one_line_of_business_and_unclear_choices(
     with pytest.raises(ScopeError, match="--payer all for one set of answer columns per payer"):
         screen(source, tmp_path / "x.csv", service=two_payers)
     assert not (tmp_path / "x.csv").exists()
+    with pytest.raises(ValueError, match="--lob-column needs --payer-column"):
+        screen(source, tmp_path / "x.csv", service=two_payers, payer="all", lob_column="Plan")
     with pytest.raises(ValueError, match="give one of them"):
         screen(source, tmp_path / "x.csv", service=two_payers, payer="all", payer_column="Plan")
     with pytest.raises(ScopeError, match="loaded: Cigna / Commercial, Medicare / FFS"):
