@@ -94,11 +94,12 @@ class Tree:
 
 
 def race(trees: list[Tree], commands: list[tuple[str, list[str]]], runs: int) -> None:
-    """Each command ``runs`` times per tree (after 2 warm-ups), the trees taking turns."""
-    for label, args in commands:
-        argv = [sys.executable, "-c", "pass"] if args == ["python"] else [str(BIN / "precert")]
-        argv = argv + (args if args != ["python"] else [])
-        for i in range(runs + 2):
+    """Each command ``runs`` times per tree (after 2 warm-ups), round-robin over commands and
+    trees, so a burst of load from other users weighs on every command and tree alike."""
+    for i in range(runs + 2):
+        for label, args in commands:
+            python = args == ["python"]
+            argv = [sys.executable, "-c", "pass"] if python else [str(BIN / "precert"), *args]
             for tree in trees:
                 tree.run(label, argv, keep=i >= 2)
 
@@ -126,7 +127,7 @@ def build_home(home: Path, src: Path | None) -> None:
 
 # Where the imports of `precert check` go, in groups of modules (``-X importtime`` self times).
 IMPORT_GROUPS = [
-    ("precert.models: defining its 8 frozen dataclasses (dataclasses runs `exec` per method)",
+    ("precert.models: defining its frozen dataclasses (dataclasses runs `exec` per method)",
      ("precert.models",)),
     ("the other precert modules (service, store, codes, rules, cli, ...)", ("precert",)),
     ("dataclasses and what it imports (inspect, ast, dis, tokenize, linecache)",
@@ -245,8 +246,7 @@ def startup(work: Path, home: Path, baseline: str | None) -> str:
         trees.insert(0, Tree("base", base_src, base_home))
     payers = {tree.name: sorted(tree.payers()) for tree in trees}
     loads = [os.getloadavg()[0]]
-    race(trees[-1:], [("`python -c pass` (floor)", ["python"])], RUNS)
-    race(trees, COMMANDS, RUNS)
+    race(trees, [("`python -c pass` (floor)", ["python"]), *COMMANDS], RUNS)
     loads.append(os.getloadavg()[0])
     # Without bytecode caches: copies of each src/ with no __pycache__ in them.
     now_src = shutil.copytree(
@@ -270,8 +270,8 @@ def startup(work: Path, home: Path, baseline: str | None) -> str:
             f"**base** is main at `{str(baseline)[:7]}` (before the start-up work: every "
             "command's parser built, the whole library imported by `import precert`), its "
             "src/ unpacked with `git archive` and run through PYTHONPATH over its own database; "
-            "**now** is this tree. Base and now take turns run by run, so both see the same "
-            "load. "
+            "**now** is this tree. Runs go round-robin over commands and trees, so all see the "
+            "same load. "
             if base is not None
             else "(No baseline: this clone lacks the baseline commit.) "
         )
@@ -281,14 +281,14 @@ def startup(work: Path, home: Path, baseline: str | None) -> str:
         "With bytecode caches written (PYTHONDONTWRITEBYTECODE unset, as on users' machines; "
         "`make` installs compile bytecode with UV_COMPILE_BYTECODE=1):\n",
     ]
-    lines += _table(trees, [(label, label) for label, _ in COMMANDS], floor=True)
+    lines += _table(trees, ["`python -c pass` (floor)", *(label for label, _ in COMMANDS)])
     lines.append(
         f"\nWith PYTHONDONTWRITEBYTECODE=1 (this machine's shell sets it) and no `__pycache__` "
         f"in precert's folders, so each run compiles every precert module it imports (the "
         f"standard library's and the installed packages' bytecode is there); median of "
         f"{RUNS_NO_BYTECODE} runs:\n"
     )
-    lines += _table(plain, [(label, label) for label, _ in NO_BYTECODE])
+    lines += _table(plain, [label for label, _ in NO_BYTECODE])
     checks = [now.wall(COMMANDS[0][0]), now.wall(COMMANDS[1][0])]
     search = now.wall(COMMANDS[3][0])
     cpu = [now.cpu(COMMANDS[0][0]), now.cpu(COMMANDS[1][0]), now.cpu(COMMANDS[3][0])]
@@ -334,19 +334,14 @@ def startup(work: Path, home: Path, baseline: str | None) -> str:
     return "\n".join(lines)
 
 
-def _table(trees: list[Tree], rows: list[tuple[str, str]], floor: bool = False) -> list[str]:
+def _table(trees: list[Tree], labels: list[str]) -> list[str]:
     names = [t.name for t in trees]
     out = [
         "| command | " + " | ".join(f"{n} wall ms" for n in names) + " | "
         + " | ".join(f"{n} CPU ms" for n in names) + " |",
         "|---|" + "---:|" * (2 * len(names)),
     ]  # fmt: skip
-    if floor:
-        label = "`python -c pass` (floor)"
-        now = trees[-1]
-        blank = " |" * (len(names) - 1)
-        out.append(f"| {label} |{blank} {now.wall(label):.1f} |{blank} {now.cpu(label):.1f} |")
-    for label, _ in rows:
+    for label in labels:
         walls = " | ".join(f"{t.wall(label):.1f}" for t in trees)
         cpus = " | ".join(f"{t.cpu(label):.1f}" for t in trees)
         out.append(f"| {label} | {walls} | {cpus} |")

@@ -123,3 +123,15 @@ def test_help_lists_every_command_though_a_command_builds_only_its_own_module() 
         a.choices for a in only_check._actions if isinstance(a, argparse._SubParsersAction)
     )
     assert set(choices) == {c for c, m in COMMANDS.items() if m == "precert.cli.core"}
+
+
+@pytest.mark.parametrize("columns", ["57", "200", "", "0", "-3", "wide"])
+def test_help_width_is_the_one_shutil_gives(columns: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    # The formatter reads the terminal width itself (so argparse need not import shutil);
+    # it must read it as shutil.get_terminal_size does, which argparse used before.
+    import shutil
+
+    from precert.cli import _columns
+
+    monkeypatch.setenv("COLUMNS", columns)
+    assert _columns() == shutil.get_terminal_size().columns
