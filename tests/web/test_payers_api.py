@@ -119,3 +119,9 @@ def test_state_decides_rows_for_members_of_some_states_only(two: Api) -> None:
     assert "Jurisdiction A" in posted["submit_to"]["name"]
     (anywhere,) = two.get("/v1/determinations", params=asked).json()["determinations"]
     assert anywhere["status"] == "required" and "depends_on_state" in anywhere["warning_codes"]
+    # The rows of the June 2024 notice (v1) say which states they are for.
+    rows = two.get("/v1/lists/medicare-dmepos-pa/entries", params={"version": "v1"}).json()
+    phase_one = [r for r in rows["entries"] if r["states"]]
+    assert {(r["code"], r["line"], tuple(r["states"])) for r in phase_one} == {
+        (code, 8, ("CA", "FL", "OH", "PA")) for code in ("E0747", "E0748", "E0760")
+    }
