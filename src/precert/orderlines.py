@@ -262,10 +262,14 @@ class LineAnswerer:
         today_warning: str | None,
     ) -> Answer:
         answers = self._ask(text, payer, lob, when, None)
-        if state is not None and any(a.submit_options for a in answers):
+        if state is not None and any(
+            a.submit_options or "depends_on_state" in a.warning_codes for a in answers
+        ):
             # The state only picks a contact where a list routes by state (the answer then
-            # lists the options): ask again with it. Every other answer is the same for every
-            # state, and comes from the answers already worked out for this payer and date.
+            # lists the options), or decides rows for members of some states only (the answer
+            # then warns that it depends on the state): ask again with it. Every other answer
+            # is the same for every state, and comes from the answers already worked out for
+            # this payer and date.
             answers = self._ask(text, payer, lob, when, state.upper())
         answer = answer_for(answers, blank=not text.strip())
         if self.keep_answers and len(answers) == 1 and answer.reason is None:

@@ -253,3 +253,28 @@ def test_spark_answers_every_payer_as_duckdb_does(two_payers: Precert, tmp_path:
         outputs.append((pq.read_table(out).to_pylist(), summary.by_payer, summary.statuses))
     assert outputs[0] == outputs[1]
     assert "pa_status_medicare_ffs" in outputs[0][0][0]
+
+
+def test_rows_for_members_of_some_states_only_are_answered_for_each_rows_state(
+    two_payers: Precert, tmp_path: Path
+) -> None:
+    # Medicare's Phase 1 osteogenesis stimulators: CA, FL, OH and PA only, from 2024-08-12.
+    source = tmp_path / "claims.csv"
+    source.write_text(
+        "Claim,HCPCS,Plan,Member state,Date of service\n"
+        "C1,E0748,Medicare,TX,2024-08-20\nC2,E0748,Medicare,CA,2024-08-20\n"
+        "C3,E0748,Medicare,,2024-08-20\n"
+    )
+    out = tmp_path / "screened.csv"
+    screen(
+        source, out, service=two_payers, payer_column="Plan", state_column="Member state",
+        date_column="Date of service",
+    )  # fmt: skip
+    rows = {r["Claim"]: r for r in read(out)}
+    assert rows["C1"]["pa_status"] == "not_required"
+    assert (rows["C2"]["pa_status"], rows["C2"]["pa_submit_to"]) == (
+        "required",
+        "Noridian Healthcare Solutions (Jurisdiction D)",
+    )
+    assert rows["C3"]["pa_status"] == "required"
+    assert "depends on the member's state" in rows["C3"]["pa_warnings"]
