@@ -257,3 +257,11 @@ def test_each_line_is_answered_for_its_date_of_service(api: Api) -> None:
     page = post(api, "o.csv", claims_csv(rows).encode(), payer="Medicare").text
     assert "date of service from column “Date of Service”" in page
     assert "Answered for today" not in page
+
+
+def test_a_plan_column_is_not_taken_for_the_payer(service: Precert) -> None:
+    """A plan's name ("Open Access Plus") names no loaded list: only payer headers are used."""
+    data = b"Order,HCPCS,Plan\nSO-1,E0466,Open Access Plus\n"
+    screened = screen(service, data, "o.csv", None, payer="Cigna")
+    assert not screened.per_row and screened.used == ()
+    assert screened.rows[0].answer.status.value == "required"
