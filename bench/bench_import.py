@@ -171,6 +171,22 @@ def main(baseline: str) -> None:
             f"- {labels[what]}: {_ratio(old, new, 'seconds'):.1f}× faster in wall time, "
             f"{_ratio(old, new, 'cpu'):.1f}× less CPU."
         )
+    new = figures[("import big", "after")]
+    wall, cpu = min(r["seconds"] for r in new), min(r["cpu"] for r in new)
+    rss = max(r["rss"] for r in new)
+    verdict = "met" if wall <= 5 and rss <= 400 else "not met"
+    if wall > 5 and rss <= 400:  # memory met, time not: wall time grows with the load
+        verdict = "not met in wall time at this load"
+    print(
+        f"\nIssue 9's target, importing 100,000 rows in ≤ 5 s at ≤ 400 MB: {wall:.2f} s wall "
+        f"({cpu:.2f} s CPU) at {rss:.0f} MB peak under the load below — "
+        f"{verdict}."
+    )
+    print(
+        "\nEvery description distinct costs more than the cycled list on both sides: each "
+        "carries its own row number, so the search index gains 100,000 words it must store, "
+        "and no description is met twice."
+    )
     print(
         f"\nLoad average (1, 5, 15 min) when the runs started: "
         f"{', '.join(f'{v:.1f}' for v in load_before)}; when they ended: "
