@@ -86,7 +86,8 @@ def answers(home: Path) -> None:
     import pyarrow as pa
     import pyarrow.parquet as pq
 
-    from precert.batch.answers import ANSWER_COLUMNS, answer_for
+    from precert.batch.answers import answer_for
+    from precert.columns import ANSWER_COLUMNS
     from precert.service import Precert
 
     keys = [
@@ -100,7 +101,10 @@ def answers(home: Path) -> None:
     ]
     service = Precert(home)
     service.preload()
-    rows = [answer_for(service.determine(k), blank=not k.strip()).values for k in keys]
+    # Cigna's answers, as `precert batch --payer Cigna` gives them (both lists are bundled).
+    rows = [
+        answer_for(service.determine(k, payer="Cigna"), blank=not k.strip()).values for k in keys
+    ]
     table = pa.table({"k": keys} | {c: [r[i] for r in rows] for i, c in enumerate(ANSWER_COLUMNS)})
     pq.write_table(table, ANSWERS)
 

@@ -94,11 +94,12 @@ class Tree:
 
 
 def race(trees: list[Tree], commands: list[tuple[str, list[str]]], runs: int) -> None:
-    """Each command ``runs`` times per tree (after 2 warm-ups), the trees taking turns."""
-    for label, args in commands:
-        argv = [sys.executable, "-c", "pass"] if args == ["python"] else [str(BIN / "precert")]
-        argv = argv + (args if args != ["python"] else [])
-        for i in range(runs + 2):
+    """Each command ``runs`` times per tree (after 2 warm-ups), round-robin over commands and
+    trees, so a burst of load from other users weighs on every command and tree alike."""
+    for i in range(runs + 2):
+        for label, args in commands:
+            python = args == ["python"]
+            argv = [sys.executable, "-c", "pass"] if python else [str(BIN / "precert"), *args]
             for tree in trees:
                 tree.run(label, argv, keep=i >= 2)
 
@@ -122,6 +123,58 @@ def build_home(home: Path, src: Path | None) -> None:
         env["PYTHONPATH"] = str(src)
     code = "from precert.service import default; default().determine('E0466')"
     subprocess.run([sys.executable, "-c", code], env=env, check=True)
+
+
+# Where the imports of `precert check` go, in groups of modules (``-X importtime`` self times).
+IMPORT_GROUPS = [
+    ("precert.models: defining its frozen dataclasses (dataclasses runs `exec` per method)",
+     ("precert.models",)),
+    ("the other precert modules (service, store, codes, rules, cli, ...)", ("precert",)),
+    ("dataclasses and what it imports (inspect, ast, dis, tokenize, linecache)",
+     ("dataclasses", "inspect", "ast", "_ast", "dis", "opcode", "_opcode", "tokenize", "token",
+      "linecache")),
+    ("typing, re, enum, collections, functools", ("typing", "_typing", "re", "enum",
+     "collections", "functools", "_sre", "copyreg", "keyword", "operator", "reprlib")),
+    ("sqlite3", ("sqlite3", "_sqlite3")),
+    ("pathlib (urllib.parse, ipaddress, fnmatch, ntpath)",
+     ("pathlib", "urllib", "ipaddress", "fnmatch", "ntpath", "errno")),
+    ("argparse (gettext, locale)", ("argparse", "gettext", "locale", "_locale")),
+    ("json, datetime, threading, unicodedata",
+     ("json", "_json", "datetime", "_datetime", "threading", "unicodedata")),
+]  # fmt: skip
+
+
+def import_profile(home: Path, args: list[str], runs: int = 7) -> list[tuple[str, float]]:
+    """Milliseconds of import time per group of modules for ``precert ARGS`` (the least of
+    ``runs`` fresh processes, per module), and the rest of the standard library's."""
+    least: dict[str, int] = {}
+    env = {k: v for k, v in os.environ.items() if k != "PYTHONDONTWRITEBYTECODE"}
+    env["PRECERT_HOME"] = str(home)
+    code = f"from precert.cli import main; main({args!r})"
+    for _ in range(runs):
+        err = subprocess.run(
+            [sys.executable, "-X", "importtime", "-c", code],
+            env=env,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.PIPE,
+            text=True,
+            check=True,
+        ).stderr
+        for line in err.splitlines():
+            parts = line.removeprefix("import time:").split("|")
+            if len(parts) == 3 and parts[0].strip().isdigit():
+                name, own = parts[2].strip(), int(parts[0])
+                least[name] = min(least.get(name, own), own)
+    out: list[tuple[str, float]] = []
+    left = dict(least)
+    for label, names in IMPORT_GROUPS:
+        mine = [m for m in left if m.split(".")[0] in names or m in names]
+        if names == ("precert",):
+            mine = [m for m in left if m.startswith("precert")]
+        out.append((label, sum(left.pop(m) for m in mine) / 1000))
+    out.append(("the rest of the standard library (site, encodings, os, io, ...)",
+                sum(left.values()) / 1000))  # fmt: skip
+    return out
 
 
 def first_run_seconds(home: Path) -> float:
@@ -193,8 +246,7 @@ def startup(work: Path, home: Path, baseline: str | None) -> str:
         trees.insert(0, Tree("base", base_src, base_home))
     payers = {tree.name: sorted(tree.payers()) for tree in trees}
     loads = [os.getloadavg()[0]]
-    race(trees[-1:], [("`python -c pass` (floor)", ["python"])], RUNS)
-    race(trees, COMMANDS, RUNS)
+    race(trees, [("`python -c pass` (floor)", ["python"]), *COMMANDS], RUNS)
     loads.append(os.getloadavg()[0])
     # Without bytecode caches: copies of each src/ with no __pycache__ in them.
     now_src = shutil.copytree(
@@ -218,8 +270,8 @@ def startup(work: Path, home: Path, baseline: str | None) -> str:
             f"**base** is main at `{str(baseline)[:7]}` (before the start-up work: every "
             "command's parser built, the whole library imported by `import precert`), its "
             "src/ unpacked with `git archive` and run through PYTHONPATH over its own database; "
-            "**now** is this tree. Base and now take turns run by run, so both see the same "
-            "load. "
+            "**now** is this tree. Runs go round-robin over commands and trees, so all see the "
+            "same load. "
             if base is not None
             else "(No baseline: this clone lacks the baseline commit.) "
         )
@@ -229,43 +281,67 @@ def startup(work: Path, home: Path, baseline: str | None) -> str:
         "With bytecode caches written (PYTHONDONTWRITEBYTECODE unset, as on users' machines; "
         "`make` installs compile bytecode with UV_COMPILE_BYTECODE=1):\n",
     ]
-    lines += _table(trees, [(label, label) for label, _ in COMMANDS], floor=True)
+    lines += _table(trees, ["`python -c pass` (floor)", *(label for label, _ in COMMANDS)])
     lines.append(
         f"\nWith PYTHONDONTWRITEBYTECODE=1 (this machine's shell sets it) and no `__pycache__` "
         f"in precert's folders, so each run compiles every precert module it imports (the "
         f"standard library's and the installed packages' bytecode is there); median of "
         f"{RUNS_NO_BYTECODE} runs:\n"
     )
-    lines += _table(plain, [(label, label) for label, _ in NO_BYTECODE])
+    lines += _table(plain, [label for label, _ in NO_BYTECODE])
     checks = [now.wall(COMMANDS[0][0]), now.wall(COMMANDS[1][0])]
     search = now.wall(COMMANDS[3][0])
+    cpu = [now.cpu(COMMANDS[0][0]), now.cpu(COMMANDS[1][0]), now.cpu(COMMANDS[3][0])]
     lines.append(
         f"\nTargets (issues 9 and 11), on the median wall time with bytecode caches: "
         f"`precert check E0466 --payer Cigna` {checks[0]:.0f} ms and `precert check E0466` "
         f"{checks[1]:.0f} ms, target ≤ 120 ms "
         f"{'**met**' if max(checks) <= 120 else '**missed**'}; `precert search walker` "
         f"{search:.0f} ms, target ≤ 150 ms {'**met**' if search <= 150 else '**missed**'}. "
-        f"The Rich table costs {now.wall(COMMANDS[4][0]) - checks[1]:.0f} ms more (Rich is "
+        f"Their CPU time: {cpu[0]:.0f}, {cpu[1]:.0f} and {cpu[2]:.0f} ms."
+        + (
+            f" The machine was busy (load average up to {max(loads):.1f} on 2 cores): a "
+            "process waits for a core, so wall time is a multiple of CPU time, for base and "
+            "now alike; on an idle machine wall time is about CPU time (`python -c pass` "
+            f"here: {now.wall('`python -c pass` (floor)'):.0f} ms wall, "
+            f"{now.cpu('`python -c pass` (floor)'):.0f} ms CPU)."
+            if max(loads) > 1.5
+            else ""
+        )
+        + f" The Rich table costs {now.wall(COMMANDS[4][0]) - checks[1]:.0f} ms more (Rich is "
         "imported only when the output is a terminal or `--format table`; "
         "tests/cli/test_startup.py fails if a plain, `--json` or piped `check` imports it, or "
         "any web, batch, reader or profile module).\n"
     )
+    groups = import_profile(home, COMMANDS[0][1])
+    total = sum(ms for _, ms in groups)
+    lines.append(
+        "Where the imports of `precert check E0466 --payer Cigna` go now (`python -X importtime`, "
+        "self time per module, the least of 7 fresh processes, summed per group; importtime's "
+        f"own bookkeeping adds a little). In all {total:.0f} ms:\n"
+    )
+    lines += ["| modules | ms |", "|---|---:|"]
+    lines += [f"| {label} | {ms:.1f} |" for label, ms in groups]
+    dataclass_ms = groups[0][1] + groups[2][1]
+    lines.append(
+        f"\nThe dataclasses are the largest part left ({dataclass_ms:.0f} ms: importing "
+        "`dataclasses`, which imports `inspect`, and generating each frozen dataclass's methods "
+        "with `exec` when precert.models is imported). They stay: the house style makes domain "
+        "values frozen dataclasses, and the service changes answers with `dataclasses.replace`. No "
+        "command's parser but the one run is built, no module of the web, batch, import, "
+        "profile or search code is imported by `check`, and Rich only for a terminal.\n"
+    )
     return "\n".join(lines)
 
 
-def _table(trees: list[Tree], rows: list[tuple[str, str]], floor: bool = False) -> list[str]:
+def _table(trees: list[Tree], labels: list[str]) -> list[str]:
     names = [t.name for t in trees]
     out = [
         "| command | " + " | ".join(f"{n} wall ms" for n in names) + " | "
         + " | ".join(f"{n} CPU ms" for n in names) + " |",
         "|---|" + "---:|" * (2 * len(names)),
     ]  # fmt: skip
-    if floor:
-        label = "`python -c pass` (floor)"
-        now = trees[-1]
-        blank = " |" * (len(names) - 1)
-        out.append(f"| {label} |{blank} {now.wall(label):.1f} |{blank} {now.cpu(label):.1f} |")
-    for label, _ in rows:
+    for label in labels:
         walls = " | ".join(f"{t.wall(label):.1f}" for t in trees)
         cpus = " | ".join(f"{t.cpu(label):.1f}" for t in trees)
         out.append(f"| {label} | {walls} | {cpus} |")

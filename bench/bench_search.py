@@ -75,7 +75,7 @@ GROUP_NAMES = {
     "new": "second held-out set",
     "new_inspected": "second set, inspected half",
     "new_blind": "second set, blind half",
-    "third": "third held-out set (never changed for)",
+    "third": "third held-out set",
 }
 
 

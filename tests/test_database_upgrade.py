@@ -8,7 +8,9 @@ the real CMS code set, Cigna's real list with only the columns schema 2 had, and
 
 from __future__ import annotations
 
+import datetime as dt
 import hashlib
+import shutil
 import sqlite3
 from pathlib import Path
 
@@ -106,4 +108,31 @@ def test_a_schema_2_database_gets_cignas_contacts_and_medicare_on_first_open(
     _ = again.store
     assert len(again.notices) == 1 and "acme-dme v1" in again.notices[0]
     assert [v.list_id for v in again.versions()].count("medicare-dmepos-pa") == 3
+    again.close()
+
+
+def test_a_schema_3_database_reads_its_bundled_lists_again_for_the_states_rows_are_for(
+    tmp_path: Path, built_db: Path
+) -> None:
+    # Schema 3 as precert left it before rows could be for members of some states only: the
+    # built database without the states column, its rows therefore for every state.
+    home = tmp_path / "home"
+    home.mkdir()
+    shutil.copy(built_db, home / DB_NAME)
+    db = sqlite3.connect(home / DB_NAME)
+    db.execute("ALTER TABLE entries DROP COLUMN states")
+    db.execute("PRAGMA user_version = 3")
+    db.commit()
+    db.close()
+    service = Precert(home)
+    texas = service.determine_one("E0748", payer="Medicare", state="TX", date=dt.date(2024, 8, 20))
+    assert texas.status is Status.NOT_REQUIRED
+    (notice,) = service.notices
+    assert "medicare-dmepos-pa v1" in notice and "read" in notice
+    assert "cigna-commercial-dme v1" in notice  # every bundled version, read the same way
+    assert [v.list_id for v in service.versions()].count("medicare-dmepos-pa") == 3
+    service.close()
+    again = Precert(home)  # once
+    _ = again.store
+    assert again.notices == []
     again.close()

@@ -10,7 +10,8 @@ import pytest
 
 from precert import Precert
 from precert.cli import main
-from precert.lint import KINDS, LintReport, lint_file, lint_version
+from precert.lint import KINDS, LintReport
+from precert.linting import lint_file, lint_version
 from precert.service import BUNDLED_LIST, DATA_DIR
 
 LIST = "cigna-commercial-dme"
@@ -255,3 +256,5 @@ def test_lint_knows_the_lists_own_scope(service: Precert, tmp_path: Path) -> Non
     derived = lint_file(service, stray, profile="medicare-dmepos-orthoses-2026", date=TODAY)
     assert found(derived, "outside-scope") == [(temporary[0], 7)]
     assert main(["lint", str(grid), "--profile", str(profile), "--json"]) == 0
+    assert main(["lint", str(grid), "--profile", str(tmp_path / "nope.toml")]) == 3
+    assert main(["lint", "acme-medicaid-dme", "--profile", str(profile)]) == 2

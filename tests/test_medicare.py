@@ -5,12 +5,20 @@ accessories, the osteogenesis suspension, the April 13, 2026 orthoses and state 
 from __future__ import annotations
 
 import datetime as dt
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
 
 from precert import Precert, Status
 from precert.models import Determination
 
 MEDICARE = {"payer": "Medicare", "line_of_business": "FFS"}
 CGS_2025 = "cgs-jc-pa-table-2025.tsv"
+NEWS = "cgs-jc-news-2024-06-20.tsv"
+PHASE_ONE = ("CA", "FL", "OH", "PA")
+PRECERT = str(Path(sys.executable).with_name("precert"))
 
 
 def ask(service: Precert, code: str, when: str = "2025-06-01", **kw: str) -> Determination:
@@ -198,3 +206,74 @@ def test_the_next_step_for_out_of_scope_and_unlisted_codes_is_the_payers_wider_p
     assert answers[("E0466", "Cigna")].more_info is None  # required
     assert answers[("E0100", "Medicare")].more_info is None  # not required (exhaustive list)
     assert answers[("E0466", "Cigna")].to_dict()["more_info"] is None
+
+
+def test_phase_one_osteogenesis_applies_only_to_members_in_its_four_states(
+    service: Precert,
+) -> None:
+    # The notice's Phase 1 row (line 8) is for members in CA, FL, OH and PA from August 12,
+    # 2024; Phase 2 (line 9, every state) starts November 12. Between the two, a member in
+    # another state needs no prior authorization: the list is exhaustive for DMEPOS codes.
+    rows = {e.line: e.states for e in service.store.entries(["E0748"]) if e.source_file == NEWS}
+    assert rows == {8: PHASE_ONE, 9: ()}
+    texas = ask(service, "E0748", "2024-08-20", state="TX")
+    assert (texas.status, texas.qualifier, texas.submit_to) == (Status.NOT_REQUIRED, None, None)
+    assert any(
+        "only for members in CA, FL, OH, PA" in n and "line 8" in n and "member in TX" in n
+        for n in texas.notes
+    )
+    assert any(n.startswith("Phase 1, from August 12, 2024") for n in texas.notes)
+    assert any("becomes required on 2024-11-12" in n and "line 9" in n for n in texas.notes)
+    assert [(s.file, s.line) for s in texas.sources] == [(NEWS, 8), (NEWS, 9)]
+    assert "depends_on_state" not in texas.warning_codes
+    for state, jurisdiction in (("CA", "D"), ("fl", "C"), ("OH", "B"), ("PA", "A")):
+        member = ask(service, "E0748", "2024-08-20", state=state)
+        assert member.status is Status.REQUIRED, state
+        assert member.submit_to is not None
+        assert f"Jurisdiction {jurisdiction}" in member.submit_to.name, state
+        assert "depends_on_state" not in member.warning_codes
+    # Without a state the answer is the Phase 1 states' one, and says it is only theirs.
+    anywhere = ask(service, "E0748", "2024-08-20")
+    assert anywhere.status is Status.REQUIRED and len(anywhere.submit_options) == 4
+    (warning,) = [
+        w for w, c in zip(anywhere.warnings, anywhere.warning_codes, strict=True)
+        if c == "depends_on_state"
+    ]  # fmt: skip
+    assert "depends on the member's state" in warning and "CA, FL, OH, PA" in warning
+    # Before Phase 1, a member in Texas is told when the Phase 1 states start, as theirs.
+    early = ask(service, "E0748", "2024-08-01", state="TX")
+    assert early.status is Status.NOT_REQUIRED
+    assert any("from 2024-08-12 only for members in CA, FL, OH, PA" in n for n in early.notes)
+    assert not any("becomes required on 2024-08-12" in n for n in early.notes)
+    unknown = ask(service, "E0748", "2024-08-01")
+    assert any("required on 2024-08-12 for members in CA, FL, OH, PA only" in n
+               for n in unknown.notes)  # fmt: skip
+    # From August 28, 2024 CMS suspended the program for every state (the 2024 table), so
+    # Phase 2 never made these codes required for a member in Texas.
+    for when in ("2024-09-01", "2024-12-01"):
+        for state in ("TX", "CA"):
+            later = ask(service, "E0748", when, state=state)
+            assert (later.status, later.qualifier) == (Status.NOT_REQUIRED, "suspended")
+
+
+def test_precert_check_answers_for_the_members_state_in_a_real_process(home: Path) -> None:
+    def check(*state: str) -> dict[str, object]:
+        done = subprocess.run(
+            [PRECERT, "check", "E0748", "--payer", "Medicare", "--date", "2024-08-20",
+             *state, "--json"],
+            env={**os.environ, "PRECERT_HOME": str(home)},
+            capture_output=True, text=True, timeout=60, check=True,
+        )  # fmt: skip
+        (answer,) = json.loads(done.stdout)["determinations"]
+        assert isinstance(answer, dict)
+        return answer
+
+    texas = check("--state", "TX")
+    assert texas["status"] == "not_required" and texas["submit_to"] is None
+    assert any("only for members in CA, FL, OH, PA" in n for n in texas["notes"])
+    california = check("--state", "CA")
+    assert california["status"] == "required"
+    assert "Jurisdiction D" in california["submit_to"]["name"]
+    anywhere = check()
+    assert anywhere["status"] == "required"
+    assert "depends_on_state" in anywhere["warning_codes"]

@@ -5,8 +5,9 @@ from __future__ import annotations
 import tomllib
 
 from precert.readers.hcpcs import read_hcpcs
-from precert.searching import SYNONYMS, acronym, load_vocabulary, normalize, split_compound
+from precert.searching import SYNONYMS, load_vocabulary
 from precert.service import BUNDLED_HCPCS
+from precert.spelling import acronym, normalize, split_compound
 
 
 def test_every_target_phrase_has_its_words_together_in_one_cms_description() -> None:

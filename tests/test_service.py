@@ -295,3 +295,20 @@ def test_a_typed_range_is_answered_for_each_code_with_a_note(service: Precert, t
     for answer in answers:
         alone = service.determine_one(answer.code or "", payer="Cigna")
         assert (answer.status, answer.sources) == (alone.status, alone.sources)
+
+
+def test_show_names_the_payer_it_answers_for_when_several_are_loaded(service: Precert) -> None:
+    # The library's one-report show: the answer and the rows are one payer's, and it says so.
+    report = service.show("E0747", date=dt.date(2024, 8, 20))
+    assert report.determination.payer == "Cigna"
+    assert {e.list_id for e in report.entries} == {"cigna-commercial-dme"}
+    assert any(
+        "Answered for Cigna / Commercial only; Medicare / FFS is loaded too" in n
+        for n in report.determination.notes
+    )
+    named = service.show("E0747", payer="Medicare", date=dt.date(2024, 8, 20))
+    assert not any("Answered for" in n for n in named.determination.notes)
+    assert {e.list_id for e in named.entries} == {"medicare-dmepos-pa"}
+    each = service.show_all("E0747", date=dt.date(2024, 8, 20))
+    assert [r.determination.payer for r in each] == ["Cigna", "Medicare"]
+    assert not any("Answered for" in n for r in each for n in r.determination.notes)

@@ -31,6 +31,8 @@ DOCS = Path(__file__).resolve().parents[1] / "docs" / "api.md"
          "No version of medicare-dmepos-pa"),
         ("K0856", {"payer": "Cigna", "date": dt.date(2000, 1, 1)}, "code_not_yet_added",
          "CMS added K0856"),
+        ("E0748", {"payer": "Medicare", "date": dt.date(2024, 8, 20)}, "depends_on_state",
+         "only for members in CA, FL, OH, PA"),
     ],
 )  # fmt: skip
 def test_each_warning_has_its_code_beside_its_text(

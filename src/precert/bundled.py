@@ -66,8 +66,35 @@ def upgrade_legacy(
     lacks (it predates them) are loaded. Returns the versions filled in, the lists added, and
     the versions left as they are ("list vN": imported by the user, to import again)."""
     legacy = store.legacy_versions()
+    filled = _refill(store, data_dir, known, legacy)
+    added: list[str] = []
+    if filled:
+        present = {v.list_id for v in store.versions()}
+        for list_id, effective, files in BUNDLED:
+            if list_id in present:
+                continue
+            parts = [Part(data_dir / name, load_profile(profile)) for name, profile in files]
+            import_parts(store, parts, known=known, list_id=list_id, effective=effective)
+            if list_id not in added:  # a list of several bundled versions is named once
+                added.append(list_id)
+    left = [f"{lid} {v}" for lid, v, _ in legacy if f"{lid} {v}" not in filled]
+    return filled, added, left
+
+
+def refresh_bundled(store: Store, data_dir: Path, known: Collection[str]) -> list[str]:
+    """After a migration that adds what profiles read (schema 4: the states a row is for),
+    read each stored version of a bundled list (same list id, same files) again through its
+    profile, in place. Returns the versions refreshed ("list vN"); the user's own are left."""
+    versions = [(v.list_id, v.version, v.sha256) for v in store.versions()]
+    return _refill(store, data_dir, known, versions)
+
+
+def _refill(
+    store: Store, data_dir: Path, known: Collection[str], versions: list[tuple[str, str, str]]
+) -> list[str]:
+    """Refill each (list id, version, file hash) that is a bundled version from its files."""
     filled: list[str] = []
-    for list_id, version, sha in legacy:
+    for list_id, version, sha in versions:
         for files in (f for lid, _, f in BUNDLED if lid == list_id):
             parts = [Part(data_dir / name, load_profile(profile)) for name, profile in files]
             grids = [read(part, known) for part in parts]
@@ -83,18 +110,7 @@ def upgrade_legacy(
                 store.refill_version(list_id, version, digest, policy, rows)
                 filled.append(f"{list_id} {version}")
                 break
-    added: list[str] = []
-    if filled:
-        present = {v.list_id for v in store.versions()}
-        for list_id, effective, files in BUNDLED:
-            if list_id in present:
-                continue
-            parts = [Part(data_dir / name, load_profile(profile)) for name, profile in files]
-            import_parts(store, parts, known=known, list_id=list_id, effective=effective)
-            if list_id not in added:  # a list of several bundled versions is named once
-                added.append(list_id)
-    left = [f"{lid} {v}" for lid, v, _ in legacy if f"{lid} {v}" not in filled]
-    return filled, added, left
+    return filled
 
 
 def _rows(

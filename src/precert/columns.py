@@ -96,18 +96,17 @@ DATE_HEADERS = (
     "linedos",
     "datesofservice",
 )
+# Only headers that name the payer itself: a "Plan" or "Insurance" column more often holds a
+# plan's name ("Open Access Plus"), which names no loaded list and would leave every line
+# unanswered.
 PAYER_HEADERS = (
     "payer",
     "payername",
     "payor",
     "payorname",
     "insurer",
-    "insurance",
     "primarypayer",
-    "primaryinsurance",
-    "healthplan",
-    "plan",
-    "planname",
+    "primarypayor",
 )
 LOB_HEADERS = ("lineofbusiness", "lob", "businessline")
 STATE_HEADERS = ("memberstate", "patientstate", "beneficiarystate", "state")

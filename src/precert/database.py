@@ -58,6 +58,8 @@ def open_database(home: Path, notices: list[str]) -> Store:
             _load_bundled(store)
         elif store.legacy_versions():
             _upgrade_legacy(store, path, writable, notices)
+        elif writable and store.migrated_from is not None:
+            _refresh_bundled(store, path, notices)
     except BaseException:
         store.close()
         raise
@@ -179,6 +181,19 @@ def _upgrade_legacy(store: Store, path: Path, writable: bool, notices: list[str]
             f"{', '.join(left)} {'was' if len(left) == 1 else 'were'} imported by an earlier "
             "precert: answers from it lack contacts, dates and the list's policy; import the "
             f"file again (`precert lists remove ID --yes`, then `precert import …`), {rebuild}"
+        )
+
+
+def _refresh_bundled(store: Store, path: Path, notices: list[str]) -> None:
+    """A database of schema 3 lacks what later schemas store per row (schema 4: the states a
+    row is for): read its bundled versions again from the bundled files, once, and say so."""
+    from precert.bundled import refresh_bundled
+
+    refreshed = refresh_bundled(store, DATA_DIR, store.hcpcs_codes())
+    if refreshed:
+        notices.append(
+            f"{path} was made by an earlier precert: read {', '.join(refreshed)} again from "
+            "the bundled files (rows that apply to members of some states only)"
         )
 
 

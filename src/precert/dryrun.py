@@ -224,6 +224,7 @@ def _reading(reading: RowReading, profile: Profile) -> dict[str, Any]:
         "end": _iso(reading.end),
         "removed": reading.removed,
         "modifiers": list(reading.modifiers),
+        "states": list(reading.states),  # [] when the row is for every state
         "category": reading.category_raw,
         "description": reading.description_raw,
         "contact": contact_text(reading.contact, profile),

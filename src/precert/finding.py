@@ -12,7 +12,7 @@ import itertools
 from collections.abc import Sequence
 from typing import NamedTuple
 
-from precert import ranking, searching
+from precert import ranking, searching, spelling
 from precert.store import Store
 
 CANDIDATES = 200  # per index: plenty for ranking, few enough to score in milliseconds
@@ -30,11 +30,11 @@ def analyse(store: Store, text: str, versions: Sequence[tuple[str, str]] = ()) -
     """A query taken apart, with the store saying which words are real words. A short word
     nothing explains is read as an acronym from the descriptions of the code families the
     lists in ``versions`` hold (DME codes, not the quality measures' long prose)."""
-    typed = searching.words(text)
-    forms = {w for t in typed for w in (t, searching.singular(t))}
+    typed = spelling.words(text)
+    forms = {w for t in typed for w in (t, spelling.singular(t))}
     # Two words typed apart may be one word of the code set ("chin strap": "chinstrap").
     joined = {a + b for a, b in itertools.pairwise(typed) if (a + b).isalpha()}
-    forms |= {w for j in joined for w in (j, searching.singular(j))}
+    forms |= {w for j in joined for w in (j, spelling.singular(j))}
     # Words of the long descriptions: the short ones clip and misspell ("Pneuma compresor").
     known = store.described_words(set(store.word_counts(forms)))
     unknown = forms - known

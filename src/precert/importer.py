@@ -105,7 +105,7 @@ def entry_fields(
         clean_description(reading.description_raw), reading.status_raw, meaning.status,
         reading.platform, reading.notation, meaning.qualifier, reading.effective, reading.end,
         reading.announced, reading.removed, reading.modifiers, reading.contact, reading.notes,
-        reading.published, reading.file, reading.source_url, reading.categorized,
+        reading.published, reading.file, reading.source_url, reading.categorized, reading.states,
     )  # fmt: skip
 
 

@@ -1,4 +1,5 @@
-"""Lint a published list: its data-quality problems, each with the line it stands on."""
+"""Lint a published list: its data-quality problems, each with the line it stands on (pure;
+:mod:`precert.linting` lints a loaded version or a file through the service)."""
 
 from __future__ import annotations
 
@@ -6,16 +7,11 @@ import datetime as dt
 import re
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
-from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from precert.codes import system_of
 from precert.models import Entry, HcpcsCode, within
 from precert.rules import FAMILIES, MISSING_CATEGORIES, note_in_description
-
-if TYPE_CHECKING:
-    from precert.profiles import Profile
-    from precert.service import Precert
 
 ERROR, WARNING, INFO = "error", "warning", "info"
 SEVERITIES = (ERROR, WARNING, INFO)
@@ -354,84 +350,3 @@ def _squash(text: str | None) -> str:
 
 def _short(text: str, limit: int = 90) -> str:
     return text if len(text) <= limit else text[: limit - 1].rstrip() + "…"
-
-
-# -- over the service ------------------------------------------------------------------------
-
-
-def lint_version(
-    service: Precert,
-    list_id: str,
-    version: str | None = None,
-    *,
-    date: dt.date | None = None,
-) -> LintReport:
-    """Lint one version of a loaded list (default: the newest to take effect)."""
-    from precert.versioning import VersionError, chronological, list_versions
-
-    versions = list_versions(service, list_id)
-    if version is None:
-        chosen = chronological(versions)[-1]
-    else:
-        match = [v for v in versions if v.version == version]
-        if not match:
-            have = ", ".join(v.version for v in versions)
-            raise VersionError(f"{list_id} has no version {version!r}; it has {have}")
-        chosen = match[0]
-    entries = service.store.entries(versions=[(list_id, chosen.version)])
-    return _report(
-        service,
-        f"{list_id} {chosen.version}",
-        chosen.source_name,
-        entries,
-        date,
-        list_id,
-        chosen.version,
-        chosen.policy.lint_scope(),
-    )
-
-
-def lint_file(
-    service: Precert,
-    path: str | Path,
-    *,
-    date: dt.date | None = None,
-    profile: Profile | str | Path | None = None,
-    list_id: str | None = None,
-) -> LintReport:
-    """Lint a list file (read as `precert import` reads it) without importing it."""
-    from precert.importer import ImportFailed, entry_of, policy_of
-    from precert.profiles import Profile as ProfileType
-    from precert.profiles import RowError, load_profile
-
-    scope: tuple[str, ...] = ()
-    if profile is not None:
-        profile = profile if isinstance(profile, ProfileType) else load_profile(profile)
-        scope = policy_of(profile).lint_scope()
-    entries: list[Entry] = []
-    errors: list[RowError] = []
-    for item in service.dry_run(path, list_id=list_id or "file", profile=profile):
-        if isinstance(item, RowError):
-            errors.append(item)
-        else:
-            entries.append(entry_of(item, "file", "file"))
-    if errors:
-        raise ImportFailed(errors)
-    name = Path(path).name
-    return _report(service, name, name, entries, date, scope=scope)
-
-
-def _report(
-    service: Precert,
-    target: str,
-    source_name: str,
-    entries: Sequence[Entry],
-    date: dt.date | None,
-    list_id: str | None = None,
-    version: str | None = None,
-    scope: tuple[str, ...] = (),
-) -> LintReport:
-    when = date or dt.date.today()
-    hcpcs = service.store.hcpcs({e.code for e in entries})
-    findings = lint_entries(entries, hcpcs, date=when, scope=scope)
-    return LintReport(target, source_name, len(entries), tuple(findings), when, list_id, version)

@@ -258,6 +258,7 @@ class Entry:
     source_file: str = ""
     source_url: str | None = None
     categorized: bool = True  # False for a list with no category at all
+    states: tuple[str, ...] = ()  # the row applies only to members of these states (postal)
 
     @property
     def source(self) -> Source:

@@ -48,6 +48,10 @@ NOTE_BAD_DATE = (
     "YYYYMMDD); the code was not checked."
 )
 _DATE_TEXT = re.compile(DATE_CHARACTERS + "*")
+# How rows whose payer cell names no loaded list (or nothing, with several loaded) are counted.
+NO_PAYER = "(a payer with no loaded list)"
+NONE_NAMED = "(no payer named)"
+_ASKED_KEPT = 50_000
 
 
 @dataclass(frozen=True, slots=True)
@@ -140,6 +144,11 @@ class LineAnswerer:
             self.scopes = ((one.payer, one.line_of_business),)
             self.names = ANSWER_COLUMNS
         self.every_payer = every_payer
+        # Many lines share a code, payer and date while their other cells differ (the state,
+        # the payer's spelling): each service question is asked once.
+        self._asked: dict[tuple[str, str, str, dt.date | None, str | None], list[Determination]]
+        self._asked = {}
+        self._scopes: dict[tuple[str | None, str | None], tuple[str, str] | str] = {}
 
     @property
     def labels(self) -> tuple[str, ...]:
@@ -204,20 +213,44 @@ class LineAnswerer:
         state: str | None,
         today_warning: str | None,
     ) -> Answer:
-        from precert.service import ScopeError
-
         payer = payer_cell.strip() or self.payer
         lob = lob_cell.strip() or self.line_of_business
-        try:
-            # The row's payer must name exactly one loaded list: never several answers, and
-            # never another payer's in place of an unknown one.
-            scope = self.service.scope(payer, lob)
-        except ScopeError as exc:
-            return _invalid(None, str(exc), UNKNOWN_PAYER, payer or "(none)")
-        answer = self._determine(
-            code, scope.payer, scope.line_of_business, when, state, today_warning
-        )
-        return replace(answer, payer=scope_label(scope.payer, scope.line_of_business))
+        scope = self._scope(payer, lob)
+        if isinstance(scope, str):
+            # The cell's text goes to the row's warning only: summaries and reports, which
+            # hold no row contents, count such rows under one label.
+            return _invalid(None, scope, UNKNOWN_PAYER, NO_PAYER if payer else NONE_NAMED)
+        answer = self._determine(code, *scope, when, state, today_warning)
+        return replace(answer, payer=scope_label(*scope))
+
+    def _scope(self, payer: str | None, lob: str | None) -> tuple[str, str] | str:
+        """The one loaded (payer, line of business) a row's cells name, or why there is none."""
+        from precert.service import ScopeError
+
+        found = self._scopes.get((payer, lob))
+        if found is None:
+            try:
+                # The row's payer must name exactly one loaded list: never several answers,
+                # and never another payer's in place of an unknown one.
+                scope = self.service.scope(payer, lob)
+                found = (scope.payer, scope.line_of_business)
+            except ScopeError as exc:
+                found = str(exc)
+            self._scopes[(payer, lob)] = found
+        return found
+
+    def _ask(
+        self, text: str, payer: str, lob: str, when: dt.date | None, state: str | None
+    ) -> list[Determination]:
+        key = (text, payer, lob, when, state)
+        found = self._asked.get(key)
+        if found is None:
+            if len(self._asked) >= _ASKED_KEPT:  # a file of distinct junk: memory stays bounded
+                self._asked.clear()
+            found = self._asked[key] = self.service.determine(
+                text, payer=payer, line_of_business=lob, date=when, state=state
+            )
+        return found
 
     def _determine(
         self,
@@ -228,9 +261,16 @@ class LineAnswerer:
         state: str | None,
         today_warning: str | None,
     ) -> Answer:
-        answers = self.service.determine(
-            text, payer=payer, line_of_business=lob, date=when, state=state
-        )
+        answers = self._ask(text, payer, lob, when, None)
+        if state is not None and any(
+            a.submit_options or "depends_on_state" in a.warning_codes for a in answers
+        ):
+            # The state only picks a contact where a list routes by state (the answer then
+            # lists the options), or decides rows for members of some states only (the answer
+            # then warns that it depends on the state): ask again with it. Every other answer
+            # is the same for every state, and comes from the answers already worked out for
+            # this payer and date.
+            answers = self._ask(text, payer, lob, when, state.upper())
         answer = answer_for(answers, blank=not text.strip())
         if self.keep_answers and len(answers) == 1 and answer.reason is None:
             answer = replace(answer, answers=(answers[0],))

@@ -24,7 +24,8 @@ from collections.abc import Iterable, Mapping, Sequence
 from functools import lru_cache
 from typing import NamedTuple
 
-from precert.searching import MIN_PREFIX, PREPOSITIONS, STOP_WORDS, Concept, Query, singular
+from precert.searching import MIN_PREFIX, Concept, Query
+from precert.spelling import PREPOSITIONS, STOP_WORDS, singular
 
 # Fields, documents and matches are NamedTuples, not dataclasses: they are made by the
 # thousand per query, and a fresh `precert search` process pays for defining each class.

@@ -89,8 +89,9 @@ def date_notes(
             )
     for entry in sorted(pending, key=lambda e: e.effective or dt.date.max):
         assert entry.effective is not None
+        only = f" for members in {', '.join(entry.states)} only" if entry.states else ""
         notes.append(
-            f"{code} becomes {entry.status.value} on {entry.effective.isoformat()} "
+            f"{code} becomes {entry.status.value} on {entry.effective.isoformat()}{only} "
             f"({entry.source.cite()}); not yet on {when.isoformat()}."
         )
     for entry in conditional:
@@ -109,3 +110,53 @@ def modifiers_match(condition: Sequence[str], modifiers: Sequence[str]) -> bool:
     if not modifiers:
         return "" in condition
     return any(m in condition for m in modifiers)
+
+
+def split_by_state(entries: Sequence[Entry], state: str | None) -> tuple[list[Entry], list[Entry]]:
+    """(rows that apply to the member, rows only for members of other states). Without a
+    state every row applies: the answer then says it depends on the state
+    (:func:`state_dependence`)."""
+    where = (state or "").strip().upper()
+    if not where:
+        return list(entries), []
+    mine: list[Entry] = []
+    others: list[Entry] = []
+    for entry in entries:
+        (others if entry.states and where not in entry.states else mine).append(entry)
+    return mine, others
+
+
+def other_states_notes(
+    code: str, others: Sequence[Entry], state: str | None, when: dt.date
+) -> tuple[list[str], list[Entry]]:
+    """Notes for rows (in force or to come on ``when``) that apply only to members of other
+    states than ``state``, each with the notes its section gives (which phase, when for the
+    others), and those rows, to cite."""
+    notes: list[str] = []
+    cited: list[Entry] = []
+    for entry in others:
+        if entry.end is not None and entry.end <= when:
+            continue
+        since = f" from {entry.effective.isoformat()}" if entry.effective else ""
+        notes.append(
+            f"{code} is {entry.status.value}{since} only for members in "
+            f"{', '.join(entry.states)} ({entry.source.cite()}); not for a member in "
+            f"{(state or '').strip().upper()}."
+        )
+        notes.extend(n for n in entry.notes if n not in notes)
+        cited.append(entry)
+    return notes, cited
+
+
+def state_dependence(code: str, applicable: Sequence[Entry], state: str | None) -> list[str]:
+    """Warnings for rows that answer only for members of some states when no state was given:
+    the answer given holds for those states only (none when a state was given)."""
+    if (state or "").strip():
+        return []
+    return [
+        f"The answer depends on the member's state: {entry.source.cite()} makes {code} "
+        f"{entry.status.value} only for members in {', '.join(entry.states)}; give the "
+        "member's state for an answer that fits them."
+        for entry in applicable
+        if entry.states
+    ]

@@ -19,7 +19,16 @@ from precert.models import (
     ParsedCode,
     Status,
 )
-from precert.routing import date_notes, modifiers_match, next_step, route, unlisted_status
+from precert.routing import (
+    date_notes,
+    modifiers_match,
+    next_step,
+    other_states_notes,
+    route,
+    split_by_state,
+    state_dependence,
+    unlisted_status,
+)
 
 RENTAL_MODIFIERS = frozenset({"RR"})
 MISSING_CATEGORIES = frozenset({"", "0", "#N/A", "N/A", "NA", "-"})
@@ -73,6 +82,7 @@ WARNINGS: dict[str, str] = {
     "category_mismatch": "the published category does not fit the code's HCPCS family",
     "list_not_in_force": "a list of the payer has no version in force on the date; it was not "
     "consulted",
+    "depends_on_state": "rows for members of some states only answer; no state was given",
 }
 
 
@@ -268,18 +278,21 @@ def determine_code(
                 "code_not_yet_added",
                 f"CMS added {code} on {hcpcs.added.isoformat()}, after {when.isoformat()}.",
             )
+    entries, others = split_by_state(entries, state)
     dated = [e for e in entries if e.in_force(when)]
     pending = [e for e in entries if e.effective is not None and e.effective > when]
     ended = [e for e in entries if e.end is not None and e.end <= when]
     conditional = [e for e in dated if not modifiers_match(e.modifiers, modifiers)]
     applicable = [e for e in dated if modifiers_match(e.modifiers, modifiers)]
     later, qualifier = date_notes(code, pending, ended, conditional, when)
+    elsewhere, away = other_states_notes(code, others, state, when)
+    later.extend(elsewhere)
     if not applicable:
         status, policy_note = unlisted_status(code, system, policies)
         note = policy_note or NOTE_NOT_LISTED
         if system == "CPT":
             note = "CPT code: this list covers HCPCS Level II codes only. " + note
-        cited = sorted((*pending, *ended, *conditional), key=_order)
+        cited = sorted((*pending, *ended, *conditional, *away), key=_order)
         return Determination(
             query="",
             payer=payer,
@@ -369,7 +382,9 @@ def determine_code(
     if not description:
         description = hcpcs.long_description if hcpcs else None
         source = "CMS HCPCS" if hcpcs else ""
-    cited = sorted((*applicable, *pending, *ended, *conditional), key=_order)
+    for text in state_dependence(code, applicable, state):
+        warn("depends_on_state", text)
+    cited = sorted((*applicable, *pending, *ended, *conditional, *away), key=_order)
     return Determination(
         query="",
         payer=payer,

@@ -421,22 +421,41 @@ class Precert:
         date: dt.date | None = None,
         state: str | None = None,
     ) -> CodeReport:
-        """Everything known about one code: answer, every published row (all versions), CMS.
+        """Everything known about one code for one payer: answer, every published row of its
+        lists (all versions), CMS. With no payer named and several loaded, the payer
+        :meth:`browse_scope` picks, and the answer says so (:meth:`show_all` answers each).
         ``state`` (the member's) picks the contact where a list routes by state."""
         from precert.reports import CodeReport
 
-        answer = self.determine_one(
-            query, payer=payer, line_of_business=line_of_business, date=date, state=state
-        )
-        if answer.code is None:
-            return CodeReport(answer, (), None)
+        # The answer and the rows come from one scope (determine alone would answer every
+        # payer, and its first answer need not be the payer whose rows are shown).
         scope = self.browse_scope(payer, line_of_business, date)
+        answer = self.determine_one(
+            query, payer=scope.payer, line_of_business=scope.line_of_business, date=date,
+            state=state,
+        )  # fmt: skip
+        code = answer.code
+        if code is None:
+            return CodeReport(answer, (), None)
+        if payer is None and line_of_business is None:
+            others = [
+                f"{s.payer} / {s.line_of_business}"
+                for s in self.scopes(None, None, date)
+                if (s.payer, s.line_of_business) != (scope.payer, scope.line_of_business)
+            ]
+            if others:
+                note = (
+                    f"Answered for {scope.payer} / {scope.line_of_business} only; "
+                    f"{', '.join(others)} {'is' if len(others) == 1 else 'are'} loaded too: "
+                    "name the payer for its answer."
+                )
+                answer = replace(answer, notes=(*answer.notes, note))
         lists = {
             v.list_id
             for v in self.versions()
             if (v.payer, v.line_of_business) == (scope.payer, scope.line_of_business)
         }
-        rows = tuple(e for e in self.store.entries([answer.code]) if e.list_id in lists)
+        rows = tuple(e for e in self.store.entries([code]) if e.list_id in lists)
         return CodeReport(answer, rows, answer.hcpcs)
 
     def show_all(

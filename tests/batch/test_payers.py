@@ -77,7 +77,10 @@ def test_each_row_is_answered_for_its_own_payer_and_state(
     assert summary.by_payer["Medicare / FFS"]["required"] == 2
     assert summary.by_payer["Medicare / FFS"]["not_required"] == 1
     assert summary.by_payer["Cigna / Commercial"]["required"] == 2
-    assert summary.by_payer["Aetna"]["invalid"] == 1
+    # An unknown payer cell is counted under a label: the summary holds no row contents.
+    assert summary.by_payer["(a payer with no loaded list)"]["invalid"] == 1
+    assert summary.by_payer["(no payer named)"]["invalid"] == 1
+    assert "Aetna" not in summary.text() + report.read_text()
     assert summary.no_code["unknown_payer"] == 2
     assert "By payer:" in summary.text() and "Medicare / FFS: 3 rows" in summary.text()
     page = report.read_text()
@@ -194,6 +197,8 @@ def test_every_payer_of_one_line_of_business_and_unclear_choices(
     with pytest.raises(ScopeError, match="--payer all for one set of answer columns per payer"):
         screen(source, tmp_path / "x.csv", service=two_payers)
     assert not (tmp_path / "x.csv").exists()
+    with pytest.raises(ValueError, match="--lob-column needs --payer-column"):
+        screen(source, tmp_path / "x.csv", service=two_payers, payer="all", lob_column="Plan")
     with pytest.raises(ValueError, match="give one of them"):
         screen(source, tmp_path / "x.csv", service=two_payers, payer="all", payer_column="Plan")
     with pytest.raises(ScopeError, match="loaded: Cigna / Commercial, Medicare / FFS"):
@@ -248,3 +253,28 @@ def test_spark_answers_every_payer_as_duckdb_does(two_payers: Precert, tmp_path:
         outputs.append((pq.read_table(out).to_pylist(), summary.by_payer, summary.statuses))
     assert outputs[0] == outputs[1]
     assert "pa_status_medicare_ffs" in outputs[0][0][0]
+
+
+def test_rows_for_members_of_some_states_only_are_answered_for_each_rows_state(
+    two_payers: Precert, tmp_path: Path
+) -> None:
+    # Medicare's Phase 1 osteogenesis stimulators: CA, FL, OH and PA only, from 2024-08-12.
+    source = tmp_path / "claims.csv"
+    source.write_text(
+        "Claim,HCPCS,Plan,Member state,Date of service\n"
+        "C1,E0748,Medicare,TX,2024-08-20\nC2,E0748,Medicare,CA,2024-08-20\n"
+        "C3,E0748,Medicare,,2024-08-20\n"
+    )
+    out = tmp_path / "screened.csv"
+    screen(
+        source, out, service=two_payers, payer_column="Plan", state_column="Member state",
+        date_column="Date of service",
+    )  # fmt: skip
+    rows = {r["Claim"]: r for r in read(out)}
+    assert rows["C1"]["pa_status"] == "not_required"
+    assert (rows["C2"]["pa_status"], rows["C2"]["pa_submit_to"]) == (
+        "required",
+        "Noridian Healthcare Solutions (Jurisdiction D)",
+    )
+    assert rows["C3"]["pa_status"] == "required"
+    assert "depends on the member's state" in rows["C3"]["pa_warnings"]

@@ -413,3 +413,18 @@ def test_a_pdf_row_that_cannot_be_read_is_named_by_page_and_line(
     draft = precert("profile", "draft", str(FIXTURES / "cgs-jc-pa-table-2025.pdf"))
     assert draft.returncode == 0, draft.stderr
     assert 'code = "HCPCS Codes"' in draft.stdout and 'format = "pdf"' in draft.stdout
+
+
+def test_a_dry_run_shows_the_states_a_row_is_for(precert: Run) -> None:
+    # The June 2024 notice: Phase 1 osteogenesis stimulators are for CA, FL, OH and PA only.
+    news = DATA_DIR / "medicare" / "cgs-jc-news-2024-06-20.tsv"
+    args = ("import", str(news), "--profile", "medicare-dmepos-cgs-news", "--dry-run")
+    plain = precert(*args)
+    assert plain.returncode == 0, plain.stderr
+    phase_one = plain.stdout.split("cgs-jc-news-2024-06-20.tsv:8 ")[1].split("\n\n")[0]
+    assert "only for members in: CA, FL, OH, PA" in phase_one
+    assert plain.stdout.count("only for members in:") == 1
+    codes = codes_of(precert(*args, "--json"))
+    assert {c["code"] for c in codes if c["states"] == ["CA", "FL", "OH", "PA"]} == {
+        "E0747", "E0748", "E0760",
+    }  # fmt: skip

@@ -23,7 +23,8 @@ HEAVY = ("rich", "fastapi", "uvicorn", "starlette", "duckdb", "pyspark", "pyarro
 # precert's own modules that answering a code never needs: imports, profiles, readers of
 # files, search ranking, versions, the web and batch doors, the other commands' parsers.
 NOT_FOR_CHECK = ("precert.importer", "precert.profiles", "precert.readers.", "precert.bundled",
-                 "precert.finding", "precert.ranking", "precert.searching", "precert.versioning",
+                 "precert.finding", "precert.ranking", "precert.searching", "precert.spelling",
+                 "precert.versioning",
                  "precert.lint", "precert.dryrun", "precert.web", "precert.batch",
                  "precert.cli.imports", "precert.cli.batch", "precert.cli.serve",
                  "precert.cli.versions", "precert.cli.lists", "precert.cli.profile",
@@ -88,7 +89,8 @@ def test_search_loads_the_search_modules_but_no_heavy_one(home: Path) -> None:
     assert status == 0 and "walker" in out.lower()
     assert among(modules, HEAVY) == []
     assert "precert.finding" in modules  # the real search ran
-    searching = ("precert.finding", "precert.ranking", "precert.searching", "tomllib")
+    searching = ("precert.finding", "precert.ranking", "precert.searching", "precert.spelling",
+                 "tomllib")  # fmt: skip
     others = tuple(n for n in NOT_FOR_CHECK if n not in searching)
     assert among(modules, others) == []
 
@@ -121,3 +123,15 @@ def test_help_lists_every_command_though_a_command_builds_only_its_own_module() 
         a.choices for a in only_check._actions if isinstance(a, argparse._SubParsersAction)
     )
     assert set(choices) == {c for c, m in COMMANDS.items() if m == "precert.cli.core"}
+
+
+@pytest.mark.parametrize("columns", ["57", "200", "", "0", "-3", "wide"])
+def test_help_width_is_the_one_shutil_gives(columns: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    # The formatter reads the terminal width itself (so argparse need not import shutil);
+    # it must read it as shutil.get_terminal_size does, which argparse used before.
+    import shutil
+
+    from precert.cli import _columns
+
+    monkeypatch.setenv("COLUMNS", columns)
+    assert _columns() == shutil.get_terminal_size().columns

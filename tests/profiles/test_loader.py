@@ -145,3 +145,12 @@ def test_bundled_profiles_name_the_payers_wider_rules_page(tmp_path: Path) -> No
     )
     with pytest.raises(ProfileError, match=r"list\.more_info_url: expected a web address"):
         load_profile(path)
+
+
+def test_states_must_be_postal_codes(tmp_path: Path) -> None:
+    news = BUNDLED_DIR / "medicare-dmepos-cgs-news.toml"
+    (phase_one,) = [s for s in load_profile(news).sections if s.states]
+    assert phase_one.states == ("CA", "FL", "OH", "PA")
+    path = _copy_with(tmp_path, news, '"CA", "FL"', '"California", "FL"')
+    with pytest.raises(ProfileError, match=r"sections\[2\]\.states: expected two-letter postal"):
+        load_profile(path)

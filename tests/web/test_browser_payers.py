@@ -108,9 +108,23 @@ def test_the_payer_selector_all_payers_one_payer_and_the_members_state(page: Pag
     expect(answer.locator(".payer")).to_have_text("Cigna Commercial")
     expect(answer.locator(".submit-to")).to_contain_text("eviCore healthcare")
     expect(page.locator("#results")).not_to_contain_text("Jurisdiction")
-    # Back to all payers: the table again.
+    # The choice is remembered for the session: the Search link starts with it.
+    page.get_by_role("navigation", name="Main").get_by_role("link", name="Search").click()
+    expect(page).to_have_url(re.compile(r"/$"))
+    expect(page.locator("#payer")).to_have_value("Cigna")
+    page.locator("#q").press_sequentially("K0856", delay=20)
+    expect(answer.locator(".payer")).to_have_text("Cigna Commercial")
+    expect(page.locator("#grid")).to_have_count(0)
+    # A link that says nothing of the payer shows every payer, as it says.
+    page.goto("/?q=K0856")
+    expect(page.locator("#payer")).to_have_value("")
+    expect(page.locator("#grid tbody tr")).to_have_count(1)
+    # Back to all payers: the table again, and all payers remembered.
+    page.goto("/?q=K0856&payer=Medicare")
     page.locator("#payer").select_option("")
     expect(page.locator("#grid tbody tr")).to_have_count(1)
+    page.goto("/")
+    expect(page.locator("#payer")).to_have_value("")
 
 
 def test_the_all_payers_table_at_desktop_width(page: Page) -> None:

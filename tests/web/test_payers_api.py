@@ -101,3 +101,27 @@ def test_an_unknown_query_parameter_is_a_422_naming_it(two: Api, path: str, unkn
     assert problem["field"] == unknown and problem["in"] == "query"
     assert f"unknown query parameter {unknown!r}" in problem["message"]
     assert "takes" in problem["message"]  # and says what the endpoint takes
+
+
+def test_state_decides_rows_for_members_of_some_states_only(two: Api) -> None:
+    # Medicare's Phase 1 osteogenesis stimulators: CA, FL, OH and PA only, from 2024-08-12.
+    asked = {"code": "E0748", "payer": "Medicare", "date": "2024-08-20"}
+    (texas,) = two.get("/v1/determinations", params={**asked, "state": "TX"}).json()[
+        "determinations"
+    ]
+    assert texas["status"] == "not_required" and texas["submit_to"] is None
+    assert any("only for members in CA, FL, OH, PA" in n for n in texas["notes"])
+    posted = two.post(
+        "/v1/determinations",
+        json={"codes": ["E0748"], "payer": "Medicare", "date": "2024-08-20", "state": "PA"},
+    ).json()["determinations"][0]
+    assert posted["status"] == "required"
+    assert "Jurisdiction A" in posted["submit_to"]["name"]
+    (anywhere,) = two.get("/v1/determinations", params=asked).json()["determinations"]
+    assert anywhere["status"] == "required" and "depends_on_state" in anywhere["warning_codes"]
+    # The rows of the June 2024 notice (v1) say which states they are for.
+    rows = two.get("/v1/lists/medicare-dmepos-pa/entries", params={"version": "v1"}).json()
+    phase_one = [r for r in rows["entries"] if r["states"]]
+    assert {(r["code"], r["line"], tuple(r["states"])) for r in phase_one} == {
+        (code, 8, ("CA", "FL", "OH", "PA")) for code in ("E0747", "E0748", "E0760")
+    }

@@ -233,3 +233,35 @@ def test_a_real_code_list_as_xlsx(api: Api, tmp_path: Path) -> None:
     assert response.status_code == 200, response.text
     assert "Codes read from column “Item”" in response.text
     assert re.findall(r'<a class="code" href="/codes/(\w+)">', response.text) == codes
+
+
+def test_each_line_is_answered_for_its_date_of_service(api: Api) -> None:
+    """Medicare's list changed on 2025-01-01 (L0631 added, L1833 dropped): a line dated
+    before answers from the version then in force, a line dated after from the new one."""
+    rows = [
+        ("Order", "Item", "Date of Service"),
+        ("SO-1", "L0631", "07/01/2024"),
+        ("SO-2", "L0631", "2026-03-01"),
+        ("SO-3", "L1833", "2024-07-01"),
+        ("SO-4", "L1833", "2026-03-01"),
+    ]
+    response = post(api, "o.csv", claims_csv(rows).encode(), action="csv", payer="Medicare")
+    assert response.status_code == 200, response.text
+    got = [(r["Item"], r["pa_status"]) for r in read_csv(response.text)]
+    assert got == [
+        ("L0631", "not_required"),
+        ("L0631", "required"),
+        ("L1833", "required"),
+        ("L1833", "not_required"),
+    ]
+    page = post(api, "o.csv", claims_csv(rows).encode(), payer="Medicare").text
+    assert "date of service from column “Date of Service”" in page
+    assert "Answered for today" not in page
+
+
+def test_a_plan_column_is_not_taken_for_the_payer(service: Precert) -> None:
+    """A plan's name ("Open Access Plus") names no loaded list: only payer headers are used."""
+    data = b"Order,HCPCS,Plan\nSO-1,E0466,Open Access Plus\n"
+    screened = screen(service, data, "o.csv", None, payer="Cigna")
+    assert not screened.per_row and screened.used == ()
+    assert screened.rows[0].answer.status.value == "required"

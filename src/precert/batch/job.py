@@ -148,6 +148,8 @@ def screen(
 
         service = default()
     service.preload()  # every answer from memory: determine does no SQL from here on
+    if lob_column is not None and payer_column is None:
+        raise ValueError("--lob-column needs --payer-column (each row's payer and its line)")
     whom = _whom(service, payer, line_of_business, payer_column)
     sweep(output.parent, output.name)  # what runs killed outright (kill -9, abort) left here
     workdir = make_workdir(output.parent)

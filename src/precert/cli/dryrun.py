@@ -77,6 +77,7 @@ def _row(profile: Profile, row: DryRunRow, repeats: Repeats) -> None:
         ("description", first.description_raw),
         ("status as published", first.status_raw),
         ("submit to", contact_text(first.contact, profile)),
+        ("only for members in", ", ".join(first.states)),
         ("notes", first.notation),
     ):
         if value:

@@ -7,7 +7,7 @@ import sys
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from precert.cli import EXIT_NOT_A_CODE, EXIT_OK, EXIT_USAGE, command, format_option
+from precert.cli import EXIT_INPUT, EXIT_NOT_A_CODE, EXIT_OK, EXIT_USAGE, command, format_option
 from precert.cli.core import service_date
 
 if TYPE_CHECKING:
@@ -192,7 +192,7 @@ def _cut(value: object, limit: int = 60) -> str:
 def run_lint(args: argparse.Namespace) -> int:
     """`precert lint`."""
     from precert.cli.output import print_json
-    from precert.lint import lint_file, lint_version
+    from precert.linting import lint_file, lint_version
 
     service = _service()
     target = str(args.target)
@@ -203,7 +203,13 @@ def run_lint(args: argparse.Namespace) -> int:
         if args.list_version:
             print("precert lint: --version applies to a loaded list, not a file", file=sys.stderr)
             return EXIT_USAGE
-        report = lint_file(service, path, date=args.date, profile=args.profile)
+        from precert.profiles import ProfileError
+
+        try:
+            report = lint_file(service, path, date=args.date, profile=args.profile)
+        except ProfileError as exc:  # as `precert import --profile` says it: unreadable input
+            print(f"precert lint: {exc}", file=sys.stderr)
+            return EXIT_INPUT
     elif target in known:
         if args.profile:
             print(

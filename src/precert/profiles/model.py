@@ -120,6 +120,7 @@ class TableSpec:
     effective: dt.date | None = None
     end: dt.date | None = None
     notes: tuple[str, ...] = ()
+    states: tuple[str, ...] = ()  # the rows apply only to members of these states (postal)
 
 
 @dataclass(frozen=True, slots=True)
@@ -161,6 +162,7 @@ class Section:
     end: dt.date | None = None
     contact: Contact | None = None
     notes: tuple[str, ...] = ()
+    states: tuple[str, ...] = ()  # the rows apply only to members of these states (postal)
 
 
 @dataclass(frozen=True, slots=True)

@@ -41,6 +41,7 @@ from precert.profiles.tables import (
 FORMATS = ("csv", "tsv", "xlsx", "html", "pdf", "text")
 _LIST_ID = re.compile(r"[a-z0-9][a-z0-9._-]{0,63}")
 _LETTERS = re.compile(r"[A-V]|[A-V]\d{4}-[A-V]\d{4}")
+_STATE = re.compile(r"[A-Za-z]{2}")
 _CONTACT_KEYS = ("name", "phone", "fax", "option", "url", "portal")
 
 
@@ -150,7 +151,22 @@ def _table_spec(table: TomlTable) -> TableSpec:
         effective=table.date("effective"),
         end=table.date("end"),
         notes=table.texts("notes"),
+        states=_states(table),
     )
+
+
+def _states(table: TomlTable) -> tuple[str, ...]:
+    """Two-letter postal codes of the states (and territories) the rows apply to, upper-cased:
+    a typo must not silently make a row apply to nobody."""
+    items = table.texts("states")
+    for item in items:
+        if not _STATE.fullmatch(item.strip()):
+            raise ProfileError(
+                table.where,
+                table.key("states"),
+                f'expected two-letter postal codes (["CA", "FL"]), found {item!r}',
+            )
+    return tuple(dict.fromkeys(s.strip().upper() for s in items))
 
 
 def _codes(table: TomlTable | None) -> CodeGrammar:
@@ -241,6 +257,7 @@ def _section(table: TomlTable) -> Section:
         end=table.date("end"),
         contact=contact_of(contact_table) if contact_table is not None else None,
         notes=table.texts("notes"),
+        states=_states(table),
     )
 
 

@@ -59,6 +59,7 @@ class RowReading(NamedTuple):
     modifiers: tuple[str, ...]
     contact: Contact | None
     source_url: str | None
+    states: tuple[str, ...] = ()  # the row applies only to members of these states
 
 
 @dataclass(frozen=True, slots=True)
@@ -245,6 +246,8 @@ class ProfileReader:
         product = v[at].strip() if at >= 0 else ""
         at = layout.platform
         platform = (v[at].strip() if at >= 0 else "") or self.platform
+        # A section (narrower) says which states its rows are for over its table.
+        states = (section.states if section else ()) or spec.states
         out: list[RowReading | RowError] = []
         row_wide = tuple(notes)
         for item in codes:
@@ -270,7 +273,7 @@ class ProfileReader:
                 item.code, item.published, row_meaning, status_raw, file, table_number, title,
                 row.line, page, header, cells, category_raw, categorized, description_raw,
                 product, platform, notation, row_notes, row_effective, row_end, removed,
-                announced, item.modifiers, contact, self.source_url,
+                announced, item.modifiers, contact, self.source_url, states,
             )  # fmt: skip
             out.append(reading)
         return out

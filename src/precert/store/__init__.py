@@ -71,6 +71,8 @@ class Store(SearchMixin):
     def __init__(self, path: Path, connection: sqlite3.Connection) -> None:
         self.path = path
         self.db = connection
+        # The schema version the file had when this open migrated it (None: not migrated).
+        self.migrated_from: int | None = None
 
     @classmethod
     def open(cls, path: str | Path, *, create: bool = True, readonly: bool = False) -> Store:
@@ -145,6 +147,8 @@ class Store(SearchMixin):
         with self.transaction():
             # Another process may have migrated while this one waited for the write lock.
             current = int(self.db.execute("PRAGMA user_version").fetchone()[0])
+            if current < SCHEMA_VERSION:
+                self.migrated_from = current
             for number in range(current, SCHEMA_VERSION):
                 # executescript() would COMMIT first; run statement by statement instead.
                 for statement in MIGRATIONS[number].split(";\n"):

@@ -19,14 +19,14 @@ ENTRY_COLUMNS = (
     "e.category_raw, e.category, e.description_raw, e.description, e.status_raw, e.status, "
     "e.platform, e.notation, v.list_id, v.version, e.qualifier, e.effective, e.end_date, "
     "e.announced, e.removed, e.modifiers, e.contact, e.notes, e.published, e.source_file, "
-    "e.source_url, e.categorized"
+    "e.source_url, e.categorized, e.states"
 )
 _INSERT = (
     "INSERT INTO entries (id, version_id, table_no, table_title, line, page, code, columns, raw, "
     "product, category_raw, category, description_raw, description, status_raw, status, "
     "platform, notation, qualifier, effective, end_date, announced, removed, modifiers, contact, "
-    "notes, published, source_file, source_url, categorized) "
-    "VALUES (" + ", ".join("?" * 30) + ")"
+    "notes, published, source_file, source_url, categorized, states) "
+    "VALUES (" + ", ".join("?" * 31) + ")"
 )
 _quoted = json.encoder.encode_basestring_ascii  # one JSON string, as json.dumps writes it
 _CHUNK = 5000  # rows per executemany: memory stays flat however long the list is
@@ -47,7 +47,7 @@ def entry_from_row(row: sqlite3.Row | tuple[object, ...]) -> Entry:
         table, table_title, line, page, code, columns, raw, product, category_raw, category,
         description_raw, description, status_raw, status, platform, notation, list_id, version,
         qualifier, effective, end, announced, removed, modifiers, contact, notes, published,
-        source_file, source_url, categorized,
+        source_file, source_url, categorized, states,
     ) = row  # fmt: skip
     return Entry(
         list_id=str(list_id),
@@ -80,6 +80,7 @@ def entry_from_row(row: sqlite3.Row | tuple[object, ...]) -> Entry:
         source_file=str(source_file),
         source_url=None if source_url is None else str(source_url),
         categorized=bool(categorized),
+        states=tuple(str(states).split(",")) if states else (),
     )
 
 
@@ -102,6 +103,7 @@ _EFFECTIVE, _END, _ANNOUNCED = _FIELD["effective"], _FIELD["end"], _FIELD["annou
 _REMOVED, _MODIFIERS, _CONTACT = _FIELD["removed"], _FIELD["modifiers"], _FIELD["contact"]
 _NOTES, _PUBLISHED, _SOURCE_FILE = _FIELD["notes"], _FIELD["published"], _FIELD["source_file"]
 _SOURCE_URL, _CATEGORIZED = _FIELD["source_url"], _FIELD["categorized"]
+_STATES = _FIELD["states"]
 
 
 def _values(entry_id: int, version_id: int, f: EntryFields) -> tuple[object, ...]:
@@ -113,7 +115,7 @@ def _values(entry_id: int, version_id: int, f: EntryFields) -> tuple[object, ...
         _iso(f[_END]), _iso(f[_ANNOUNCED]), int(f[_REMOVED]),
         texts_json(modifiers) if modifiers else "", _contact_json(contact) if contact else None,
         texts_json(notes), f[_PUBLISHED], f[_SOURCE_FILE], f[_SOURCE_URL],
-        int(f[_CATEGORIZED]),
+        int(f[_CATEGORIZED]), ",".join(f[_STATES]),
     )  # fmt: skip
 
 

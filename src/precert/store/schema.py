@@ -98,6 +98,11 @@ MIGRATIONS: tuple[str, ...] = (
     ALTER TABLE entries ADD COLUMN source_url TEXT;
     ALTER TABLE entries ADD COLUMN categorized INTEGER NOT NULL DEFAULT 1
     """,
+    # 4: rows that apply only to members of some states (postal codes, comma-separated; ''
+    # for every state), e.g. Medicare's Phase 1 osteogenesis stimulators (CA, FL, OH, PA).
+    """
+    ALTER TABLE entries ADD COLUMN states TEXT NOT NULL DEFAULT ''
+    """,
 )
 
 SCHEMA_VERSION = len(MIGRATIONS)

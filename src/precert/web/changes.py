@@ -15,7 +15,8 @@ from fastapi.responses import JSONResponse
 from starlette.responses import HTMLResponse, Response
 
 from precert import __version__
-from precert.lint import SEVERITIES, LintReport, lint_version
+from precert.lint import SEVERITIES, LintReport
+from precert.linting import lint_version
 from precert.models import ListVersion
 from precert.service import Precert
 from precert.versioning import (

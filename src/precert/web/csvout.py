@@ -96,5 +96,6 @@ def entry_dict(entry: Entry) -> dict[str, Any]:
         "product": entry.product,
         "platform": entry.platform,
         "notation": entry.notation,
+        "states": list(entry.states),  # the row is for members of these states only ([]: all)
         "published": dict(zip(entry.columns, entry.raw, strict=True)),
     }

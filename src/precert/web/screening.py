@@ -5,7 +5,7 @@ the code column and the added columns' names and cells by precert.columns, each 
 (code, date of service, payer, line of business and state cells) by precert.orderlines, and an
 XLSX workbook is read by precert.ordersheet in a child process with a memory ceiling. A date of
 service, payer, line-of-business or member-state column is used when its header says so
-(`DOS`, `Date of Service`, `Payer`, `Plan`, `LOB`, `State`, …).
+(`DOS`, `Date of Service`, `Payer`, `Insurer`, `LOB`, `State`, …).
 """
 
 from __future__ import annotations

@@ -8,6 +8,8 @@ the Inferno CRD client suite's order-sign (a Coverage whose payor is only a refe
 from __future__ import annotations
 
 import copy
+import json
+import logging
 from typing import Any
 
 import pytest
@@ -130,13 +132,17 @@ def coverage_extensions(response: Any) -> list[dict[str, Any]]:
 
 
 def test_an_unknown_payer_gets_crds_coverage_not_found_never_another_payers_answer(
-    crd: Any,
+    crd: Any, caplog: pytest.LogCaptureFixture
 ) -> None:
     """CRD 2.2 (cards.html, Coverage Information response type): a Coverage the service cannot
     resolve is no error; it gets coverage information "not covered" with a reason saying why
     (coverage-not-found), and no pa-needed (crd-ci-q2)."""
     data = with_payor("E0466", {"display": "Aetna"})
-    response = crd.post(SIGN, json=data)
+    with caplog.at_level(logging.INFO, logger="precert.cds"):
+        response = crd.post(SIGN, json=data)
+    (logged,) = [json.loads(r.getMessage()) for r in caplog.records if r.name == "precert.cds"]
+    (said,) = logged["answers"]
+    assert (said["covered"], said["pa_needed"], said["statuses"]) == ("not-covered", None, [])
     (ext,) = coverage_extensions(response)
     assert values(ext, "coverage") == [{"reference": "Coverage/cov015"}]
     assert values(ext, "covered") == ["not-covered"]
@@ -161,6 +167,19 @@ def test_an_unknown_payer_gets_crds_coverage_not_found_never_another_payers_answ
     assert card["extension"]["davinci-crd.associated-resource"] == [
         {"reference": f"DeviceRequest/{device_order(data)['id']}"}
     ]
+
+
+def test_a_payor_naming_two_loaded_payers_is_not_guessed(crd: Any, two_payers: Precert) -> None:
+    """ "Cigna Medicare Advantage" names Cigna and Medicare: neither list is that plan's, so
+    the Coverage is not resolved — unless the deployment maps the name."""
+    data = with_payor("E0466", {"display": "Cigna Medicare Advantage"})
+    (ext,) = coverage_extensions(crd.post(SIGN, json=data))
+    assert values(ext, "covered") == ["not-covered"] and "eviCore" not in str(ext)
+    crd.app.state.cds_config = CdsConfig.from_env(
+        {"PRECERT_CDS_PAYERS": "Cigna Medicare Advantage=Medicare/FFS"}
+    )
+    (ext,) = coverage_extensions(crd.post(SIGN, json=data))
+    assert values(ext, "pa-needed") == ["no-auth"]  # Medicare's list, as configured
 
 
 def without_coverage(code: str) -> dict[str, Any]:

@@ -70,7 +70,7 @@ def log_call(
                 "codes": [loggable_code(c) for c in a.codes],
                 "statuses": list(a.statuses),
                 "covered": a.covered,
-                "pa_needed": a.pa_needed,
+                "pa_needed": a.pa_needed or None,  # none with not-covered (crd-ci-q2)
                 "assertion": a.assertion_id,
             }
             for a in answers

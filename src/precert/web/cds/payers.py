@@ -203,16 +203,19 @@ def match_payer(
     names: Sequence[str], mapping: Sequence[tuple[str, str, str | None]], loaded: Sequence[Scope]
 ) -> tuple[str, str | None] | None:
     """The loaded (payer, line of business or None) the names point to: a configured key
-    first, then a loaded payer's name standing as a word in one of them."""
+    first, then the one loaded payer whose name stands as a word in them. Names that hold
+    several loaded payers' names ("Cigna Medicare Advantage") match none: guessing would
+    answer one payer's Coverage from another's list; the mapping can say which it is."""
     folded = [_fold(n) for n in names]
     for key, payer, lob in mapping:
         if key in folded:
             return payer, lob
-    for payer in dict.fromkeys(p for p, _ in loaded):
-        word = re.compile(rf"\b{re.escape(payer.casefold())}\b")
-        if any(word.search(n.casefold()) for n in names):
-            return payer, None
-    return None
+    named = [
+        payer
+        for payer in dict.fromkeys(p for p, _ in loaded)
+        if any(re.search(rf"\b{re.escape(payer.casefold())}\b", n.casefold()) for n in names)
+    ]
+    return (named[0], None) if len(named) == 1 else None
 
 
 def member_state(
