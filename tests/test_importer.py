@@ -149,7 +149,7 @@ def test_a_code_listed_twice_in_one_grid_is_one_answer_citing_both_rows(
 def test_lint_of_a_grid_without_categories_reports_no_blank_category(
     service: Precert,
 ) -> None:
-    from precert.lint import lint_file
+    from precert.linting import lint_file
 
     report = lint_file(service, ORTHOSES, profile=grid_profile())  # type: ignore[arg-type]
     assert report.rows == 5

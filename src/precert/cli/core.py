@@ -88,7 +88,8 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
     p.add_argument(
         "--state",
         help="the member's state (TX): picks the contact where a list routes by state "
-        "(Medicare's DME MACs); without it every contact is listed",
+        "(Medicare's DME MACs; without it every contact is listed) and decides rows for "
+        "members of some states only (without it the answer warns that it depends on it)",
     )
     p.add_argument(
         "--long",

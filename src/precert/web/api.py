@@ -70,7 +70,8 @@ LobParam = Annotated[
 StateParam = Annotated[
     str | None,
     Query(pattern=STATE.pattern, description="the member's state (two letters, e.g. TX): picks "
-          "the contact where a list routes requests by state"),
+          "the contact where a list routes requests by state, and decides rows for members of "
+          "some states only"),
 ]  # fmt: skip
 
 
