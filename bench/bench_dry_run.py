@@ -4,26 +4,32 @@ The list is a CSV made from the real Cigna rows (cycled): code, description and 
 answer, read with the options form (`--status-column … --status-map Yes=required …`). Each
 run is a fresh `precert` process over a database built beforehand (first use is not timed);
 the output goes to /dev/null. Peak memory is the child's max RSS (it includes the interpreter
-and the code set). People's output streams row by row; `--json` holds the
-whole report before printing it.
+and the code set). Both outputs stream row by row (before, `--json` held the whole report
+before printing it). **before** is a baseline commit's code (its
+`src` from `git archive`, first on PYTHONPATH), run alternately with this tree's in the same
+run, so both see the same machine load.
 
-Run: .venv/bin/python bench/bench_dry_run.py
+Run: .venv/bin/python bench/bench_dry_run.py [BASELINE]   (default: the commit before the
+import-speed work)
 """
 
 from __future__ import annotations
 
 import csv
 import os
+import statistics
 import subprocess
 import sys
 import tempfile
 from pathlib import Path
 
+from baseline import IMPORT_BASELINE, baseline_src, short
+
 ROOT = Path(__file__).resolve().parents[1]
 DOC = ROOT / "src" / "precert" / "data" / "cigna-commercial-dme.txt"
 PRECERT = Path(sys.executable).with_name("precert")
 ROWS = 100_000
-RUNS = 3
+RUNS = int(os.environ.get("BENCH_DRY_RUN_RUNS", "2"))
 OPTIONS = (
     "--payer", "Acme Health", "--lob", "Commercial", "--list", "acme-dme",
     "--code-column", "Code", "--description-column", "Description",
@@ -69,33 +75,47 @@ def run(env: dict[str, str], *args: str) -> tuple[float, float, float]:
     return float(out[0]), float(out[1]), float(out[2])
 
 
-def main() -> None:
-    """Generate the list, build the database once, time each mode, print a Markdown section."""
+def main(baseline: str) -> None:
+    """Generate the list, build the database once, time each mode before and after, print a
+    Markdown section."""
+    commit = short(baseline)
+    load_before = os.getloadavg()
     with tempfile.TemporaryDirectory() as folder:
         home, source = Path(folder) / "home", Path(folder) / "list.csv"
+        old_src = baseline_src(commit, Path(folder) / "baseline")
         generate(source)
         env = {**os.environ, "PRECERT_HOME": str(home)}
         subprocess.run([str(PRECERT), "lists"], env=env, check=True, capture_output=True)
-        print("## `precert import … --dry-run` of a 100,000-row list (issue 9)\n")
-        print("```sh\n.venv/bin/python bench/run_all.py bench_dry_run\n```\n")
-        print(__doc__.strip().split("\n\n", 1)[1].rsplit("\n\n", 1)[0].replace("\n", " "))
+        results: dict[tuple[str, str], list[tuple[float, float, float]]] = {}
+        codes = (("before", {**env, "PYTHONPATH": str(old_src)}), ("after", env))
+        for _ in range(RUNS):
+            for label, extra in (("for people", ()), ("`--json`", ("--json",))):
+                for code, run_env in codes:
+                    results.setdefault((label, code), []).append(
+                        run(run_env, "import", str(source), *OPTIONS, "--dry-run", *extra)
+                    )
+        size = source.stat().st_size / 1e6
+    load_after = os.getloadavg()
+    print("## `precert import … --dry-run` of a 100,000-row list (issue 9)\n")
+    print("```sh\n.venv/bin/python bench/run_all.py bench_dry_run\n```\n")
+    print(__doc__.strip().split("\n\n", 1)[1].rsplit("\n\n", 1)[0].replace("\n", " "))
+    print(f"\nThe file: {ROWS:,} rows, {size:.1f} MB; {RUNS} runs each; before: `{commit}`.\n")
+    print("| output | code | wall, best (s) | wall, median (s) | CPU, best (s) | peak RSS (MB) |")
+    print("|---|---|---:|---:|---:|---:|")
+    for (label, code), runs in results.items():
+        times = sorted(t for t, _, _ in runs)
+        cpu = min(c for _, c, _ in runs)
+        peak = max(m for _, _, m in runs)
         print(
-            f"\nThe file: {ROWS:,} rows, {source.stat().st_size / 1e6:.1f} MB; {RUNS} runs each.\n"
+            f"| {label} | {code} | {times[0]:.2f} | {statistics.median(times):.2f} | {cpu:.2f} | "
+            f"{peak:.0f} |"
         )
-        print("| output | wall, best (s) | wall, median (s) | CPU, best (s) | peak RSS (MB) |")
-        print("|---|---:|---:|---:|---:|")
-        for label, extra in (("for people (streamed)", ()), ("`--json`", ("--json",))):
-            results = [
-                run(env, "import", str(source), *OPTIONS, "--dry-run", *extra) for _ in range(RUNS)
-            ]
-            times = sorted(t for t, _, _ in results)
-            cpu = min(c for _, c, _ in results)
-            peak = max(m for _, _, m in results)
-            print(
-                f"| {label} | {times[0]:.2f} | {times[len(times) // 2]:.2f} | {cpu:.2f} | "
-                f"{peak:.0f} |"
-            )
+    print(
+        f"\nLoad average (1, 5, 15 min) when the runs started: "
+        f"{', '.join(f'{v:.1f}' for v in load_before)}; when they ended: "
+        f"{', '.join(f'{v:.1f}' for v in load_after)} (2 cores)."
+    )
 
 
 if __name__ == "__main__":
-    main()
+    main(sys.argv[1] if len(sys.argv) > 1 else IMPORT_BASELINE)

@@ -24,16 +24,16 @@ import shutil
 import statistics
 import subprocess
 import sys
-import tarfile
 import tempfile
 import time
 from pathlib import Path
+
+from baseline import IMPORT_BASELINE, baseline_src, short
 
 ROOT = Path(__file__).resolve().parents[1]
 DOC = ROOT / "src" / "precert" / "data" / "cigna-commercial-dme.txt"
 ROWS = 100_000
 RUNS = int(os.environ.get("BENCH_IMPORT_RUNS", "2"))
-BASELINE = "8966e11"  # main before the import-speed work (the issue's "18.2 s at 37 MB")
 
 CHILD = r"""
 import json, resource, sys, time
@@ -75,20 +75,6 @@ def write_list(path: Path, distinct: bool = False) -> None:
             if distinct:
                 row[3] = f"{row[3]} (row {i + 1})"
             writer.writerow(row)
-
-
-def baseline_src(commit: str, into: Path) -> Path:
-    """The baseline commit's ``src`` folder, unpacked from ``git archive``."""
-    archive = subprocess.run(
-        ["git", "-C", str(ROOT), "archive", "--format=tar", commit, "src"],
-        capture_output=True, check=True,
-    ).stdout  # fmt: skip
-    into.mkdir(parents=True, exist_ok=True)
-    tar = into / "baseline.tar"
-    tar.write_bytes(archive)
-    with tarfile.open(tar) as bundle:
-        bundle.extractall(into, filter="data")
-    return into / "src"
 
 
 def run(home: Path, source: Path, mode: str, template: Path, src: Path | None) -> dict[str, float]:
@@ -134,10 +120,7 @@ def _ratio(old: list[dict[str, float]], new: list[dict[str, float]], key: str) -
 
 
 def main(baseline: str) -> None:
-    commit = subprocess.run(
-        ["git", "-C", str(ROOT), "rev-parse", "--short", baseline],
-        capture_output=True, text=True, check=True,
-    ).stdout.strip()  # fmt: skip
+    commit = short(baseline)
     load_before = os.getloadavg()
     with tempfile.TemporaryDirectory() as tmp:
         base = Path(tmp)
@@ -188,6 +171,22 @@ def main(baseline: str) -> None:
             f"- {labels[what]}: {_ratio(old, new, 'seconds'):.1f}× faster in wall time, "
             f"{_ratio(old, new, 'cpu'):.1f}× less CPU."
         )
+    new = figures[("import big", "after")]
+    wall, cpu = min(r["seconds"] for r in new), min(r["cpu"] for r in new)
+    rss = max(r["rss"] for r in new)
+    verdict = "met" if wall <= 5 and rss <= 400 else "not met"
+    if wall > 5 and rss <= 400:  # memory met, time not: wall time grows with the load
+        verdict = "not met in wall time at this load"
+    print(
+        f"\nIssue 9's target, importing 100,000 rows in ≤ 5 s at ≤ 400 MB: {wall:.2f} s wall "
+        f"({cpu:.2f} s CPU) at {rss:.0f} MB peak under the load below — "
+        f"{verdict}."
+    )
+    print(
+        "\nEvery description distinct costs more than the cycled list on both sides: each "
+        "carries its own row number, so the search index gains 100,000 words it must store, "
+        "and no description is met twice."
+    )
     print(
         f"\nLoad average (1, 5, 15 min) when the runs started: "
         f"{', '.join(f'{v:.1f}' for v in load_before)}; when they ended: "
@@ -202,4 +201,4 @@ def main(baseline: str) -> None:
 
 
 if __name__ == "__main__":
-    main(sys.argv[1] if len(sys.argv) > 1 else BASELINE)
+    main(sys.argv[1] if len(sys.argv) > 1 else IMPORT_BASELINE)
