@@ -125,10 +125,16 @@ def main(baseline: str) -> None:
     with tempfile.TemporaryDirectory() as tmp:
         base = Path(tmp)
         old_src = baseline_src(commit, base / "baseline")
-        template_home = base / "template"
-        build = f"from precert import Precert; Precert({str(template_home)!r}).store"
-        subprocess.run([sys.executable, "-c", build], check=True)
-        template = template_home / "precert.db"
+        # Each code gets a database its own precert built: a baseline before a schema change
+        # refuses a newer schema (and this tree would migrate an older one inside the timing).
+        templates: dict[str, Path] = {}
+        for code, src in (("before", old_src), ("after", None)):
+            home = base / f"template-{code}"
+            build = f"from precert import Precert; Precert({str(home)!r}).store"
+            env = {**os.environ, "PYTHONPATH": str(src)} if src else None
+            subprocess.run([sys.executable, "-c", build], check=True, env=env)
+            templates[code] = home / "precert.db"
+        template_home = base / "template-after"
         source, distinct = base / "big.csv", base / "distinct.csv"
         write_list(source)
         write_list(distinct, distinct=True)
@@ -140,7 +146,7 @@ def main(baseline: str) -> None:
                 for code, src in (("before", old_src), ("after", None)):
                     key = (f"{mode} {path.stem}", code)
                     figures.setdefault(key, []).append(
-                        run(base / "home", path, mode, template, src)
+                        run(base / "home", path, mode, templates[code], src)
                     )
         start = startup(template_home)
     load_after = os.getloadavg()
