@@ -125,10 +125,14 @@ def main(baseline: str) -> None:
     with tempfile.TemporaryDirectory() as tmp:
         base = Path(tmp)
         old_src = baseline_src(commit, base / "baseline")
-        template_home = base / "template"
-        build = f"from precert import Precert; Precert({str(template_home)!r}).store"
-        subprocess.run([sys.executable, "-c", build], check=True)
-        template = template_home / "precert.db"
+        # Each code imports into a database it built itself (the schema may differ).
+        templates: dict[str, Path] = {}
+        for code, src in (("before", old_src), ("after", None)):
+            template_home = base / f"template-{code}"
+            build = f"from precert import Precert; Precert({str(template_home)!r}).store"
+            env = {**os.environ, "PYTHONPATH": str(src)} if src else dict(os.environ)
+            subprocess.run([sys.executable, "-c", build], check=True, env=env)
+            templates[code] = template_home / "precert.db"
         source, distinct = base / "big.csv", base / "distinct.csv"
         write_list(source)
         write_list(distinct, distinct=True)
@@ -140,9 +144,9 @@ def main(baseline: str) -> None:
                 for code, src in (("before", old_src), ("after", None)):
                     key = (f"{mode} {path.stem}", code)
                     figures.setdefault(key, []).append(
-                        run(base / "home", path, mode, template, src)
+                        run(base / "home", path, mode, templates[code], src)
                     )
-        start = startup(template_home)
+        start = startup(templates["after"].parent)
     load_after = os.getloadavg()
     print("## Importing a 100,000-row list (issue 9)\n")
     print("```sh\n.venv/bin/python bench/run_all.py bench_import\n```\n")
