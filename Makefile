@@ -25,12 +25,14 @@ $(UV):
 # The whole locked environment: every extra and the dev group (test tools). `make test` needs it.
 $(VENV)/.synced: $(UV) uv.lock pyproject.toml
 	$(UV) sync --frozen --all-extras --python $(PYTHON)
+	$(BIN)/python -m compileall -q src/precert  # the package itself is installed editable: compile it too
 	touch $@
 
 # Only what serving needs: the package and its web extra, no test tools. --inexact so that
 # `make serve` after `make test` keeps the test tools instead of uninstalling them.
 $(VENV)/.serve-synced: $(UV) uv.lock pyproject.toml
 	$(UV) sync --frozen --inexact --no-dev --extra web --python $(PYTHON)
+	$(BIN)/python -m compileall -q src/precert  # the package itself is installed editable: compile it too
 	touch $@
 
 demo: $(VENV)/.serve-synced  ## answer a handful of example codes with the bundled Cigna list

@@ -28,7 +28,7 @@ ROOT = Path(__file__).resolve().parents[1]
 BIN = Path(sys.executable).parent
 DOC = ROOT / "src" / "precert" / "data" / "cigna-commercial-dme.txt"
 RUNS = 21
-RUNS_NO_BYTECODE = 11
+RUNS_NO_BYTECODE = 21
 BASELINE = "8966e117597aca0024f78b4a7372c0cc4c11d823"  # main before the start-up work
 MODS = [f"{a}{b}" for a in "ABCEGKLNPQRSTUX" for b in "ABCDEFGHJKLMNPQRSTUVWXYZ0123456789"]
 # (label, arguments of `precert`): both bundled lists (Cigna, Medicare) are loaded in each home.

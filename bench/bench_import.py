@@ -125,14 +125,16 @@ def main(baseline: str) -> None:
     with tempfile.TemporaryDirectory() as tmp:
         base = Path(tmp)
         old_src = baseline_src(commit, base / "baseline")
-        # Each code imports into a database it built itself (the schema may differ).
+        # Each code gets a database its own precert built: a baseline before a schema change
+        # refuses a newer schema (and this tree would migrate an older one inside the timing).
         templates: dict[str, Path] = {}
         for code, src in (("before", old_src), ("after", None)):
-            template_home = base / f"template-{code}"
-            build = f"from precert import Precert; Precert({str(template_home)!r}).store"
-            env = {**os.environ, "PYTHONPATH": str(src)} if src else dict(os.environ)
+            home = base / f"template-{code}"
+            build = f"from precert import Precert; Precert({str(home)!r}).store"
+            env = {**os.environ, "PYTHONPATH": str(src)} if src else None
             subprocess.run([sys.executable, "-c", build], check=True, env=env)
-            templates[code] = template_home / "precert.db"
+            templates[code] = home / "precert.db"
+        template_home = base / "template-after"
         source, distinct = base / "big.csv", base / "distinct.csv"
         write_list(source)
         write_list(distinct, distinct=True)
@@ -146,7 +148,7 @@ def main(baseline: str) -> None:
                     figures.setdefault(key, []).append(
                         run(base / "home", path, mode, templates[code], src)
                     )
-        start = startup(templates["after"].parent)
+        start = startup(template_home)
     load_after = os.getloadavg()
     print("## Importing a 100,000-row list (issue 9)\n")
     print("```sh\n.venv/bin/python bench/run_all.py bench_import\n```\n")

@@ -11,6 +11,7 @@ import subprocess
 import sys
 from pathlib import Path
 
+import precert
 from precert import Precert, Status
 from precert.models import Determination
 
@@ -277,3 +278,19 @@ def test_precert_check_answers_for_the_members_state_in_a_real_process(home: Pat
     anywhere = check()
     assert anywhere["status"] == "required"
     assert "depends_on_state" in anywhere["warning_codes"]
+
+
+def test_no_warning_when_a_row_for_every_state_answers_the_same(
+    service: Precert, tmp_path: Path
+) -> None:
+    # The June 2024 notice loaded again as a list of its own, whose version is in force after
+    # November 12, 2024: Phase 1 (CA, FL, OH, PA) and Phase 2 (every state) both answer, so
+    # the member's state changes nothing and the answer does not say it depends on it.
+    news = Path(precert.__file__).parent / "data" / "medicare" / NEWS
+    service.import_list(news, list_id="medicare-news", profile="medicare-dmepos-cgs-news")
+    both = ask(service, "E0748", "2024-12-01")
+    assert both.status is Status.REQUIRED
+    assert {(s.list, s.line) for s in both.sources} >= {("medicare-news", 8), ("medicare-news", 9)}
+    assert "depends_on_state" not in both.warning_codes
+    # Before Phase 2 only the Phase 1 row answers: then it does.
+    assert "depends_on_state" in ask(service, "E0748", "2024-08-20").warning_codes

@@ -6,7 +6,7 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Mapping, Sequence
 
-from precert.models import Contact, Entry, Link, ListPolicy, Status
+from precert.models import RESTRICTIVENESS, Contact, Entry, Link, ListPolicy, Status
 
 
 def route(
@@ -153,10 +153,15 @@ def state_dependence(code: str, applicable: Sequence[Entry], state: str | None) 
     the answer given holds for those states only (none when a state was given)."""
     if (state or "").strip():
         return []
+    stated = [e for e in applicable if e.states]
+    everywhere = [RESTRICTIVENESS[e.status] for e in applicable if not e.states]
+    if not stated or (
+        everywhere and min(everywhere) <= min(RESTRICTIVENESS[e.status] for e in stated)
+    ):
+        return []  # a row for every state answers the same or more: the state changes nothing
     return [
         f"The answer depends on the member's state: {entry.source.cite()} makes {code} "
         f"{entry.status.value} only for members in {', '.join(entry.states)}; give the "
         "member's state for an answer that fits them."
-        for entry in applicable
-        if entry.states
+        for entry in stated
     ]
