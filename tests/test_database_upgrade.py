@@ -24,6 +24,12 @@ OLD_ENTRY_COLUMNS = (
     "id, version_id, table_no, table_title, line, page, code, columns, raw, product, "
     "category_raw, category, description_raw, description, status_raw, status, platform, notation"
 )
+# The built database's rows with their header in place (schema 5 stores a table's header once,
+# in `headers`, and '' in the rows that share it), as every row held it before schema 5.
+OWN_HEADER = (
+    "CASE e.columns WHEN '' THEN (SELECT h.columns FROM {db}headers h "
+    "WHERE h.version_id = e.version_id AND h.table_no = e.table_no) ELSE e.columns END"
+)
 VERSION_COLUMNS = "list_id, version, title, source_name, sha256, effective, rows, pages, footer"
 
 
@@ -43,8 +49,9 @@ def schema_2_database(path: Path, built: Path) -> None:
         INSERT INTO lists SELECT * FROM new.lists WHERE id = '{CIGNA}';
         INSERT INTO versions (id, {VERSION_COLUMNS})
             SELECT id, {VERSION_COLUMNS} FROM new.versions WHERE list_id = '{CIGNA}';
-        INSERT INTO entries ({OLD_ENTRY_COLUMNS}) SELECT {OLD_ENTRY_COLUMNS} FROM new.entries
-            WHERE version_id IN (SELECT id FROM versions);
+        INSERT INTO entries ({OLD_ENTRY_COLUMNS})
+            SELECT {OLD_ENTRY_COLUMNS.replace("columns", OWN_HEADER.format(db="new."))}
+            FROM new.entries e WHERE version_id IN (SELECT id FROM versions);
         INSERT INTO lists VALUES ('acme-dme', 'Acme DME', 'Acme', 'Commercial', 'DME', '');
         INSERT INTO versions ({VERSION_COLUMNS})
             VALUES ('acme-dme', 'v1', 'Acme DME', 'acme.csv', 'abc123', NULL, 30, 0, '');
@@ -121,6 +128,8 @@ def test_a_schema_3_database_reads_its_bundled_lists_again_for_the_states_rows_a
     shutil.copy(built_db, home / DB_NAME)
     db = sqlite3.connect(home / DB_NAME)
     db.execute("ALTER TABLE entries DROP COLUMN states")
+    db.execute(f"UPDATE entries AS e SET columns = {OWN_HEADER.format(db='')}")
+    db.execute("DROP TABLE headers")
     db.execute("PRAGMA user_version = 3")
     db.commit()
     db.close()

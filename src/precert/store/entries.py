@@ -15,7 +15,11 @@ from typing import Any
 from precert.models import Contact, Entry, ListPolicy, ListVersion, Status
 
 ENTRY_COLUMNS = (
-    "e.table_no, e.table_title, e.line, e.page, e.code, e.columns, e.raw, e.product, "
+    "e.table_no, e.table_title, e.line, e.page, e.code, "
+    # '' stands for the table's header, stored once per version and table (schema 5).
+    "CASE e.columns WHEN '' THEN (SELECT h.columns FROM headers h "
+    "WHERE h.version_id = e.version_id AND h.table_no = e.table_no) ELSE e.columns END, "
+    "e.raw, e.product, "
     "e.category_raw, e.category, e.description_raw, e.description, e.status_raw, e.status, "
     "e.platform, e.notation, v.list_id, v.version, e.qualifier, e.effective, e.end_date, "
     "e.announced, e.removed, e.modifiers, e.contact, e.notes, e.published, e.source_file, "
@@ -58,7 +62,7 @@ def entry_from_row(row: sqlite3.Row | tuple[object, ...]) -> Entry:
         page=int(str(page)),
         code=str(code),
         raw=tuple(json.loads(str(raw))),
-        columns=tuple(json.loads(str(columns))),
+        columns=_header(str(columns)),
         product=str(product),
         category_raw=str(category_raw),
         category=None if category is None else str(category),
@@ -103,13 +107,19 @@ _EFFECTIVE, _END, _ANNOUNCED = _FIELD["effective"], _FIELD["end"], _FIELD["annou
 _REMOVED, _MODIFIERS, _CONTACT = _FIELD["removed"], _FIELD["modifiers"], _FIELD["contact"]
 _NOTES, _PUBLISHED, _SOURCE_FILE = _FIELD["notes"], _FIELD["published"], _FIELD["source_file"]
 _SOURCE_URL, _CATEGORIZED = _FIELD["source_url"], _FIELD["categorized"]
-_STATES = _FIELD["states"]
+_STATES, _TABLE = _FIELD["states"], _FIELD["table"]
 
 
-def _values(entry_id: int, version_id: int, f: EntryFields) -> tuple[object, ...]:
+def _values(
+    entry_id: int, version_id: int, f: EntryFields, headers: dict[int, str]
+) -> tuple[object, ...]:
     notes, modifiers, contact = f[_NOTES], f[_MODIFIERS], f[_CONTACT]
+    header = _header_json(f[_COLUMNS])
+    # The first row of a table gives the table's header (stored once, in `headers`); a row
+    # with that header stores '' instead of repeating it.
+    stored = "" if headers.setdefault(f[_TABLE], header) == header else header
     return (
-        entry_id, version_id, *_PLAIN(f), _header_json(f[_COLUMNS]), texts_json(f[_RAW]),
+        entry_id, version_id, *_PLAIN(f), stored, texts_json(f[_RAW]),
         *_TEXTS(f),
         f[_STATUS].value, f[_PLATFORM], f[_NOTATION], f[_QUALIFIER], _iso(f[_EFFECTIVE]),
         _iso(f[_END]), _iso(f[_ANNOUNCED]), int(f[_REMOVED]),
@@ -174,11 +184,13 @@ def insert_entries(
     # again and again. Per connection; restored however the import ends.
     cache = int(db.execute("PRAGMA cache_size").fetchone()[0])
     db.execute(f"PRAGMA cache_size = {_IMPORT_CACHE}")
+    headers: dict[int, str] = {}  # table number: its header's JSON, as its first row gave it
     try:
         for chunk in _chunks(iter(rows)):
             first = next_id + count
             db.executemany(
-                _INSERT, [_values(first + i, version_id, f) for i, (f, _) in enumerate(chunk)]
+                _INSERT,
+                [_values(first + i, version_id, f, headers) for i, (f, _) in enumerate(chunk)],
             )
             db.executemany(
                 "INSERT INTO entries_fts (rowid, code, description, category, notes) "
@@ -191,6 +203,10 @@ def insert_entries(
             count += len(chunk)
     finally:
         db.execute(f"PRAGMA cache_size = {cache}")
+    db.executemany(
+        "INSERT INTO headers (version_id, table_no, columns) VALUES (?, ?, ?)",
+        [(version_id, table, header) for table, header in headers.items()],
+    )
     db.execute("UPDATE versions SET rows = ? WHERE id = ?", (count, version_id))
     return count
 
@@ -215,11 +231,18 @@ def refill_version(
         (version_id,),
     )
     db.execute("DELETE FROM entries WHERE version_id = ?", (version_id,))
+    db.execute("DELETE FROM headers WHERE version_id = ?", (version_id,))
     db.execute(
         "UPDATE versions SET policy = ?, sha256 = ? WHERE id = ?",
         (json.dumps(policy.to_dict()), sha256, version_id),
     )
     return insert_entries(db, version_id, rows)
+
+
+@lru_cache(maxsize=256)
+def _header(text: str) -> tuple[str, ...]:
+    """A stored header read back (a table's rows share one: decoded once, not per row)."""
+    return tuple(json.loads(text))
 
 
 @lru_cache(maxsize=256)

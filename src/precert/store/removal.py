@@ -21,6 +21,7 @@ def remove_list(db: sqlite3.Connection, list_id: str) -> tuple[int, int]:
             (version_id,),
         )
         rows += db.execute("DELETE FROM entries WHERE version_id = ?", (version_id,)).rowcount
+        db.execute("DELETE FROM headers WHERE version_id = ?", (version_id,))
     db.execute("DELETE FROM versions WHERE list_id = ?", (list_id,))
     db.execute("DELETE FROM lists WHERE id = ?", (list_id,))
     return len(version_ids), rows

@@ -103,6 +103,18 @@ MIGRATIONS: tuple[str, ...] = (
     """
     ALTER TABLE entries ADD COLUMN states TEXT NOT NULL DEFAULT ''
     """,
+    # 5: a table's header once per version and table, not with each of its rows (it was a fifth
+    # of what a big import wrote). A row whose header is its table's stores '' in
+    # entries.columns; a row with another header (cells beyond the header's) and every row
+    # stored before keep their own.
+    """
+    CREATE TABLE headers (
+        version_id INTEGER NOT NULL REFERENCES versions(id),
+        table_no INTEGER NOT NULL,
+        columns TEXT NOT NULL,
+        PRIMARY KEY (version_id, table_no)
+    ) WITHOUT ROWID
+    """,
 )
 
 SCHEMA_VERSION = len(MIGRATIONS)
