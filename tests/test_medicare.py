@@ -14,6 +14,7 @@ from pathlib import Path
 import precert
 from precert import Precert, Status
 from precert.models import Determination
+from precert.rules import dated_note
 
 MEDICARE = {"payer": "Medicare", "line_of_business": "FFS"}
 CGS_2025 = "cgs-jc-pa-table-2025.tsv"
@@ -160,6 +161,35 @@ def test_decision_times_and_validity_come_with_the_answer(service: Precert) -> N
     assert "Decision is valid for: 120 calendar days" in answer.notes
     assert any("5 business days (not to exceed 7 calendar days)" in n for n in answer.notes)
     assert "Expedited requests are decided within 2 business days." in answer.notes
+
+
+def test_a_decision_time_that_changed_on_a_date_is_read_for_the_date_of_service(
+    service: Precert,
+) -> None:
+    # The 2025 table's cell: "10 business days Effective January 1, 2025: 5 business days
+    # (not to exceed 7 calendar days)": the answer gives the time in force first.
+    now = ask(service, "L5856", "2025-06-01")
+    assert (
+        "When to expect a decision: 5 business days (not to exceed 7 calendar days) "
+        "(since January 1, 2025; before then: 10 business days)"
+    ) in now.notes
+    earlier = ask(service, "L5856", "2024-12-01")  # the 2024 table is in force: 10 days
+    assert "When to expect a decision: 10 business days" in earlier.notes
+
+
+def test_dated_note_reads_either_side_of_its_date() -> None:
+    note = "When to expect a decision: 10 business days Effective January 1, 2025: 5 days"
+    assert dated_note(note, dt.date(2024, 12, 31)) == (
+        "When to expect a decision: 10 business days (from January 1, 2025: 5 days)"
+    )
+    assert dated_note(note, dt.date(2025, 1, 1)) == (
+        "When to expect a decision: 5 days (since January 1, 2025; before then: 10 business days)"
+    )
+    assert dated_note("Effective 2026-04-13: L1832 added", dt.date(2026, 1, 1)) == (
+        "from 2026-04-13: L1832 added"
+    )
+    plain = "Requires precertification through Cigna, effective 7.1.2021"
+    assert dated_note(plain, dt.date(2026, 1, 1)) == plain  # no "Effective <date>:" segment
 
 
 def test_codes_outside_the_lists_scope_are_not_listed(service: Precert) -> None:

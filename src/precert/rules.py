@@ -9,6 +9,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 
 from precert.codes import system_of
+from precert.listdates import DATE_PATTERN, parse_date
 from precert.models import (
     RESTRICTIVENESS,
     Contact,
@@ -151,6 +152,33 @@ def category_problems(code: str, raw: str) -> tuple[tuple[str, str], ...]:
              f"The published category {text!r} does not fit code family {code[0]} ({family})."),
         )  # fmt: skip
     return ()
+
+
+# A note whose value changes on a published date: "[label: ]<before> Effective <date>: <after>"
+# (Medicare's decision times: "10 business days Effective January 1, 2025: 5 business days").
+_DATED_NOTE = re.compile(
+    rf"(?P<label>(?:(?!Effective)[^:])+:\s+)?(?P<before>.*?)\s*\bEffective\s+"
+    rf"(?P<date>{DATE_PATTERN}):\s*(?P<after>.+)",
+    re.IGNORECASE | re.DOTALL,
+)
+
+
+@lru_cache(maxsize=4096)
+def dated_note(note: str, when: dt.date) -> str:
+    """A note that changes on a date, read for the date of service ``when``: the value in force
+    first, the other one named with its date (a note without such a date is returned as is)."""
+    match = _DATED_NOTE.fullmatch(note.strip())
+    since = parse_date(match["date"]) if match else None
+    if match is None or since is None:
+        return note
+    label, before, after = match["label"] or "", match["before"].strip(), match["after"].strip()
+    published = match["date"]
+    if when >= since:
+        was = f"; before then: {before}" if before else ""
+        return f"{label}{after} (since {published}{was})"
+    if before:
+        return f"{label}{before} (from {published}: {after})"
+    return f"{label}from {published}: {after}"
 
 
 @lru_cache(maxsize=65536)
@@ -335,7 +363,8 @@ def determine_code(
         )
     notes: list[str] = []
     for entry in ordered:
-        for note in row_rules(entry.notation, entry.description_raw).notes:
+        for published in row_rules(entry.notation, entry.description_raw).notes:
+            note = dated_note(published, when)
             if note not in notes:
                 notes.append(note)
     contact = next((e.contact for e in ordered if e.contact is not None), None)
@@ -358,7 +387,9 @@ def determine_code(
     elif winner.qualifier is None:
         notes.append(NOTE_NOT_REQUIRED)
     for entry in ordered:
-        notes.extend(n for n in entry.notes if n not in notes)
+        for note in (dated_note(n, when) for n in entry.notes):
+            if note not in notes:
+                notes.append(note)
     notes.extend(later)
     if effective is not None and effective > when and effective != version_effective:
         warn(
