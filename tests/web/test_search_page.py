@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import re
+from html import unescape
+
+from precert import Precert
 
 from .conftest import Api
 
@@ -25,9 +28,30 @@ def test_a_cane_is_found_and_described_though_no_list_mentions_it(api: Api) -> N
 
 def test_the_page_says_what_it_corrected(api: Api) -> None:
     html = api.get("/?q=wheelchiar+cushion").text
-    assert "“wheelchiar” is not a word of the code set" in html
-    assert "searched for wheelchair" in html
+    assert notes_shown(html) == [
+        "'wheelchiar' is not a word of the code set or the staff vocabulary; "
+        "searched for wheelchair"
+    ]
     assert cards(html) and all(code.startswith("E2") for code, _ in cards(html)[:5])
+
+
+def notes_shown(html: str) -> list[str]:
+    """The notes the page shows above the results, as text."""
+    found = re.search(r'<p class="notice" id="search-notes">(.*?)</p>', html, re.DOTALL)
+    return [unescape(n) for n in found.group(1).split("<br>")] if found else []
+
+
+def test_the_page_says_what_the_search_says_it_did(api: Api, service: Precert) -> None:
+    # An acronym read from the descriptions, words only CMS's short descriptions use, and a
+    # query too long to search whole: the page shows the search's own notes (the ones the
+    # library, `precert search` and /v1/search give), not a sentence of its own.
+    long = " ".join(["walker"] * 14)
+    for text in ("hfcwo vest", "pneuma compresor", long):
+        notes = list(service.search(text).notes)
+        assert notes, text
+        assert notes_shown(api.get("/", params={"q": text}).text) == notes
+        assert api.get("/v1/search", params={"q": text}).json()["notes"] == notes
+    assert "not a word" not in api.get("/", params={"q": "hfcwo vest"}).text
 
 
 def test_a_range_in_the_search_box_is_each_of_its_codes(api: Api) -> None:

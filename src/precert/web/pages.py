@@ -56,7 +56,7 @@ class Outcome:
     mode: str = "empty"  # empty, codes or words
     answers: list[Determination] = field(default_factory=list)
     error: str | None = None
-    corrections: dict[str, list[str]] = field(default_factory=dict)
+    notes: tuple[str, ...] = ()  # the search's own: what it corrected, expanded, left out
     more: bool = False
     word_hint: str | None = None
 
@@ -143,7 +143,7 @@ def answer_query(
     except ScopeError as exc:
         return Outcome(error=str(exc))
     hits = list(results.hits)
-    return Outcome("words", hits[:limit], corrections=results.corrections, more=len(hits) > limit)
+    return Outcome("words", hits[:limit], notes=results.notes, more=len(hits) > limit)
 
 
 def _summary(outcome: Outcome, q: str) -> str:
@@ -175,7 +175,7 @@ def index(
     context: dict[str, Any] = {
         "nav": "search", "q": q, "status": status, "category": category, "date": date,
         "mode": outcome.mode, "answers": outcome.answers, "error": outcome.error,
-        "corrections": outcome.corrections, "summary": _summary(outcome, q.strip()),
+        "notes": outcome.notes, "summary": _summary(outcome, q.strip()),
         "export_query": urlencode({**params, "limit": size}), "more_url": more_url,
         "word_hint": outcome.word_hint, "whom": whom, "who": whom.params(),
     }  # fmt: skip
