@@ -86,5 +86,11 @@ def test_answer_cells_follow_the_column_order(service: Precert) -> None:
     assert cells["pa_submit_to"] is not None and cells["pa_submit_to"].startswith("eviCore")
     assert cells["pa_warnings"] is not None and "purchase only" in cells["pa_warnings"]
     assert cells["pa_source"] is not None and "cigna-commercial-dme v1" in cells["pa_source"]
+    assert cells["pa_more_info"] is None  # required: nothing further to look up
     invalid = dict(zip(ANSWER_COLUMNS, answer_cells(service.determine_one("XYZ")), strict=True))
     assert invalid["pa_status"] == "invalid" and invalid["pa_notes"]
+    # Not on Cigna's list: the next step is the page Cigna's profile names.
+    unlisted = service.determine_one("E0100", payer="Cigna")
+    assert unlisted.more_info is not None
+    cells = dict(zip(ANSWER_COLUMNS, answer_cells(unlisted), strict=True))
+    assert cells["pa_status"] == "not_listed" and cells["pa_more_info"] == unlisted.more_info.url

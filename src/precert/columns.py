@@ -7,7 +7,7 @@ names and cells out.
 
 Answered for every loaded payer at once (``precert batch --payer all``, the upload's "all
 payers"), a row gets ``pa_code`` and ``pa_modifiers`` once, then each payer's five answer
-columns named after it: ``pa_status_cigna_commercial`` … ``pa_source_medicare_ffs``
+columns named after it: ``pa_status_cigna_commercial`` … ``pa_more_info_medicare_ffs``
 (`payer_column_names`; the suffix is the payer and line of business, lower case, letters and
 digits joined by ``_``).
 """
@@ -63,9 +63,12 @@ ANSWER_COLUMNS = (
     "pa_notes",
     "pa_warnings",
     "pa_source",
+    "pa_more_info",
 )
 """The columns added to every row, in order: normalized code, modifiers, status, where to send
-the request (name, phone, fax), notes, warnings, and the cited sources."""
+the request (name, phone, fax), notes, warnings, the cited sources, and for "out of scope" and
+"not listed" the payer's wider precertification list or policy page (the answer's
+``more_info``, where the list's profile names one)."""
 NOTE_BLANK = "No code in this cell."
 NOTE_NOT_A_CODE = "Not a code: " + CODE_HELP + "."
 
@@ -178,6 +181,21 @@ def answer_columns_present(headers: Sequence[str]) -> list[str]:
     return [h for h in headers if _ADDED.fullmatch(h.lower())]
 
 
+def invalid_cells(note: str | None, warning: str | None) -> tuple[str | None, ...]:
+    """The added columns' cells for a line that gets no answer (status ``invalid``, the note and
+    warning that say why), in ANSWER_COLUMNS order."""
+    cells: dict[str, str | None] = dict.fromkeys(ANSWER_COLUMNS)
+    cells.update(pa_status=Status.INVALID.value, pa_notes=note, pa_warnings=warning)
+    return tuple(cells.values())
+
+
+def with_warning(cells: tuple[str | None, ...], warning: str) -> tuple[str | None, ...]:
+    """``cells`` (in ANSWER_COLUMNS order) with ``warning`` added to their warnings."""
+    at = ANSWER_COLUMNS.index("pa_warnings")
+    before = cells[at]
+    return (*cells[:at], f"{before} | {warning}" if before else warning, *cells[at + 1 :])
+
+
 def answer_cells(answer: Determination) -> tuple[str | None, ...]:
     """The added columns' cells for one answer (None: empty), in ANSWER_COLUMNS order."""
     notes = " | ".join(answer.notes) or None
@@ -191,4 +209,5 @@ def answer_cells(answer: Determination) -> tuple[str | None, ...]:
         notes,
         " | ".join(answer.warnings) or None,
         "; ".join(s.cite() for s in answer.sources) or None,
+        answer.more_info.url if answer.more_info is not None else None,
     )

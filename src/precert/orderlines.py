@@ -19,8 +19,10 @@ from typing import TYPE_CHECKING
 from precert.columns import (
     ANSWER_COLUMNS,
     answer_cells,
+    invalid_cells,
     payer_column_names,
     scope_label,
+    with_warning,
 )
 from precert.dates import parse_cell_date
 from precert.models import Determination, Status
@@ -80,7 +82,7 @@ def answer_for(answers: Sequence[Determination], blank: bool) -> Answer:
             "(precert check answers each of them)."
         )
         return Answer(
-            (None, None, Status.INVALID.value, None, None, warning, None),
+            invalid_cells(None, warning),
             Status.INVALID,
             None,
             SEVERAL_CODES,
@@ -95,7 +97,7 @@ def _invalid(
     note: str | None, warning: str | None, reason: str, payer: str | None = None
 ) -> Answer:
     return Answer(
-        (None, None, Status.INVALID.value, None, note, warning, None),
+        invalid_cells(note, warning),
         Status.INVALID,
         None,
         reason,
@@ -275,11 +277,5 @@ class LineAnswerer:
         if self.keep_answers and len(answers) == 1 and answer.reason is None:
             answer = replace(answer, answers=(answers[0],))
         if today_warning is not None and answer.reason is None:
-            warnings = answer.values[5]
-            values = (
-                *answer.values[:5],
-                f"{warnings} | {today_warning}" if warnings else today_warning,
-                answer.values[6],
-            )
-            answer = replace(answer, values=values)
+            answer = replace(answer, values=with_warning(answer.values, today_warning))
         return answer

@@ -135,8 +135,13 @@ def test_spark_answers_each_row_for_its_payer_as_duckdb_does(
     assert outputs[0] == outputs[1]
 
 
+# Each payer's own columns with --payer all, as docs/batch.md names them (spelled out here, so a
+# renamed column fails this test rather than following it).
+OWN = ("pa_status", "pa_submit_to", "pa_notes", "pa_warnings", "pa_source", "pa_more_info")
+
+
 def test_every_payer_gets_its_own_columns(two_payers: Precert, tmp_path: Path) -> None:
-    """--payer all: pa_code and pa_modifiers once, then each payer's five columns, each
+    """--payer all: pa_code and pa_modifiers once, then each payer's six columns, each
     holding exactly that payer's answer for the cell (and the member's state)."""
     source = tmp_path / "claims.csv"
     source.write_text(CLAIMS)
@@ -146,11 +151,7 @@ def test_every_payer_gets_its_own_columns(two_payers: Precert, tmp_path: Path) -
     )
     rows = read(out)
     suffixes = ("cigna_commercial", "medicare_ffs")
-    added = ["pa_code", "pa_modifiers"] + [
-        f"{c}_{s}"
-        for s in suffixes
-        for c in ("pa_status", "pa_submit_to", "pa_notes", "pa_warnings", "pa_source")
-    ]
+    added = ["pa_code", "pa_modifiers"] + [f"{c}_{s}" for s in suffixes for c in OWN]
     assert list(rows[0]) == ["Claim", "HCPCS", "Plan", "Member state", *added]
     for row in rows:
         for suffix, payer in zip(suffixes, ("Cigna", "Medicare"), strict=True):
@@ -159,8 +160,7 @@ def test_every_payer_gets_its_own_columns(two_payers: Precert, tmp_path: Path) -
                 blank=not row["HCPCS"].strip(),
             ).values
             got = tuple(row[c] or None for c in ("pa_code", "pa_modifiers")) + tuple(
-                row[f"{c}_{suffix}"] or None
-                for c in ("pa_status", "pa_submit_to", "pa_notes", "pa_warnings", "pa_source")
+                row[f"{c}_{suffix}"] or None for c in OWN
             )
             assert got == want, (row["Claim"], payer)
     c3 = rows[2]  # k0856-rr, NY: Cigna's vendor, and Medicare's Jurisdiction A

@@ -230,6 +230,24 @@ def test_check_routes_medicare_by_the_members_state(home: Path) -> None:
         assert text in anywhere.stdout, text
 
 
+def test_check_names_the_next_step_for_out_of_scope_and_not_listed(home: Path) -> None:
+    # The page the list's profile names, as the JSON's more_info gives it.
+    asked = ("check", "E0466", "E0100", "A4239", "--payer", "Cigna")
+    answers = json.loads(run(home, *asked, "--json").stdout)["determinations"]
+    more = {a["code"]: a["more_info"] for a in answers}
+    assert more["E0466"] is None and more["E0100"] == more["A4239"]
+    link = more["E0100"]
+    assert link["url"].startswith("https://www.cigna.com/")
+    plain = run(home, *asked, "--format", "plain")
+    assert plain.returncode == 0, plain.stderr
+    blocks = {b.split()[0]: b for b in plain.stdout.strip().split("\n\n")}
+    line = f"    next step: {link['label']}: {link['url']}"
+    assert line in blocks["E0100"].splitlines() and line in blocks["A4239"].splitlines()
+    assert "next step" not in blocks["E0466"]
+    table = run(home, *asked, "--format", "table", "--long")
+    assert link["url"] in table.stdout.replace("\n", "").replace("│", "").replace(" ", "")
+
+
 def test_every_date_option_reads_iso_and_us_dates(home: Path) -> None:
     iso = run(home, "check", "--json", "--date", "2026-12-01", "E0466")
     us = run(home, "check", "--json", "--date", "12/01/2026", "E0466")

@@ -113,7 +113,8 @@ def screen(
 
     Every input row is written, in input order and with its columns untouched, followed by
     ``pa_code``, ``pa_modifiers``, ``pa_status``, ``pa_submit_to``, ``pa_notes``,
-    ``pa_warnings`` and ``pa_source`` — the answer `Precert.determine` gives for its code cell.
+    ``pa_warnings``, ``pa_source`` and ``pa_more_info`` — the answer `Precert.determine` gives
+    for its code cell.
     ``payer="all"`` answers every loaded payer (of ``line_of_business``, if given): ``pa_code``
     and ``pa_modifiers``, then each payer's columns (``pa_status_cigna_commercial`` …).
     """

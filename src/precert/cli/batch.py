@@ -28,9 +28,10 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
     )
     p.epilog = (p.epilog or "") + (
         "\n\nadded columns: pa_code pa_modifiers pa_status pa_submit_to pa_notes pa_warnings "
-        "pa_source\n  with --payer all: pa_code pa_modifiers, then for each payer pa_status_<p> "
-        "pa_submit_to_<p>\n  pa_notes_<p> pa_warnings_<p> pa_source_<p>, <p> its payer and line "
-        "of business\n  (pa_status_cigna_commercial, pa_status_medicare_ffs)"
+        "pa_source\n  pa_more_info (out of scope / not listed: the payer's wider list or policy "
+        "page)\n  with --payer all: pa_code pa_modifiers, then for each payer pa_status_<p> "
+        "pa_submit_to_<p>\n  pa_notes_<p> pa_warnings_<p> pa_source_<p> pa_more_info_<p>, <p> its "
+        "payer and line\n  of business (pa_status_cigna_commercial, pa_status_medicare_ffs)"
         "\nexit codes: 0 written, every row had a code; 1 written, some rows had no "
         "usable code\n  or some lines were malformed (kept in OUT.rejected.csv); 2 usage; "
         "3 unreadable input\n  (or malformed lines with --strict; nothing written); 4 "

@@ -50,6 +50,9 @@ def _details(answer: Determination) -> list[tuple[str, str]]:
     lines.extend(("note", n) for n in answer.notes)
     lines.extend(("warning", w) for w in answer.warnings)
     lines.extend(("source", s.cite()) for s in answer.sources)
+    if answer.more_info is not None:
+        # "Outside this program" / "Not on the list": where the payer's wider rules are.
+        lines.append(("next step", f"{answer.more_info.label}: {answer.more_info.url}"))
     return lines
 
 

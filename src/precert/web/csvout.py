@@ -24,7 +24,7 @@ __all__ = [
 DETERMINATION_COLUMNS = (
     "query", "code", "modifiers", "status", "status_label", "submit_to", "phone", "fax",
     "description", "category", "notes", "warnings", "message", "effective", "cms_description",
-    "cms_terminated", "sources", "payer", "line_of_business", "date",
+    "cms_terminated", "sources", "payer", "line_of_business", "date", "more_info",
 )  # fmt: skip
 
 ENTRY_COLUMNS = (
@@ -70,6 +70,8 @@ def determination_row(answer: Determination) -> list[Any]:
         answer.payer,
         answer.line_of_business,
         answer.date.isoformat() if answer.date else "",
+        # "Outside this program" / "Not on the list": the payer's wider list or policy page.
+        answer.more_info.url if answer.more_info is not None else "",
     ]
 
 

@@ -129,6 +129,13 @@ class SourceOut(BaseModel):
     published_code: str = Field(default="", description="the code or range as the list wrote it")
 
 
+class LinkOut(BaseModel):
+    """A page to read next: the payer's wider precertification list or policy page."""
+
+    label: str
+    url: str
+
+
 class HcpcsOut(BaseModel):
     """What the CMS HCPCS Level II code set says about the code."""
 
@@ -175,6 +182,11 @@ class DeterminationOut(BaseModel):
     )
     description_source: str | None = None
     submit_options: list[Contact] = Field(default_factory=list)
+    more_info: LinkOut | None = Field(
+        default=None,
+        description="for `out_of_scope` and `not_listed`: the payer's wider precertification "
+        "list or policy page, where the list's profile names one (`more_info_url`); else null",
+    )
 
 
 class DeterminationsOut(BaseModel):

@@ -22,7 +22,9 @@ from precert.codes import parse_code, split_queries
 from precert.columns import (
     DATE_HEADERS,
     LOB_HEADERS,
+    PAYER_COLUMNS,
     PAYER_HEADERS,
+    SHARED_COLUMNS,
     STATE_HEADERS,
     code_column,
     known_column,
@@ -38,6 +40,8 @@ MAX_UPLOAD = 5 * 1024 * 1024
 XLSX_MEMORY = 1 << 30  # the upload's workbook reader may use 1 GB (batch: 8 GB)
 XLSX_SECONDS = 60.0
 _XLSX_MAGIC = b"PK\x03\x04"
+# Where a payer's notes and warnings stand among its own added columns.
+_NOTES, _WARNINGS = PAYER_COLUMNS.index("pa_notes"), PAYER_COLUMNS.index("pa_warnings")
 
 
 class UploadError(ValueError):
@@ -75,8 +79,10 @@ class Line:
         count = max(1, len(self.answer.statuses))
         statuses = self.answer.statuses or (self.answer.status,)
         out = []
+        shared, own = len(SHARED_COLUMNS), len(PAYER_COLUMNS)
         for i in range(count):
-            notes, warnings = values[2 + 5 * i + 2], values[2 + 5 * i + 3]
+            first = shared + own * i  # this payer's columns start here
+            notes, warnings = values[first + _NOTES], values[first + _WARNINGS]
             out.append(
                 Cell(
                     statuses[i],
