@@ -84,8 +84,13 @@ def test_check_answers_both_bundled_payers_with_what_it_loads(home: Path) -> Non
     assert status == 0 and payers == {"Cigna", "Medicare"}
 
 
-def test_search_loads_the_search_modules_but_no_heavy_one(home: Path) -> None:
-    status, out, modules = loaded_by(home, "search", "walker")
+@pytest.mark.parametrize("table", [(), ("--format", "table")])
+def test_search_loads_the_search_modules_but_no_heavy_one(
+    home: Path, table: tuple[str, ...]
+) -> None:
+    # The table a terminal gets is drawn without Rich too: a page of results laid out by Rich
+    # cost more than the search itself.
+    status, out, modules = loaded_by(home, "search", "walker", *table)
     assert status == 0 and "walker" in out.lower()
     assert among(modules, HEAVY) == []
     assert "precert.finding" in modules  # the real search ran

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import sys
 from collections.abc import Sequence
 from typing import Any
@@ -163,23 +164,24 @@ def print_rows(
 ) -> None:
     """A generic table (search results, lists, categories); the columns in ``keep`` (ids a
     user copies into other commands) are never wrapped or cut, however narrow the terminal."""
+    if wants_rich(fmt) and keep:
+        # A table with ids to copy (search results, lists) has no rules between columns: the
+        # room goes to the words. Drawn without Rich: importing it and laying out a page of
+        # search results cost a fresh `precert search` about 100 ms (docs/benchmarks.md).
+        from precert.cli import _columns
+        from precert.cli.texttable import render
+
+        cells = [[str(c) for c in row] for row in rows]
+        bold = sys.stdout.isatty() and "NO_COLOR" not in os.environ
+        sys.stdout.write(render(headers, cells, _columns(), title=title, keep=keep, bold=bold))
+        return
     if wants_rich(fmt):
-        from rich import box
         from rich.console import Console
         from rich.table import Table
 
-        # A table with ids to copy drops the vertical rules: the room goes to the words.
-        table = (
-            Table(title=title, box=box.SIMPLE_HEAD, pad_edge=False, collapse_padding=True)
-            if keep
-            else Table(title=title)
-        )
-        for index, header in enumerate(headers):
-            if index in keep:
-                widest = max([len(header)] + [len(str(r[index])) for r in rows])
-                table.add_column(header, no_wrap=True, min_width=widest)
-            else:
-                table.add_column(header, overflow="fold")
+        table = Table(title=title)
+        for header in headers:
+            table.add_column(header, overflow="fold")
         for row in rows:
             table.add_row(*(str(c) for c in row))
         Console().print(table)
