@@ -5,7 +5,7 @@ from __future__ import annotations
 import tomllib
 
 from precert.readers.hcpcs import read_hcpcs
-from precert.searching import SYNONYMS, load_vocabulary
+from precert.searching import SYNONYMS, load_vocabulary, read_plain_toml
 from precert.service import BUNDLED_HCPCS
 from precert.spelling import acronym, normalize, split_compound
 
@@ -60,3 +60,20 @@ def test_an_acronym_is_read_from_the_phrase_cms_spells_it_with_most_often() -> N
     # No phrase stands out, or only little words spell it: no acronym.
     assert acronym("zzq", descriptions) is None
     assert acronym("ao", ["used with any or all", "and or"]) is None
+
+
+def test_the_vocabulary_is_read_without_tomllib_exactly_as_tomllib_reads_it() -> None:
+    text = SYNONYMS.read_text(encoding="utf-8")
+    assert read_plain_toml(text) == tomllib.loads(text)
+    # TOML that is not also JSON per value is left to tomllib (None), never misread.
+    for other in (
+        "updated = 2026-12-04",  # a TOML date
+        '"cane" = ["cane",]',  # a trailing comma
+        "'cane' = ['cane']",  # literal strings
+        '"cane" = ["cane"]  # a comment after the value',
+        '"cane" = ["cane"]\n"cane" = ["stick"]',  # a key twice
+        '"cane" = ["cane",',  # an array never closed
+    ):
+        assert read_plain_toml(other) is None, other
+    runs_on = '[terms]\n"walker" = ["walker",\n    "rollator"]\nversion = 3'
+    assert read_plain_toml(runs_on) == tomllib.loads(runs_on)

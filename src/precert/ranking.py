@@ -30,6 +30,8 @@ from precert.spelling import PREPOSITIONS, STOP_WORDS, singular
 # Fields, documents and matches are NamedTuples, not dataclasses: they are made by the
 # thousand per query, and a fresh `precert search` process pays for defining each class.
 _TOKEN = re.compile(r"[a-z0-9]+|[,;:]")
+_PUNCTUATION = frozenset({",", ";", ":"})
+_LITTLE = STOP_WORDS | PREPOSITIONS  # left out of whole-description matches
 # Where the name of the thing described ends: "Full face mask | used with ...".
 _HEAD_END = frozenset(
     {",", ";", ":", "used", "for", "with", "without", "includes", "including", "that", "which"}
@@ -67,22 +69,25 @@ class Field(NamedTuple):
 def field(text: str, weight: float, *, has_head: bool = True) -> Field:
     """Tokenize a description, category or note."""
     tokens = _TOKEN.findall(text.lower())
-    out: list[str] = []
-    head = -1
-    for token in tokens:
+    out = [singular(t) for t in tokens if t not in _PUNCTUATION]
+    head = len(out)
+    words = 0  # words before the token
+    for token in tokens:  # where the head ends: the first end after a word
         # "Power wheelchair accessory, battery ..." and "Addition to lower extremity, ..."
         # name the part after the comma: the head runs on to the next end.
-        part_of = token == "," and out and (out[-1] in _PART_OF or out[0] == "addition")
-        if token in _HEAD_END and head < 0 and out and not part_of:
-            head = len(out)
-        if token not in (",", ";", ":"):
-            out.append(singular(token))
-    if head < 0:
-        head = len(out)
+        if (
+            words
+            and token in _HEAD_END
+            and not (token == "," and (out[words - 1] in _PART_OF or out[0] == "addition"))
+        ):
+            head = words
+            break
+        if token not in _PUNCTUATION:
+            words += 1
     end = head
     while end > 1 and out[end - 1] in _GENERIC:
         end -= 1
-    bare = tuple(w for w in out if w not in STOP_WORDS and w not in PREPOSITIONS)
+    bare = tuple([w for w in out if w not in _LITTLE])
     joined = " " + " ".join(out)
     return Field(tuple(out), head if has_head else 0, weight, end if has_head else 0, bare, joined)
 

@@ -538,8 +538,12 @@ class Precert:
         hits: list[Determination] = []
         matched = 0  # codes with at least one answer that passes the filters
         more = False
-        for start in range(0, len(codes), 100):  # determine page by page, not every match
-            chunk = codes[start : start + 100]
+        # Determine only as far as needed: the page and one code more (is there another
+        # page?), then, when filters leave too few, a hundred at a time.
+        start, size = 0, offset + limit + 1
+        while start < len(codes):
+            chunk = codes[start : start + size]
+            start, size = start + size, 100
             answers = self.determine(
                 chunk, payer=payer, line_of_business=line_of_business, date=date, state=state
             )
