@@ -312,3 +312,7 @@ def test_show_names_the_payer_it_answers_for_when_several_are_loaded(service: Pr
     each = service.show_all("E0747", date=dt.date(2024, 8, 20))
     assert [r.determination.payer for r in each] == ["Cigna", "Medicare"]
     assert not any("Answered for" in n for r in each for n in r.determination.notes)
+    assert each[1] == named  # the one-payer report, exactly
+    # Not a code: one report, the same for every payer.
+    (invalid,) = service.show_all("XYZ")
+    assert invalid.determination.status is Status.INVALID and not invalid.entries

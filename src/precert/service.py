@@ -425,38 +425,24 @@ class Precert:
         lists (all versions), CMS. With no payer named and several loaded, the payer
         :meth:`browse_scope` picks, and the answer says so (:meth:`show_all` answers each).
         ``state`` (the member's) picks the contact where a list routes by state."""
-        from precert.reports import CodeReport
-
-        # The answer and the rows come from one scope (determine alone would answer every
-        # payer, and its first answer need not be the payer whose rows are shown).
         scope = self.browse_scope(payer, line_of_business, date)
-        answer = self.determine_one(
-            query, payer=scope.payer, line_of_business=scope.line_of_business, date=date,
-            state=state,
-        )  # fmt: skip
-        code = answer.code
-        if code is None:
-            return CodeReport(answer, (), None)
-        if payer is None and line_of_business is None:
-            others = [
-                f"{s.payer} / {s.line_of_business}"
-                for s in self.scopes(None, None, date)
-                if (s.payer, s.line_of_business) != (scope.payer, scope.line_of_business)
-            ]
-            if others:
-                note = (
-                    f"Answered for {scope.payer} / {scope.line_of_business} only; "
-                    f"{', '.join(others)} {'is' if len(others) == 1 else 'are'} loaded too: "
-                    "name the payer for its answer."
-                )
-                answer = replace(answer, notes=(*answer.notes, note))
-        lists = {
-            v.list_id
-            for v in self.versions()
-            if (v.payer, v.line_of_business) == (scope.payer, scope.line_of_business)
-        }
-        rows = tuple(e for e in self.store.entries([code]) if e.list_id in lists)
-        return CodeReport(answer, rows, answer.hcpcs)
+        report = self._report(query, scope, date, state)
+        answer = report.determination
+        if answer.code is None or payer is not None or line_of_business is not None:
+            return report
+        others = [
+            f"{s.payer} / {s.line_of_business}"
+            for s in self.scopes(None, None, date)
+            if (s.payer, s.line_of_business) != (scope.payer, scope.line_of_business)
+        ]
+        if not others:
+            return report
+        note = (
+            f"Answered for {scope.payer} / {scope.line_of_business} only; "
+            f"{', '.join(others)} {'is' if len(others) == 1 else 'are'} loaded too: "
+            "name the payer for its answer."
+        )
+        return replace(report, determination=replace(answer, notes=(*answer.notes, note)))
 
     def show_all(
         self,
@@ -468,13 +454,36 @@ class Precert:
         state: str | None = None,
     ) -> list[CodeReport]:
         """:meth:`show` once per payer and line of business asked (every loaded one when none
-        is named), each report naming its payer and holding only its own lists' rows."""
-        return [
-            self.show(
-                query, payer=s.payer, line_of_business=s.line_of_business, date=date, state=state
-            )
-            for s in self.scopes(payer, line_of_business, date, state)
-        ]
+        is named), each report naming its payer and holding only its own lists' rows. A query
+        that is not a code gets one report: the same for every payer, said once."""
+        reports: list[CodeReport] = []
+        for scope in self.scopes(payer, line_of_business, date, state):
+            reports.append(self._report(query, scope, date, state))
+            if reports[0].determination.code is None:
+                break
+        return reports
+
+    def _report(
+        self, query: str, scope: Scope, date: dt.date | None, state: str | None
+    ) -> CodeReport:
+        """One payer's report: the answer and the rows come from one scope (determine alone
+        would answer every payer, and its first answer need not be the payer whose rows are
+        shown)."""
+        from precert.reports import CodeReport
+
+        answer = self.determine_one(
+            query, payer=scope.payer, line_of_business=scope.line_of_business, date=date,
+            state=state,
+        )  # fmt: skip
+        if answer.code is None:
+            return CodeReport(answer, (), None)
+        lists = {
+            v.list_id
+            for v in self.versions()
+            if (v.payer, v.line_of_business) == (scope.payer, scope.line_of_business)
+        }
+        rows = tuple(e for e in self.store.entries([answer.code]) if e.list_id in lists)
+        return CodeReport(answer, rows, answer.hcpcs)
 
     def search(
         self,

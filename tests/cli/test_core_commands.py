@@ -129,6 +129,10 @@ def test_show_and_categories_without_a_payer_answer_for_every_loaded_payer(home:
     assert reports["Medicare"]["status"] == "required"
     one = json.loads(run(home, "show", "E0747", "--payer", "Medicare", "--json").stdout)
     assert one["payer"] == "Medicare" and "reports" not in one
+    texas = json.loads(run(home, "show", "K0856", "--state", "TX", "--json").stdout)
+    routed = {r["payer"]: r["submit_to"]["name"] for r in texas["reports"]}
+    assert routed["Medicare"] == "CGS Administrators (Jurisdiction C)"
+    assert routed["Cigna"].startswith("eviCore")
     not_a_code = run(home, "show", "XYZ", "--json")
     assert not_a_code.returncode == 1 and json.loads(not_a_code.stdout)["status"] == "invalid"
     cats = json.loads(run(home, "categories", "--json").stdout)["categories"]

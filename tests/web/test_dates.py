@@ -37,7 +37,7 @@ def test_the_api_answers_for_iso_and_us_dates(
 
     assert status("/v1/determinations", code="E0466", date=before) == "required"
     assert status("/v1/determinations", code="E0466", date=after) == "not_required"
-    assert status("/v1/codes/E0466", date=after) == "not_required"
+    assert status("/v1/codes/E0466", date=after, payer="Cigna") == "not_required"
     posted = api.post("/v1/determinations", json={"codes": ["E0466"], "date": after})
     assert posted.json()["determinations"][0]["status"] == "not_required"
 
@@ -45,7 +45,8 @@ def test_the_api_answers_for_iso_and_us_dates(
 def test_the_page_answers_for_a_us_date(dated: Precert, api: Api) -> None:
     assert ">Not required</span>" in api.get("/?q=E0466&date=01/15/2027").text
     assert ">Required</span>" in api.get("/?q=E0466&date=12/31/2026").text
-    assert ">Not required</span>" in api.get("/codes/E0466?date=1/15/2027").text
+    assert ">Not required</span>" in api.get("/codes/E0466?date=1/15/2027&payer=Cigna").text
+    assert ">Required</span>" in api.get("/codes/E0466?date=12/31/2026&payer=Cigna").text
 
 
 @pytest.mark.parametrize("bad", ["31/12/2026", "2026-02-30", "tomorrow"])

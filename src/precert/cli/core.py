@@ -134,6 +134,11 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
         "precert show K0553",
     )
     p.add_argument("code", help="one code, e.g. K0553")
+    p.add_argument(
+        "--state",
+        help="the member's state (TX): picks the contact where a list routes by state, as "
+        "check --state does",
+    )
     _common(p)
     p.set_defaults(handler=run_show)
 
@@ -270,13 +275,12 @@ def run_show(args: argparse.Namespace) -> int:
             file=sys.stderr,
         )
         return EXIT_USAGE
-    # One report per payer asked (every loaded one without --payer), as check answers.
+    # One report per payer asked (every loaded one without --payer), as check answers; not a
+    # code: one report, the same for every payer.
     reports = _service().show_all(
-        args.code, payer=args.payer, line_of_business=args.lob, date=args.date
+        args.code, payer=args.payer, line_of_business=args.lob, date=args.date, state=args.state
     )
     first = reports[0]
-    if first.determination.code is None:
-        reports = [first]  # not a code: the same for every payer, said once
     if args.json:
         if len(reports) == 1:
             print_json(first.to_dict())

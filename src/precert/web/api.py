@@ -40,6 +40,7 @@ from precert.web.schemas import (
     STATE,
     CategoriesOut,
     CodeOut,
+    CodeReportsOut,
     DeterminationRequest,
     DeterminationsOut,
     EntriesOut,
@@ -161,7 +162,12 @@ def post_determinations(
     tags=["codes"],
     summary="Everything known about one code",
     response_class=JSONResponse,
-    responses={200: {"model": CodeOut}},
+    responses={
+        200: {
+            "model": CodeOut | CodeReportsOut,
+            "description": "one payer in scope: its report; several: `{query, reports}`",
+        }
+    },
 )
 def get_code(
     request: Request,
@@ -173,7 +179,11 @@ def get_code(
 ) -> Response:
     """The answer, every published row (all versions, exactly as printed) and CMS's record.
 
-    Example: `GET /v1/codes/E0466`
+    For one payer and line of business (`payer`, `line_of_business`, or the only one loaded):
+    its report. With several in scope (none named), one report per payer and line of business,
+    each naming its payer, as `{"query", "reports": [...]}` (what `precert show --json`
+    prints); a query that is not a code is one report. An unknown payer is a 422 naming the
+    loaded ones. Example: `GET /v1/codes/E0466?payer=Cigna`
     """
     if several_codes(code):  # else only the first code would be answered, silently
         raise RequestValidationError(
@@ -181,13 +191,15 @@ def get_code(
               "msg": "one code per request here; GET /v1/determinations answers several"}]
         )  # fmt: skip
     try:
-        report = _service(request).show(
+        reports = _service(request).show_all(
             code, payer=payer, line_of_business=line_of_business, date=date,
             state=state.upper() if state else None,
         )  # fmt: skip
     except ScopeError as exc:
         raise scope_problem(exc, "query", payer, line_of_business) from None
-    return JSONBytes(dumps(report.to_dict()))
+    if len(reports) == 1:
+        return JSONBytes(dumps(reports[0].to_dict()))
+    return JSONBytes(dumps({"query": code, "reports": [r.to_dict() for r in reports]}))
 
 
 @router.get(

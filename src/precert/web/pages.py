@@ -232,7 +232,8 @@ def export_csv(
 def code_page(
     request: Request, code: str, date: str = "", payer: str = "", lob: str = "", state: str = ""
 ) -> Response:
-    """Everything known about one code: answer, CMS record, the exact published rows."""
+    """Everything known about one code: answer, CMS record, the exact published rows; for the
+    payer chosen, else for every loaded payer (one section each, as the search page answers)."""
     started = time.perf_counter()
     when: dt.date | None = None
     if date:
@@ -242,12 +243,25 @@ def code_page(
             return _error(request, "Not a date", f"{exc}.")
     if several_codes(code[:200]):  # several codes: answer them all on the search page
         return RedirectResponse(f"/?q={quote(code[:200])}", status_code=303)
+    whom = Whom(payer[:200], lob[:200], state[:20])
+    scope = whom.kwargs()
+    if whom.state.strip() and scope["state"] is None:
+        return _error(request, "Not a state", f"{whom.state[:20]!r} is not a state; give the "
+                      "member's state as two letters, e.g. TX.")  # fmt: skip
     try:
-        scope = Whom(payer[:200], lob[:200], state[:20]).kwargs()
-        report = _service(request).show(code[:200], date=when, **scope)
+        reports = _service(request).show_all(code[:200], date=when, **scope)
     except ScopeError as exc:
         return _error(request, "Which payer?", str(exc))
-    context = {"a": report.determination, "h": report.hcpcs, "rows": report.entries}
+    first = reports[0]
+    # The same question as JSON: the API's names for the page's parameters.
+    asked = {"payer": payer, "line_of_business": lob, "state": state, "date": date}
+    query = urlencode({k: v[:200] for k, v in asked.items() if v.strip()})
+    api_url = f"/v1/codes/{quote(first.determination.code or code[:200])}"
+    context = {
+        "a": first.determination, "h": first.hcpcs, "reports": reports,
+        "several": len(reports) > 1,
+        "api_url": f"{api_url}?{query}" if query else api_url,
+    }  # fmt: skip
     return render(request, "code.html", context, started=started)
 
 

@@ -210,6 +210,14 @@ class CodeOut(DeterminationOut):
     rows: list[PublishedRow]
 
 
+class CodeReportsOut(BaseModel):
+    """One code for every payer in scope (no payer named and several loaded): one report per
+    payer and line of business, each naming its payer and holding only its own lists' rows."""
+
+    query: str = Field(description="the code as asked")
+    reports: list[CodeOut]
+
+
 class SearchOut(BaseModel):
     """Ranked answers for a word search, with typo corrections used."""
 
