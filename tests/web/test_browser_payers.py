@@ -13,7 +13,9 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import Browser, BrowserContext, Locator, Page, expect
 
+from precert.models import Determination, Status
 from precert.service import DB_NAME, Precert
+from precert.web.common import where_to_send
 
 from .conftest import free_port, shot, start_server, stop_server
 
@@ -267,3 +269,141 @@ def test_screenshots_of_the_all_payers_table(page: Page) -> None:
     grid_cell(page, "A4239", "Cigna").locator("summary").click()
     expect(grid_cell(page, "A4239", "Cigna").locator("article.answer")).to_be_visible()
     shot(page, "all-payers-desktop", docs="paste-codes")
+
+
+# -- the upload: a real file of order lines, every payer side by side, and one payer ------
+
+SIDE_BY_SIDE = {"Cigna": "Cigna / Commercial", "Medicare": "Medicare / FFS"}
+
+
+@pytest.fixture(scope="module")
+def order_lines(
+    built_db: Path, tmp_path_factory: pytest.TempPathFactory
+) -> list[tuple[str, dict[str, Determination]]]:
+    """Code cells from the real bundled lists, each with the service's answer per payer: the
+    first of Cigna's listed codes (in source order) for each pair of Cigna's and Medicare's
+    statuses, one of them typed with a modifier, then a blank cell and one that is no code."""
+    home = tmp_path_factory.mktemp("upload-lines")
+    shutil.copy(built_db, home / DB_NAME)
+    service = Precert(home)
+    scopes = service.scopes()
+    assert [s.payer for s in scopes] == list(SIDE_BY_SIDE)
+    codes = [e.code for e in service.store.entries() if e.list_id == "cigna-commercial-dme"]
+    picked: dict[tuple[Status, ...], str] = {}
+    for code in dict.fromkeys(codes):
+        pair = tuple(service.determine_one(code, payer=s.payer).status for s in scopes)
+        picked.setdefault(pair, code)
+    assert (Status.REQUIRED, Status.REQUIRED) in picked and len(picked) >= 3, picked
+    first = picked[(Status.REQUIRED, Status.REQUIRED)]
+    cells = [f"{first.lower()}-RR", *picked.values(), "", "N/A"]
+    lines = [(c, {s.payer: service.determine_one(c, payer=s.payer) for s in scopes}) for c in cells]
+    service.close()
+    return lines
+
+
+def orders_csv(path: Path, lines: list[tuple[str, dict[str, Determination]]]) -> Path:
+    rows = ["Order ID,HCPCS,Qty"] + [f"SO-{i},{cell},1" for i, (cell, _) in enumerate(lines, 1)]
+    path.write_text("\n".join(rows) + "\n")
+    return path
+
+
+def orders_xlsx(path: Path, lines: list[tuple[str, dict[str, Determination]]]) -> Path:
+    import openpyxl
+
+    book = openpyxl.Workbook()
+    sheet = book.active
+    assert sheet is not None
+    sheet.append(["Order ID", "HCPCS", "Qty"])
+    for i, (cell, _) in enumerate(lines, 1):
+        sheet.append([f"SO-{i}", cell, 1])
+    book.save(path)
+    return path
+
+
+def test_upload_a_file_for_every_payer_side_by_side(
+    page: Page, order_lines: list[tuple[str, dict[str, Determination]]], tmp_path: Path
+) -> None:
+    source = orders_csv(tmp_path / "orders.csv", order_lines)
+    page.goto("/upload")
+    expect(page.locator("#payer")).to_have_value("")  # all payers, side by side
+    page.locator("#file").set_input_files(str(source))
+    page.get_by_role("button", name="Screen on this page").click()
+    expect(page.locator("#screened h2")).to_have_text(f"orders.csv: {len(order_lines)} order lines")
+    expect(page).to_have_url(re.compile(r"/upload$"))  # all payers: the URL names none
+    expect(page.locator("#screened-table thead th")).to_have_text(
+        ["Row", "As written", "Code", *SIDE_BY_SIDE.values()]
+    )
+    rows = page.locator("#screened-table tbody tr")
+    expect(rows).to_have_count(len(order_lines))
+    for i, (cell, answers) in enumerate(order_lines):
+        row = rows.nth(i)
+        expect(row.locator("td").nth(1)).to_have_text(cell)
+        for payer, label in SIDE_BY_SIDE.items():
+            answer = answers[payer]
+            column = row.locator(f'td[data-payer="{label}"]')
+            expect(column.locator(".badge").first).to_have_text(answer.status.label)
+            if answer.code is not None and where_to_send(answer):
+                expect(column.locator("summary .to")).to_have_text(where_to_send(answer))
+    # The modifier typed is kept; each payer's count is its own.
+    expect(rows.nth(0).locator("td").nth(2)).to_have_text(f"{order_lines[0][1]['Cigna'].code}-RR")
+    counts = page.locator(".upload-counts li")
+    expect(counts).to_have_count(2)
+    for label, item in zip(SIDE_BY_SIDE.values(), counts.all(), strict=True):
+        expect(item.locator("strong").first).to_have_text(label)
+    # A click opens a payer's full answer: its source, and the next step where it has one.
+    unsettled = next(
+        i
+        for i, (_, a) in enumerate(order_lines)
+        if a["Cigna"].status in (Status.OUT_OF_SCOPE, Status.NOT_LISTED) and a["Cigna"].more_info
+    )
+    answer = order_lines[unsettled][1]["Cigna"]
+    assert answer.more_info is not None
+    column = rows.nth(unsettled).locator(f'td[data-payer="{SIDE_BY_SIDE["Cigna"]}"]')
+    expect(column.locator("article.answer")).to_be_hidden()
+    column.locator("summary").click()
+    expect(column.locator("article.answer .source")).to_contain_text(answer.sources[0].cite())
+    expect(column.locator(".next-step a")).to_have_attribute("href", answer.more_info.url)
+    shot(page, "upload-all-payers", docs="upload-all-payers")
+
+
+def test_upload_for_one_payer_and_the_choice_is_remembered_as_on_the_search_page(
+    page: Page, order_lines: list[tuple[str, dict[str, Determination]]], tmp_path: Path
+) -> None:
+    book = orders_xlsx(tmp_path / "orders.xlsx", order_lines)
+    page.goto("/upload")
+    page.locator("#payer").select_option("Medicare")
+    page.locator("#file").set_input_files(str(book))
+    page.get_by_role("button", name="Screen on this page").click()
+    expect(page.locator("#screened h2")).to_have_text(
+        f"orders.xlsx: {len(order_lines)} order lines"
+    )
+    # The URL says whom the file was screened for, as the search page's does.
+    expect(page).to_have_url(re.compile(r"/upload\?payer=Medicare$"))
+    expect(page.locator("#screened-table thead th")).to_have_text(
+        ["Row", "As written", "Code", "Prior authorization", "Send to", "Notes and warnings"]
+    )
+    badges = page.locator("#screened-table tbody tr .badge")
+    expect(badges).to_have_text([a["Medicare"].status.label for _, a in order_lines])
+    expect(page.locator("#screened-table")).not_to_contain_text("eviCore")  # Cigna's vendor
+    # A reload keeps the choice (the URL), and so does the session: the search page's bare
+    # link starts with it ...
+    page.reload()
+    expect(page.locator("#payer")).to_have_value("Medicare")
+    nav = page.get_by_role("navigation", name="Main")
+    nav.get_by_role("link", name="Search").click()
+    expect(page).to_have_url(re.compile(r"/$"))
+    expect(page.locator("#payer")).to_have_value("Medicare")
+    # ... and a payer chosen there starts the upload form.
+    page.locator("#payer").select_option("Cigna")
+    expect(page).to_have_url(re.compile(r"payer=Cigna"))
+    nav.get_by_role("link", name="Screen a CSV").click()
+    expect(page).to_have_url(re.compile(r"/upload$"))
+    expect(page.locator("#payer")).to_have_value("Cigna")
+    # A link that names the payer shows exactly that; all payers chosen is remembered too.
+    page.goto("/upload?payer=Medicare")
+    expect(page.locator("#payer")).to_have_value("Medicare")
+    page.locator("#payer").select_option("")
+    page.goto("/upload")
+    expect(page.locator("#payer")).to_have_value("")
+    page.goto("/")
+    expect(page.locator("#payer")).to_have_value("")

@@ -265,3 +265,15 @@ def test_a_plan_column_is_not_taken_for_the_payer(service: Precert) -> None:
     screened = screen(service, data, "o.csv", None, payer="Cigna")
     assert not screened.per_row and screened.used == ()
     assert screened.rows[0].answer.status.value == "required"
+
+
+def test_the_screened_page_gives_the_url_of_the_choice(api: Api) -> None:
+    """After a POST the page's script puts the choice in the URL (the form's data-url), as
+    the search page's URL carries it: a reload or a link starts the form with it."""
+    orders = b"Order,HCPCS\nSO-1,E0466\n"
+    one = post(api, "orders.csv", orders, payer="Medicare", lob="FFS").text
+    assert 'id="upload-form"' in one and 'data-url="/upload?payer=Medicare&amp;lob=FFS"' in one
+    every = post(api, "orders.csv", orders).text
+    assert 'data-url="/upload"' in every
+    form = api.get("/upload", params={"payer": "Medicare", "lob": "FFS"}).text
+    assert '<option value="Medicare" selected>' in form and "data-url" not in form

@@ -336,6 +336,10 @@ async def upload(request: Request) -> Response:
     try:
         context["column"] = _form_text(form, "column")
         whom = context["whom"] = Whom(_form_text(form, "payer"), _form_text(form, "lob"))
+        # The page's URL then says whom the file was screened for (the script puts it there),
+        # as the search page's does: a reload or a link starts the form with the same choice.
+        chosen = urlencode(whom.params())
+        context["chosen_url"] = f"/upload?{chosen}" if chosen else "/upload"
         upload = form.get("file")
         if upload is None or isinstance(upload, str) or not upload.filename:
             context["error"] = "Choose a CSV or XLSX file to screen."

@@ -69,6 +69,45 @@
     opened = [];
   });
 
+  // The payer, line of business and member's state are remembered for the session, by the
+  // search form and the upload form alike: a visit to the bare page (the Search or Upload
+  // link) starts with them, while a URL that says anything (a shared link, a search) shows
+  // exactly what it says. A screened upload puts its choice in the URL (data-url).
+  var WHOM = ["payer", "lob", "state"];
+  var chooser = document.getElementById("search-form") || document.getElementById("upload-form");
+  function remember() {
+    try {
+      WHOM.forEach(function (id) {
+        var field = document.getElementById(id);
+        if (field) sessionStorage.setItem("precert." + id, field.value);
+      });
+    } catch (e) { /* storage may be disabled: nothing is remembered */ }
+  }
+  if (chooser) {
+    try {
+      var shown = chooser.getAttribute("data-url");
+      if (shown) {
+        history.replaceState(null, "", shown);
+        remember();  // what the file was just screened for: the latest choice
+      } else if (!location.search) {
+        WHOM.forEach(function (id) {
+          var field = document.getElementById(id);
+          var kept = sessionStorage.getItem("precert." + id);
+          if (field && kept) {
+            field.value = kept;
+            if (field.value !== kept) field.value = "";  // a payer no longer loaded
+          }
+        });
+      } else if (/[?&](payer|lob|state)=/.test(location.search)) {
+        remember();  // a link or a submitted form that names them: the latest choice
+      }
+    } catch (e) { /* as above */ }
+    WHOM.forEach(function (id) {
+      var field = document.getElementById(id);
+      if (field) field.addEventListener("change", remember);
+    });
+  }
+
   var form = document.getElementById("search-form");
   if (!form || !window.fetch) return;
   var box = document.getElementById("q");
@@ -113,41 +152,11 @@
     timer = setTimeout(refresh, 200);
   }
 
-  // The payer, line of business and member's state are remembered for the session: a visit
-  // to the bare page (the Search link) starts with them, while a URL that says anything
-  // (a shared link, a search) shows exactly what it says.
-  var WHOM = ["payer", "lob", "state"];
-  function remember() {
-    try {
-      WHOM.forEach(function (id) {
-        var field = document.getElementById(id);
-        if (field) sessionStorage.setItem("precert." + id, field.value);
-      });
-    } catch (e) { /* storage may be disabled: nothing is remembered */ }
-  }
-  try {
-    if (!location.search) {
-      WHOM.forEach(function (id) {
-        var field = document.getElementById(id);
-        var kept = sessionStorage.getItem("precert." + id);
-        if (field && kept) {
-          field.value = kept;
-          if (field.value !== kept) field.value = "";  // a payer no longer loaded
-        }
-      });
-    } else if (/[?&](payer|lob|state)=/.test(location.search)) {
-      remember();  // a link or a submitted form that names them: the latest choice
-    }
-  } catch (e) { /* as above */ }
-
   box.addEventListener("input", soon);
   ["status", "category", "date", "payer", "lob", "state"].forEach(function (id) {
     var field = document.getElementById(id);
     if (field) {
-      field.addEventListener("change", function () {
-        if (WHOM.indexOf(id) >= 0) remember();
-        refresh();
-      });
+      field.addEventListener("change", refresh);
     }
   });
   // "/" jumps to the search box from anywhere on the page but another field.
