@@ -24,6 +24,8 @@ import time
 from io import BytesIO
 from pathlib import Path
 
+from bench_search import CLI_QUERIES
+
 ROOT = Path(__file__).resolve().parents[1]
 BIN = Path(sys.executable).parent
 DOC = ROOT / "src" / "precert" / "data" / "cigna-commercial-dme.txt"
@@ -31,12 +33,19 @@ RUNS = 21
 RUNS_NO_BYTECODE = 21
 BASELINE = "8966e117597aca0024f78b4a7372c0cc4c11d823"  # main before the start-up work
 MODS = [f"{a}{b}" for a in "ABCEGKLNPQRSTUX" for b in "ABCDEFGHJKLMNPQRSTUVWXYZ0123456789"]
+# `precert search` runs the same queries, in the same turn, as bench/bench_search.py: one
+# after another, run by run (WORDS stands for the run's query), so the two benches time the
+# same thing.
+WORDS = "{words}"
+SEARCH = f"`precert search WORDS` ({', '.join(CLI_QUERIES)}, in turn)"
+SEARCH_TABLE = "`precert search --format table WORDS` (the table a terminal gets)"
 # (label, arguments of `precert`): both bundled lists (Cigna, Medicare) are loaded in each home.
 COMMANDS = [
     ("`precert check E0466 --payer Cigna`", ["check", "E0466", "--payer", "Cigna"]),
     ("`precert check E0466` (both payers answered)", ["check", "E0466"]),
     ("`precert check --json E0466`", ["check", "--json", "E0466"]),
-    ("`precert search walker`", ["search", "walker"]),
+    (SEARCH, ["search", WORDS]),
+    (SEARCH_TABLE, ["search", "--format", "table", WORDS]),
     ("`precert check --format table E0466` (Rich table)", ["check", "--format", "table", "E0466"]),
 ]
 NO_BYTECODE = COMMANDS[:2] + COMMANDS[3:4]
@@ -99,6 +108,8 @@ def race(trees: list[Tree], commands: list[tuple[str, list[str]]], runs: int) ->
     for i in range(runs + 2):
         for label, args in commands:
             python = args == ["python"]
+            words = CLI_QUERIES[i % len(CLI_QUERIES)].split()
+            args = [w for a in args for w in (words if a == WORDS else [a])]
             argv = [sys.executable, "-c", "pass"] if python else [str(BIN / "precert"), *args]
             for tree in trees:
                 tree.run(label, argv, keep=i >= 2)
@@ -290,15 +301,18 @@ def startup(work: Path, home: Path, baseline: str | None) -> str:
     )
     lines += _table(plain, [label for label, _ in NO_BYTECODE])
     checks = [now.wall(COMMANDS[0][0]), now.wall(COMMANDS[1][0])]
-    search = now.wall(COMMANDS[3][0])
-    cpu = [now.cpu(COMMANDS[0][0]), now.cpu(COMMANDS[1][0]), now.cpu(COMMANDS[3][0])]
+    search = [now.cpu(SEARCH), now.cpu(SEARCH_TABLE)]
+    cpu = [now.cpu(COMMANDS[0][0]), now.cpu(COMMANDS[1][0])]
     lines.append(
-        f"\nTargets (issues 9 and 11), on the median wall time with bytecode caches: "
-        f"`precert check E0466 --payer Cigna` {checks[0]:.0f} ms and `precert check E0466` "
-        f"{checks[1]:.0f} ms, target ≤ 120 ms "
-        f"{'**met**' if max(checks) <= 120 else '**missed**'}; `precert search walker` "
-        f"{search:.0f} ms, target ≤ 150 ms {'**met**' if search <= 150 else '**missed**'}. "
-        f"Their CPU time: {cpu[0]:.0f}, {cpu[1]:.0f} and {cpu[2]:.0f} ms."
+        f"\nTargets (issues 9 and 11). `precert check`, on the median wall time with bytecode "
+        f"caches: `precert check E0466 --payer Cigna` {checks[0]:.0f} ms and `precert check "
+        f"E0466` {checks[1]:.0f} ms, target ≤ 120 ms "
+        f"{'**met**' if max(checks) <= 120 else '**missed**'} (CPU {cpu[0]:.0f} and "
+        f"{cpu[1]:.0f} ms). `precert search`, judged as bench/bench_search.py judges it, on the "
+        f"median CPU time over the same six queries in turn (wall time on this shared machine "
+        f"includes waiting for a core): piped {search[0]:.0f} ms (wall {now.wall(SEARCH):.0f}), "
+        f"the table a terminal gets {search[1]:.0f} ms (wall {now.wall(SEARCH_TABLE):.0f}), "
+        f"target ≤ 150 ms {'**met**' if max(search) <= 150 else '**missed**'}."
         + (
             f" The machine was busy (load average up to {max(loads):.1f} on 2 cores): a "
             "process waits for a core, so wall time is a multiple of CPU time, for base and "
@@ -308,10 +322,12 @@ def startup(work: Path, home: Path, baseline: str | None) -> str:
             if max(loads) > 1.5
             else ""
         )
-        + f" The Rich table costs {now.wall(COMMANDS[4][0]) - checks[1]:.0f} ms more (Rich is "
-        "imported only when the output is a terminal or `--format table`; "
+        + f" The Rich table of `check` costs {now.wall(COMMANDS[5][0]) - checks[1]:.0f} ms "
+        "more (Rich is imported only when `check`'s output is a terminal or `--format table`; "
         "tests/cli/test_startup.py fails if a plain, `--json` or piped `check` imports it, or "
-        "any web, batch, reader or profile module).\n"
+        "any web, batch, reader or profile module, or if `search` imports it at all: its "
+        "table is drawn by precert.cli.texttable, since importing Rich and laying out a page "
+        "of results cost more than the search).\n"
     )
     groups = import_profile(home, COMMANDS[0][1])
     total = sum(ms for _, ms in groups)

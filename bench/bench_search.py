@@ -134,10 +134,12 @@ def baseline_src(commit: str, into: Path) -> Path:
     return into / "src"
 
 
-def cli_times(home: Path, command: str = "search") -> tuple[float, float]:
+def cli_times(home: Path, command: str = "search", *options: str) -> tuple[float, float]:
     """Median wall and CPU milliseconds of `precert search` (or `check`) in a fresh process,
     with bytecode caches as an installed package has them (PYTHONDONTWRITEBYTECODE, which
-    some shells set, would recompile every module in every run; the warm-up runs write them)."""
+    some shells set, would recompile every module in every run; the warm-up runs write them).
+    ``options`` go before the words (``--format table``: the table a terminal gets).
+    bench/bench_core.py times the same queries in the same turn."""
     env = {k: v for k, v in os.environ.items() if k != "PYTHONDONTWRITEBYTECODE"}
     env["PRECERT_HOME"] = str(home)
     walls, cpus = [], []
@@ -148,7 +150,7 @@ def cli_times(home: Path, command: str = "search") -> tuple[float, float]:
         # "python": a bare interpreter, the floor any fresh process pays on this machine now.
         argv = [sys.executable, "-c", "pass"] if command == "python" else [str(BIN / "precert")]
         subprocess.run(
-            [*argv, command, *words] if command != "python" else argv,
+            [*argv, command, *options, *words] if command != "python" else argv,
             env=env,
             stdout=subprocess.DEVNULL,
             stderr=subprocess.DEVNULL,
@@ -279,6 +281,7 @@ def main() -> None:
             relevance_table(after, before)
             return
         wall, cpu = cli_times(home)
+        table_wall, table_cpu = cli_times(home, "search", "--format", "table")
         check_wall, check_cpu = cli_times(home, "check")
         python_wall, python_cpu = cli_times(home, "python")
         page = page_times(home)
@@ -305,8 +308,10 @@ def main() -> None:
     relevance_table(after, before)
     print(
         f"\n| speed | figure |\n|---|---|\n"
-        f"| `precert search WORDS` in a fresh process (bytecode cached), median of {RUNS} "
-        f"({', '.join(CLI_QUERIES)}) | {wall:.0f} ms wall, {cpu:.0f} ms CPU |\n"
+        f"| `precert search WORDS` in a fresh process (bytecode cached, output piped), median "
+        f"of {RUNS} ({', '.join(CLI_QUERIES)}, in turn) | {wall:.0f} ms wall, {cpu:.0f} ms CPU |\n"
+        f"| `precert search --format table WORDS`, the table a terminal gets, the same queries "
+        f"| {table_wall:.0f} ms wall, {table_cpu:.0f} ms CPU |\n"
         f"| for comparison, `precert check E0466` in a fresh process | {check_wall:.0f} ms wall, "
         f"{check_cpu:.0f} ms CPU |\n"
         f"| for comparison, a bare `python -c pass` (how loaded the machine was) | "
@@ -327,9 +332,10 @@ def main() -> None:
         f"≤ 20 ms server time ({'met' if page['cold_cpu_median'] <= 20 else 'missed'}: "
         f"{page['cold_cpu_median']:.1f} ms CPU at the median, client included), the index "
         f"build ≤ 0.5 s ({'met' if index_cpu <= 0.5 else 'missed'}: {index_cpu * 1000:.0f} ms), "
-        f"`precert search` in a fresh process ≤ 150 ms ({'met' if cpu <= 150 else 'missed'}: "
-        f"{cpu:.0f} ms, of which the command line's start-up, as `precert check` shows, takes "
-        f"{check_cpu:.0f} ms; search itself adds {cpu - check_cpu:.0f} ms)."
+        f"`precert search` in a fresh process ≤ 150 ms "
+        f"({'met' if max(cpu, table_cpu) <= 150 else 'missed'}: {cpu:.0f} ms piped, "
+        f"{table_cpu:.0f} ms at a terminal; the command line's start-up, as `precert check` "
+        f"shows, takes {check_cpu:.0f} ms, so search itself adds {cpu - check_cpu:.0f} ms)."
     )
 
 
