@@ -13,13 +13,12 @@ import os
 import random
 import re
 import subprocess
-import sys
 import tempfile
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parents[1]
-OUT = ROOT / "bench" / "out"
-BIN = Path(sys.executable).parent
+# The timing harness and paths of the issue 5 batch benchmark (run as a script from bench/).
+from bench_batch import BIN, OUT, timed
+
 ROWS = int(os.environ.get("BENCH_BATCH_PAYERS_ROWS", "1000000"))
 SOURCE = OUT / f"claims-payers-{ROWS}.csv"
 STATES = ["TX", "NY", "CA", "FL", "OH", "PA", "IL", "WA", ""]
@@ -60,25 +59,11 @@ def generate() -> None:
     temp.rename(SOURCE)
 
 
-def timed(label: str, args: list[str], env: dict[str, str]) -> tuple[str, float, float]:
-    """(label, wall seconds, peak RSS GiB) of one `precert batch` child (exit 0 or 1)."""
-    run = subprocess.run(
-        ["/usr/bin/time", "-v", str(BIN / "precert"), "batch", *args],
-        capture_output=True,
-        text=True,
-        env=env,
-        check=False,
-    )
-    if run.returncode not in (0, 1):
-        sys.stderr.write(run.stdout + run.stderr)
-        raise SystemExit(f"{label} failed with exit code {run.returncode}")
-    wall = re.search(r"Elapsed \(wall clock\) time.*: (?:(\d+):)?(\d+):([\d.]+)", run.stderr)
-    rss = re.search(r"Maximum resident set size \(kbytes\): (\d+)", run.stderr)
-    assert wall and rss, run.stderr[-2000:]
-    hours, minutes, seconds = wall.groups()
-    total = int(hours or 0) * 3600 + int(minutes) * 60 + float(seconds)
-    print(f"{label}: {total:.1f} s", file=sys.stderr)
-    return label, total, int(rss.group(1)) / 1024 / 1024
+def timed_batch(label: str, args: list[str], env: dict[str, str]) -> tuple[str, float, float]:
+    """(label, wall seconds, peak RSS GiB) of one `precert batch` child (exit 0 or 1), timed by
+    bench_batch's harness (/usr/bin/time -v)."""
+    result = timed(label, [str(BIN / "precert"), "batch", *args], env)
+    return label, float(str(result["seconds"])), float(str(result["rss_gb"]))
 
 
 def main() -> None:
@@ -105,7 +90,7 @@ def main() -> None:
                 [source, "-o", out, "--payer-column", "payer", "--state-column", "state"],
             ),
         ]
-        results = [timed(label, args, env) for label, args in runs]
+        results = [timed_batch(label, args, env) for label, args in runs]
     print("## Batch screening for several payers (issue 10)\n")
     print(
         f"Input: {ROWS:,} generated claim lines ({size_mb:.0f} MB CSV: line, HCPCS, payer, "
@@ -125,8 +110,11 @@ def main() -> None:
             f"| `{label}` | {seconds:.1f} | {ROWS / seconds:,.0f} | {rss:.2f} GB | "
             f"{seconds / base:.2f}× |"
         )
+    from precert.columns import PAYER_COLUMNS
+
     print(
-        "\nEvery payer side by side adds five columns per payer and determines each distinct "
+        f"\nEvery payer side by side adds {len(PAYER_COLUMNS)} columns per payer and determines "
+        "each distinct "
         "code once per payer. A state column (and rows naming their payer) lead each lookup "
         "key with those cells, so the answer table holds one entry per distinct (payer, state, "
         "code); the service is still asked once per code, payer and date, and again with the "

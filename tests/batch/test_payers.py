@@ -7,12 +7,14 @@ from __future__ import annotations
 import csv
 import json
 from pathlib import Path
+from typing import Any
 
 import pyarrow.parquet as pq
 import pytest
 
 import precert
 from precert.batch import answer_for, screen
+from precert.batch.summary import Summary
 from precert.cli import main
 from precert.readers import ReaderError
 from precert.service import Precert, ScopeError
@@ -112,27 +114,30 @@ def test_the_command_line_options(
     assert "no payer column 'Insurer'" in capsys.readouterr().err
 
 
-@pytest.mark.spark
-def test_spark_answers_each_row_for_its_payer_as_duckdb_does(
-    two_payers: Precert, tmp_path: Path
-) -> None:
+def both_engines(
+    service: Precert, tmp_path: Path, suffix: str, **options: Any
+) -> list[tuple[Path, Summary]]:
+    """The claims screened by DuckDB and by Spark (local, two cores) with the same options:
+    (output file, summary) of each, DuckDB's first."""
     source = tmp_path / "claims.csv"
     source.write_text(CLAIMS)
     outputs = []
     for engine in ("duckdb", "spark"):
-        out = tmp_path / f"{engine}.csv"
-        extra = {"spark_master": "local[2]", "spark_config": SPARK} if engine == "spark" else {}
-        summary = screen(
-            source,
-            out,
-            engine=engine,
-            service=two_payers,
-            payer_column="Plan",
-            state_column="Member state",
-            **extra,  # type: ignore[arg-type]
-        )
-        outputs.append((read(out), summary.by_payer))
-    assert outputs[0] == outputs[1]
+        out = tmp_path / f"{engine}{suffix}"
+        if engine == "spark":
+            options |= {"spark_master": "local[2]", "spark_config": SPARK}
+        outputs.append((out, screen(source, out, engine=engine, service=service, **options)))
+    return outputs
+
+
+@pytest.mark.spark
+def test_spark_answers_each_row_for_its_payer_as_duckdb_does(
+    two_payers: Precert, tmp_path: Path
+) -> None:
+    options = {"payer_column": "Plan", "state_column": "Member state"}
+    (duck, by_duck), (spark, by_spark) = both_engines(two_payers, tmp_path, ".csv", **options)
+    assert read(duck) == read(spark)
+    assert by_duck.by_payer == by_spark.by_payer
 
 
 # Each payer's own columns with --payer all, as docs/batch.md names them (spelled out here, so a
@@ -235,24 +240,12 @@ def test_the_command_line_without_a_payer_says_a_choice_is_needed(
 
 @pytest.mark.spark
 def test_spark_answers_every_payer_as_duckdb_does(two_payers: Precert, tmp_path: Path) -> None:
-    source = tmp_path / "claims.csv"
-    source.write_text(CLAIMS)
-    outputs = []
-    for engine in ("duckdb", "spark"):
-        out = tmp_path / f"{engine}.parquet"
-        extra = {"spark_master": "local[2]", "spark_config": SPARK} if engine == "spark" else {}
-        summary = screen(
-            source,
-            out,
-            engine=engine,
-            service=two_payers,
-            payer="all",
-            state_column="Member state",
-            **extra,  # type: ignore[arg-type]
-        )
-        outputs.append((pq.read_table(out).to_pylist(), summary.by_payer, summary.statuses))
-    assert outputs[0] == outputs[1]
-    assert "pa_status_medicare_ffs" in outputs[0][0][0]
+    options = {"payer": "all", "state_column": "Member state"}
+    (duck, by_duck), (spark, by_spark) = both_engines(two_payers, tmp_path, ".parquet", **options)
+    rows = pq.read_table(duck).to_pylist()
+    assert rows == pq.read_table(spark).to_pylist()
+    assert (by_duck.by_payer, by_duck.statuses) == (by_spark.by_payer, by_spark.statuses)
+    assert "pa_status_medicare_ffs" in rows[0]
 
 
 def test_rows_for_members_of_some_states_only_are_answered_for_each_rows_state(
