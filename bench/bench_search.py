@@ -302,8 +302,10 @@ def main() -> None:
         "says whether they generalise. Later changes were made after reading the blind "
         "half's misses too, so from there on it is no longer blind. "
         "`tests/search_heldout_third.toml` is a third set, written after those changes and "
-        "committed before it was scored (`78db149`); one change followed it (an abbreviation "
-        "CMS's short descriptions use is not read as an acronym: pwc).\n"
+        "committed before it was scored (`78db149`); two changes followed it, made after "
+        "reading its misses (an abbreviation CMS's short descriptions use is not read as an "
+        "acronym: pwc; the vocabulary's neb kit, with wrist splint, the first held-out set's "
+        "one miss), so the after column is no longer blind for either set.\n"
     )
     relevance_table(after, before)
     print(
