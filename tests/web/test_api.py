@@ -373,6 +373,56 @@ def test_cached_bodies_follow_an_import_made_elsewhere(service: Precert, home: P
     client.close()
 
 
+def test_a_burst_after_the_recheck_interval_checks_the_data_version_once(
+    service: Precert, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """When the cached bodies are due for a data-version check, the requests arriving meanwhile
+    share one check and are answered from the cache, not each determined afresh."""
+    app = create_app(service)
+    bodies: AnswerBodies = app.state.answer_bodies
+    url = "/v1/determinations?code=E0466&payer=Cigna"
+    answers: list[bytes] = []
+    checks: list[float] = []
+    real_answer, real_versions = bodies.answer, service.versions
+
+    def counted_answer(*args: Any) -> bytes:
+        answers.append(args[0])
+        return real_answer(*args)
+
+    def slow_versions(*args: Any) -> Any:
+        checks.append(time.monotonic())
+        time.sleep(0.05)  # long enough for every request of the burst to arrive meanwhile
+        return real_versions(*args)
+
+    async def burst() -> list[httpx.Response]:
+        transport = httpx.ASGITransport(app=app)
+        async with httpx.AsyncClient(transport=transport, base_url="http://t") as client:
+            first = await client.get(url)
+            monkeypatch.setattr(bodies, "answer", counted_answer)
+            monkeypatch.setattr(service, "versions", slow_versions)
+            bodies.checked_at = float("-inf")  # the check is due
+            rest = await asyncio.gather(*(client.get(url) for _ in range(20)))
+            return [first, *rest]
+
+    responses = asyncio.run(burst())
+    assert [r.status_code for r in responses] == [200] * 21
+    assert {r.content for r in responses} == {responses[0].content}
+    assert len(checks) == 1 and answers == []
+    assert not bodies.stale()
+
+
+def test_cached_bodies_are_for_today(service: Precert) -> None:
+    bodies = AnswerBodies(service)
+    key = b"code=E0466&payer=Cigna"
+    body = bodies.answer(key, QueryParams(key))
+    assert bodies.cached(key) == body
+    # As if the body had been kept yesterday: past midnight, it is not today's answer.
+    bodies._day, bodies._day_ends = dt.date.today() - dt.timedelta(days=1), time.time() + 60
+    assert bodies.cached(key) is None
+    bodies._day_ends = time.time() - 1  # midnight has passed: today is read again
+    assert bodies.cached(key) == body
+
+
 def test_the_body_cache_is_bounded_in_bytes(service: Precert) -> None:
     bodies = AnswerBodies(service, max_bytes=200_000)
     for n in range(300):

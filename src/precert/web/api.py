@@ -116,6 +116,9 @@ async def get_determinations(request: Request) -> Response:
     bodies = _bodies(request)
     key: bytes = request.scope["query_string"]
     body = bodies.cached(key)
+    if body is None and bodies.stale():
+        await bodies.revalidate()  # one data-version check for every request waiting on it
+        body = bodies.cached(key)
     if body is None:
         body = await run_in_threadpool(bodies.answer, key, request.query_params)
     return JSONBytes(body)

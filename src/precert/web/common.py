@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import datetime as dt
 import json
 import time
@@ -13,6 +14,7 @@ from weakref import WeakKeyDictionary
 
 from fastapi import Depends, Request
 from fastapi.exceptions import RequestValidationError
+from starlette.concurrency import run_in_threadpool
 from starlette.datastructures import QueryParams
 from starlette.responses import Response
 
@@ -61,7 +63,10 @@ class AnswerBodies:
     A repeated query is answered from here without touching the service (no SQL, no thread
     hop). An entry belongs to one generation of the service's data and to one day (a query
     without a date means today); the generation is re-read through the service at most every
-    ``recheck`` seconds, so an import made by another process shows within that time.
+    ``recheck`` seconds, so an import made by another process shows within that time. When
+    the time is up, one check of the data version (:meth:`revalidate`) serves every request
+    waiting on it: under load, a burst of requests would otherwise each determine its answer
+    afresh in the thread pool (measured: ~5 % of requests, ~15 % of the throughput).
     """
 
     def __init__(
@@ -75,19 +80,51 @@ class AnswerBodies:
         self.service = service
         self.recheck = recheck
         self.checked_at = float("-inf")
+        # The check in flight, and the event loop it runs on (tests run several loops).
+        self._check: tuple[asyncio.AbstractEventLoop, asyncio.Future[None]] | None = None
+        self._day, self._day_ends = dt.date.min, float("-inf")  # see _today
         # Value: (generation, body, bytes charged: the body and its key).
         self._cache: LRU[tuple[bytes, dt.date], tuple[int, bytes, int]] = LRU(
             max_entries, max_size=max_bytes, size=lambda v: v[2]
         )
 
+    def stale(self) -> bool:
+        """True when the data version was last checked over ``recheck`` seconds ago."""
+        return time.monotonic() - self.checked_at > self.recheck
+
     def cached(self, key: bytes) -> bytes | None:
         """The body for this request key, if held, current, and recently checked."""
         if time.monotonic() - self.checked_at > self.recheck:
             return None
-        hit = self._cache.get((key, dt.date.today()))
+        hit = self._cache.get((key, self._today()))
         if hit is None or hit[0] != self.service.generation:
             return None
         return hit[1]
+
+    def _today(self) -> dt.date:
+        """Today's date, recomputed only after local midnight (``date.today()`` costs more
+        than the rest of a cache lookup)."""
+        if time.time() >= self._day_ends:
+            today = dt.date.today()
+            tomorrow = dt.datetime.combine(today + dt.timedelta(days=1), dt.time())
+            self._day, self._day_ends = today, tomorrow.timestamp()
+        return self._day
+
+    async def revalidate(self) -> None:
+        """Re-read the data version (in the thread pool: SQLite never runs on the event loop),
+        once for all the requests that ask while a check is running."""
+        loop = asyncio.get_running_loop()
+        check = self._check
+        if check is None or check[0] is not loop or check[1].done():
+            future: asyncio.Future[None] = loop.create_task(run_in_threadpool(self._refresh))
+            self._check = check = (loop, future)
+        # Shielded: a client that goes away does not cancel the others' check.
+        await asyncio.shield(check[1])
+
+    def _refresh(self) -> None:
+        started = time.monotonic()
+        self.service.versions()  # drops the service's memos (a new generation) if data changed
+        self.checked_at = max(self.checked_at, started)
 
     def answer(self, key: bytes, params: QueryParams | DeterminationQuery) -> bytes:
         """Determine and serialize (blocking: SQLite may be read), keeping the body.
@@ -95,7 +132,8 @@ class AnswerBodies:
         ``params`` are a GET's query parameters or a POST's parsed body; 422 (as
         RequestValidationError) for malformed ones, or for a payer not loaded.
         """
-        today = dt.date.today()
+        today = self._today()
+        started = time.monotonic()
         query = params if isinstance(params, DeterminationQuery) else parse_query(params)
         try:
             answers = self.service.determine(
@@ -109,7 +147,7 @@ class AnswerBodies:
             raise scope_problem(exc, query.where, query.payer, query.lob) from None
         # The service checked the data version just now: what it holds is current.
         generation = self.service.generation
-        self.checked_at = time.monotonic()
+        self.checked_at = max(self.checked_at, started)
         body = dumps({"determinations": [a.to_dict() for a in answers]})
         if key:
             self._cache.put((key, today), (generation, body, len(body) + len(key)))
