@@ -8,7 +8,7 @@ import os
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from fastapi import FastAPI
+from fastapi import APIRouter, FastAPI
 from fastapi.staticfiles import StaticFiles
 
 from precert import __version__
@@ -58,6 +58,22 @@ def telemetry(environ: Mapping[str, str]) -> dict[str, Any]:
     return {"telemetry": {"tracing": False, "metrics": False, "logs": False}}
 
 
+def add_routes(app: FastAPI, router: APIRouter) -> None:
+    """Put ``router``'s routes on the app's own router, where ``@app.get`` puts a route.
+
+    Recent FastAPI releases keep an included router as a node of the app's router, matched
+    twice per request (once to pick it, once to pick its route): about a third of a cached
+    answer's time in the app. The routes already carry their router's prefix, tags and
+    dependencies (``APIRouter.add_api_route`` gives each its own), and precert includes its
+    routers with no options of their own, so the app routes the same requests to the same
+    routes, in the same order. A router with start-up or shutdown handlers is included.
+    """
+    if router.on_startup or router.on_shutdown:
+        app.include_router(router)
+        return
+    app.router.routes.extend(router.routes)
+
+
 def create_app(
     service: Precert | None = None,
     *,
@@ -96,7 +112,7 @@ def create_app(
         setup = getattr(module, "setup", None)
         if setup is not None:
             setup(app)
-        app.include_router(module.router)
+        add_routes(app, module.router)
     # Last, so that modules' own mounts under /static/... (e.g. Swagger UI) match first.
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
     return app

@@ -68,10 +68,15 @@ class MethodsAndHeaders:
                 return
 
         async def with_headers(message: Message) -> None:
+            # On every response of every request: kept to a loop and one new list.
             if message["type"] == "http.response.start":
-                headers = list(message.get("headers", ()))
-                if all(k != _NOSNIFF[0] for k, _ in headers):  # pages set their own
-                    headers.append(_NOSNIFF)
+                headers = message.get("headers", ())
+                for key, _ in headers:
+                    if key == _NOSNIFF[0]:  # pages set their own
+                        headers = list(headers)
+                        break
+                else:
+                    headers = [*headers, _NOSNIFF]
                 if message["status"] == 405:
                     allowed = allowed_methods(self.fastapi, scope["path"])
                     headers = [(k, v) for k, v in headers if k.lower() != b"allow"]
