@@ -116,11 +116,11 @@ def serve_floor(port: int, home: str) -> None:
 def app_cpu(home: Path) -> dict[str, float]:
     """CPU µs per cached `GET /v1/determinations?code=E0466&payer=Cigna` inside the app (every
     middleware, the router, the route; no HTTP server), best of 15 batches of 1,000: as
-    served, with FastAPI's request handler instead of RequestRoute's, and with FastAPI's
-    native telemetry on too. CPU time, so other work on the machine weighs little."""
+    served; with the routers nested by FastAPI's `include_router` instead of their routes on
+    the app's router; with FastAPI's request handler and route app instead of RequestRoute's
+    as well; and with FastAPI's native telemetry on too. CPU time, so other work on the
+    machine weighs little."""
     import asyncio
-
-    from fastapi.routing import APIRoute
 
     import precert.web.app as web_app
     from precert.service import Precert
@@ -152,16 +152,22 @@ def app_cpu(home: Path) -> dict[str, float]:
             batches.append(time.process_time() - started)
         return min(batches) * 1000  # seconds per 1,000 requests, times 1,000: µs per request
 
+    def nested(app: Any, router: Any) -> None:
+        app.include_router(router)
+
     service = Precert(home)
     out = {"served": asyncio.run(per_request(web_app.create_app(service)))}
-    lean, telemetry = RequestRoute.get_route_handler, web_app.telemetry
+    flat, lean, telemetry = web_app.add_routes, RequestRoute._direct_handler, web_app.telemetry
     try:
-        RequestRoute.get_route_handler = APIRoute.get_route_handler  # type: ignore[method-assign]
+        web_app.add_routes = nested  # type: ignore[assignment]
+        out["nested"] = asyncio.run(per_request(web_app.create_app(service)))
+        RequestRoute._direct_handler = lambda self: None  # type: ignore[method-assign]
         out["fastapi_handler"] = asyncio.run(per_request(web_app.create_app(service)))
         web_app.telemetry = lambda environ: {}  # FastAPI's default: telemetry on
         out["telemetry_on"] = asyncio.run(per_request(web_app.create_app(service)))
     finally:
-        RequestRoute.get_route_handler = lean  # type: ignore[method-assign]
+        web_app.add_routes = flat  # type: ignore[assignment]
+        RequestRoute._direct_handler = lean  # type: ignore[method-assign]
         web_app.telemetry = telemetry
     service.close()
     return out
@@ -331,7 +337,8 @@ def main() -> int:
           f"{page['client_p50']:.1f} ms seen by the client.\n")  # fmt: skip
     if QUICK:
         print(f"Inside the app, CPU per cached answer: {in_app['served']:.0f} µs as served, "
-              f"{in_app['fastapi_handler']:.0f} µs with FastAPI's handler, "
+              f"{in_app['nested']:.0f} µs with the routers nested by include_router, "
+              f"{in_app['fastapi_handler']:.0f} µs with FastAPI's handler too, "
               f"{in_app['telemetry_on']:.0f} µs with its telemetry on too.\n")  # fmt: skip
         _print_targets(targets)
         print(f"\n(--quick: short runs, no memory loads or soak.) Load average "
@@ -339,7 +346,10 @@ def main() -> int:
         return 0
     print(f"**Inside the app** (no HTTP server; CPU time per cached answer to the payer "
           f"query, best of 15 batches of 1,000): {in_app['served']:.0f} µs as served; "
-          f"{in_app['fastapi_handler']:.0f} µs with FastAPI's request handler in place of "
+          f"{in_app['nested']:.0f} µs with the web modules' routers nested by FastAPI's "
+          f"`include_router` (matched twice per request) instead of their routes on the app's "
+          f"router (`precert.web.app.add_routes`); {in_app['fastapi_handler']:.0f} µs with "
+          f"FastAPI's request handler and route app as well, in place of "
           f"`precert.web.routing.RequestRoute` (which calls the route's request-only endpoint "
           f"directly); {in_app['telemetry_on']:.0f} µs with FastAPI's native OpenTelemetry on "
           f"as well (off unless OpenTelemetry is configured).\n")  # fmt: skip
@@ -380,10 +390,14 @@ def main() -> int:
     print("\nprecert answers through FastAPI's router (the documented route, every "
           "middleware): a repeated query's serialized body comes from a bounded cache "
           "(`precert.web.common.AnswerBodies`) without SQL or a thread hop; anything else is "
-          "determined in the thread pool, never on the event loop. The route's endpoint reads "
+          "determined in the thread pool, never on the event loop. Every 0.5 s the cache "
+          "re-reads the data version, once in the thread pool for all the requests waiting "
+          "(before, each request arriving meanwhile determined its answer afresh: ~5 % of "
+          "them under this load). The web modules' routes sit on the app's router itself, "
+          "matched once (`precert.web.app.add_routes`). The route's endpoint reads "
           "its own parameters, so its route class calls it without FastAPI's parameter solver "
-          "(`precert.web.routing.RequestRoute`), and FastAPI's native telemetry is off unless "
-          "OpenTelemetry is configured. "
+          "or per-route wrappers (`precert.web.routing.RequestRoute`), and FastAPI's native "
+          "telemetry is off unless OpenTelemetry is configured. "
           "wrk and the servers share the machine's 2 cores, so the ratios measured side by "
           "side in one run are the comparison that matters.")  # fmt: skip
     json.dump({**results, **loads}, sys.stderr)
