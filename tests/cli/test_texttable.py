@@ -2,9 +2,16 @@
 
 from __future__ import annotations
 
+import os
+import subprocess
+import sys
+from pathlib import Path
+
 import pytest
 
 from precert.cli.texttable import render
+
+PRECERT = Path(sys.executable).with_name("precert")
 
 HEADERS = ("Code", "Payer", "Prior authorization", "Description")
 ROWS = [
@@ -36,3 +43,20 @@ def test_a_description_wraps_at_words_in_its_column() -> None:
     text = " ".join(line[column:].strip() for line in lines[2:] if line[column:].strip())
     assert text == " ".join(row[3] for row in ROWS)  # every word, in order, none broken
     assert all(len(line) <= 70 for line in lines)
+
+
+def test_search_at_a_terminal_whose_encoding_has_no_box_drawing_gets_a_plain_rule(
+    home: Path,
+) -> None:
+    env = {**os.environ, "PRECERT_HOME": str(home), "COLUMNS": "100", "PYTHONIOENCODING": "ascii"}
+    run = subprocess.run(
+        [str(PRECERT), "search", "--format", "table", "cane", "--limit", "1"],
+        capture_output=True,
+        env=env,
+        timeout=60,
+        check=False,
+    )
+    assert run.returncode == 0, run.stderr
+    lines = run.stdout.decode("ascii").splitlines()
+    rule = next(line for line in lines if line.startswith("--"))
+    assert set(rule) == {"-"} and any(line.startswith("E0100") for line in lines)

@@ -173,7 +173,13 @@ def print_rows(
 
         cells = [[str(c) for c in row] for row in rows]
         bold = sys.stdout.isatty() and "NO_COLOR" not in os.environ
-        sys.stdout.write(render(headers, cells, _columns(), title=title, keep=keep, bold=bold))
+        rule = "─"
+        try:  # a box-drawing rule where the output's encoding has one (not cp1252, ascii)
+            rule.encode(sys.stdout.encoding or "ascii")
+        except (UnicodeEncodeError, LookupError):
+            rule = "-"
+        text = render(headers, cells, _columns(), title=title, keep=keep, bold=bold, rule=rule)
+        sys.stdout.write(text)
         return
     if wants_rich(fmt):
         from rich.console import Console

@@ -50,9 +50,11 @@ def render(
     title: str | None = None,
     keep: Sequence[int] = (),
     bold: bool = False,
+    rule: str = "─",
 ) -> str:
     """The table as text, every line at most ``width`` characters unless the ``keep``
-    columns alone are wider (they are never cut). ``bold``: ANSI bold for the header."""
+    columns alone are wider (they are never cut). ``bold``: ANSI bold for the header;
+    ``rule``: the character of the line under it."""
     cells = [[str(c) for c in headers], *([str(c) for c in row] for row in rows)]
     count = len(headers)
     natural = [max(len(r[i]) for r in cells) for i in range(count)]
@@ -77,5 +79,5 @@ def render(
             text = GAP.join(parts).rstrip()
             out.append(f"\033[1m{text}\033[0m" if bold and n == 0 else text)
         if n == 0:
-            out.append("─" * total)
+            out.append(rule * total)
     return "\n".join(out) + "\n"
