@@ -407,3 +407,28 @@ def test_upload_for_one_payer_and_the_choice_is_remembered_as_on_the_search_page
     expect(page.locator("#payer")).to_have_value("")
     page.goto("/")
     expect(page.locator("#payer")).to_have_value("")
+
+
+def test_the_code_page_answers_for_every_payer_at_phone_width(
+    browser: Browser, live_server: str
+) -> None:
+    tab = browser.new_page(
+        base_url=live_server, viewport={"width": 390, "height": 844}, is_mobile=True
+    )
+    errors = _watch(tab)
+    tab.goto("/codes/K0856?state=TX")
+    expect(tab.locator("h1")).to_have_text("K0856")
+    expect(tab.locator("#payer-answers li")).to_have_text(
+        ["Cigna Commercial Required", "Medicare FFS Required"]
+    )
+    medicare = tab.locator('section.payer-report[data-payer="Medicare"]')
+    expect(medicare.locator(".submit-to")).to_contain_text("CGS Administrators (Jurisdiction C)")
+    expect(tab.locator('section.payer-report[data-payer="Cigna"] .submit-to')).to_contain_text(
+        "eviCore"
+    )
+    tab.locator("#payer-answers").get_by_role("link", name="Medicare FFS").click()
+    expect(tab).to_have_url(re.compile(r"#payer-2$"))
+    expect(medicare.locator("h2")).to_be_in_viewport()
+    assert tab.evaluate("document.documentElement.scrollWidth") <= 390  # no sideways scrolling
+    tab.close()
+    assert not errors, errors
