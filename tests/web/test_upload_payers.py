@@ -232,7 +232,7 @@ def test_a_real_code_list_as_xlsx(api: Api, tmp_path: Path) -> None:
     response = post(api, "items.xlsx", path.read_bytes(), payer="Cigna")
     assert response.status_code == 200, response.text
     assert "Codes read from column “Item”" in response.text
-    assert re.findall(r'<a class="code" href="/codes/(\w+)">', response.text) == codes
+    assert re.findall(r'<a class="code" href="/codes/(\w+)[?"]', response.text) == codes
 
 
 def test_each_line_is_answered_for_its_date_of_service(api: Api) -> None:
@@ -275,5 +275,8 @@ def test_the_screened_page_gives_the_url_of_the_choice(api: Api) -> None:
     assert 'id="upload-form"' in one and 'data-url="/upload?payer=Medicare&amp;lob=FFS"' in one
     every = post(api, "orders.csv", orders).text
     assert 'data-url="/upload"' in every
+    # A code's link opens its page for the payer the file was screened for.
+    assert '<a class="code" href="/codes/E0466?payer=Medicare&amp;lob=FFS">' in one
+    assert '<a class="code" href="/codes/E0466">' in every  # side by side: every payer's
     form = api.get("/upload", params={"payer": "Medicare", "lob": "FFS"}).text
     assert '<option value="Medicare" selected>' in form and "data-url" not in form
