@@ -20,11 +20,12 @@ import pytest
 from fastapi import APIRouter, FastAPI, HTTPException
 from fastapi.exceptions import RequestValidationError
 from starlette.datastructures import QueryParams
+from starlette.responses import Response
 
 from precert.cli import main as cli_main
 from precert.service import Precert
 from precert.web.app import create_app
-from precert.web.common import AnswerBodies
+from precert.web.common import AnswerBodies, JSONBytes
 from precert.web.errors import MAX_BODY
 
 from ..conftest import PUBLISHED
@@ -409,6 +410,17 @@ def test_a_burst_after_the_recheck_interval_checks_the_data_version_once(
     assert {r.content for r in responses} == {responses[0].content}
     assert len(checks) == 1 and answers == []
     assert not bodies.stale()
+
+
+def test_a_json_body_gets_the_headers_starlette_would_give_it() -> None:
+    body = b'{"determinations":[]}'
+    expected = Response(body, media_type="application/json")
+    assert JSONBytes(body).raw_headers == expected.raw_headers
+    assert (JSONBytes(body).status_code, JSONBytes(body).body) == (200, body)
+    for kwargs in ({"status_code": 201}, {"headers": {"Link": "</next>"}}, {"status_code": 304}):
+        made = JSONBytes(body, **kwargs)  # type: ignore[arg-type]
+        starlettes = Response(body, media_type="application/json", **kwargs)  # type: ignore[arg-type]
+        assert made.raw_headers == starlettes.raw_headers
 
 
 def test_cached_bodies_are_for_today(service: Precert) -> None:

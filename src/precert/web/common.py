@@ -6,7 +6,7 @@ import asyncio
 import datetime as dt
 import json
 import time
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
 from urllib.parse import quote, urlencode, urlsplit
@@ -14,6 +14,7 @@ from weakref import WeakKeyDictionary
 
 from fastapi import Depends, Request
 from fastapi.exceptions import RequestValidationError
+from starlette.background import BackgroundTask
 from starlette.concurrency import run_in_threadpool
 from starlette.datastructures import QueryParams
 from starlette.responses import Response
@@ -51,10 +52,31 @@ def dumps(payload: Any) -> bytes:
     return json.dumps(payload, ensure_ascii=False, separators=(",", ":")).encode()
 
 
+_JSON_TYPE = (b"content-type", b"application/json")
+
+
 class JSONBytes(Response):
     """A response whose body is already-serialized JSON."""
 
     media_type = "application/json"
+
+    def __init__(
+        self,
+        content: bytes,
+        status_code: int = 200,
+        headers: Mapping[str, str] | None = None,
+        media_type: str | None = None,
+        background: BackgroundTask | None = None,
+    ) -> None:
+        if status_code != 200 or headers is not None or media_type is not None or background:
+            super().__init__(content, status_code, headers, media_type, background)
+            return
+        # Every cached answer takes this path: the headers Response would work out for a
+        # 200 of bytes, without its generic header building (~2 µs of ~27 in the app).
+        self.status_code = 200
+        self.background = None
+        self.body = content
+        self.raw_headers = [(b"content-length", str(len(content)).encode()), _JSON_TYPE]
 
 
 class AnswerBodies:
