@@ -91,6 +91,7 @@ def test_search_loads_the_search_modules_but_no_heavy_one(
     # The table a terminal gets is drawn without Rich too: a page of results laid out by Rich
     # cost more than the search itself.
     status, out, modules = loaded_by(home, "search", "walker", *table)
+    assert "textwrap" not in modules  # its regular expressions cost more than the layout
     assert status == 0 and "walker" in out.lower()
     assert among(modules, HEAVY) == []
     assert "precert.finding" in modules  # the real search ran

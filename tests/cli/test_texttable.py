@@ -5,11 +5,14 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
+import textwrap
 from pathlib import Path
 
 import pytest
 
-from precert.cli.texttable import render
+from precert.cli.texttable import render, wrap
+from precert.readers.hcpcs import read_hcpcs
+from precert.service import BUNDLED_HCPCS
 
 PRECERT = Path(sys.executable).with_name("precert")
 
@@ -60,3 +63,14 @@ def test_search_at_a_terminal_whose_encoding_has_no_box_drawing_gets_a_plain_rul
     lines = run.stdout.decode("ascii").splitlines()
     rule = next(line for line in lines if line.startswith("--"))
     assert set(rule) == {"-"} and any(line.startswith("E0100") for line in lines)
+
+
+def test_lines_break_where_textwrap_breaks_them_on_every_cms_description() -> None:
+    # (Runs of spaces become one: "(list drugs  separately)" is laid out as single-spaced.)
+    texts = [" ".join(r.long_description.split()) for r in read_hcpcs(BUNDLED_HCPCS).codes.values()]
+    for width in (1, 7, 24, 60):
+        for text in texts:
+            expected = [
+                line.rstrip() for line in textwrap.wrap(text, width, break_on_hyphens=False)
+            ]
+            assert wrap(text, width) == (expected or [""]), (width, text)

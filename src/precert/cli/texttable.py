@@ -9,7 +9,6 @@ results -- more than the rest of `precert search` together (docs/benchmarks.md, 
 
 from __future__ import annotations
 
-import textwrap
 from collections.abc import Sequence
 
 GAP = "  "
@@ -42,6 +41,33 @@ def _fit(natural: list[int], floor: list[int], fixed: list[bool], width: int) ->
     return widths(1, [1] * len(natural))  # even the ids do not fit: they still are not cut
 
 
+def wrap(text: str, width: int) -> list[str]:
+    """``text`` in lines of at most ``width`` characters, broken between words; a word longer
+    than a line is cut into pieces. (Not textwrap: importing it compiles regular expressions
+    that cost a fresh process more than laying out the whole table.)"""
+    lines: list[str] = []
+    line = ""
+    for word in text.split():
+        while len(word) > width:  # too long for any line: fill this one, go on with the rest
+            room = width - len(line) - 1 if line else width
+            if room <= 0:
+                lines.append(line)
+                line, room = "", width
+            lines.append(f"{line} {word[:room]}" if line else word[:room])
+            line, word = "", word[room:]
+        if not word:
+            continue
+        if line and len(line) + 1 + len(word) <= width:
+            line = f"{line} {word}"
+        else:
+            if line:
+                lines.append(line)
+            line = word
+    if line or not lines:
+        lines.append(line)
+    return lines
+
+
 def render(
     headers: Sequence[str],
     rows: Sequence[Sequence[str]],
@@ -63,13 +89,11 @@ def render(
     out: list[str] = []
     total = sum(widths) + len(GAP) * (count - 1)
     if title:  # centred over the table, wrapped when the terminal is narrower than it
-        out.extend(line.center(total).rstrip() for line in textwrap.wrap(title, max(width, 1)))
+        out.extend(line.center(total).rstrip() for line in wrap(title, max(width, 1)))
         out.append("")
     for n, row in enumerate(cells):
         wrapped = [
-            [cell]
-            if i in keep or len(cell) <= widths[i]
-            else textwrap.wrap(cell, widths[i], break_on_hyphens=False) or [""]
+            [cell] if i in keep or len(cell) <= widths[i] else wrap(cell, widths[i])
             for i, cell in enumerate(row)
         ]
         for line in range(max(len(w) for w in wrapped)):
