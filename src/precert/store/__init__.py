@@ -248,13 +248,12 @@ class Store(SearchMixin):
         version: ListVersion,
         rows: Iterable[tuple[EntryFields, str]],
         *,
-        pages: int,
         footer: str,
         list_title: str,
     ) -> int:
         """Insert a list (if new), one version and its entries (each as Entry's fields, see
         :data:`EntryFields`) with their search text, in one transaction; rows are streamed (an
-        exception while reading them rolls back)."""
+        exception while reading them rolls back). The version's pages are counted from its rows."""
         with self.transaction() as db:
             # Checked under the write lock: another import may have added this version (or this
             # file) while the caller was reading its file.
@@ -268,9 +267,7 @@ class Store(SearchMixin):
                     f"(another import added {version.list_id} {taken[0]}); nothing was imported: "
                     "run the import again"
                 )
-            return insert_version(
-                db, version, rows, pages=pages, footer=footer, list_title=list_title
-            )
+            return insert_version(db, version, rows, footer=footer, list_title=list_title)
 
     def legacy_versions(self) -> list[tuple[str, str, str]]:
         """(list id, version, file hash) of versions stored before schema 3: their policy is

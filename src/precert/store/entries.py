@@ -9,7 +9,6 @@ import sqlite3
 from collections.abc import Iterable, Iterator
 from functools import lru_cache
 from itertools import islice
-from operator import itemgetter
 from typing import Any
 
 from precert.models import Contact, Entry, ListPolicy, ListVersion, Status
@@ -25,12 +24,23 @@ ENTRY_COLUMNS = (
     "e.announced, e.removed, e.modifiers, e.contact, e.notes, e.published, e.source_file, "
     "e.source_url, e.categorized, e.states"
 )
+# Python's sqlite3 binds None slowly (it looks for an adapter first, and fails): a nullable
+# column is bound as the integer 0 where its value is None and turned back into NULL here. No
+# text (a date, a qualifier, a contact's JSON, a URL, a category) compares equal to the
+# integer 0, so every other value is stored as given.
+_NULLABLE = ("category", "qualifier", "effective", "end_date", "announced", "contact",
+             "source_url")  # fmt: skip
+_STORED = (
+    "id", "version_id", "table_no", "table_title", "line", "page", "code", "columns", "raw",
+    "product", "category_raw", "category", "description_raw", "description", "status_raw",
+    "status", "platform", "notation", "qualifier", "effective", "end_date", "announced",
+    "removed", "modifiers", "contact", "notes", "published", "source_file", "source_url",
+    "categorized", "states",
+)  # fmt: skip
 _INSERT = (
-    "INSERT INTO entries (id, version_id, table_no, table_title, line, page, code, columns, raw, "
-    "product, category_raw, category, description_raw, description, status_raw, status, "
-    "platform, notation, qualifier, effective, end_date, announced, removed, modifiers, contact, "
-    "notes, published, source_file, source_url, categorized, states) "
-    "VALUES (" + ", ".join("?" * 31) + ")"
+    f"INSERT INTO entries ({', '.join(_STORED)}) VALUES ("
+    + ", ".join("NULLIF(?, 0)" if name in _NULLABLE else "?" for name in _STORED)
+    + ")"
 )
 _quoted = json.encoder.encode_basestring_ascii  # one JSON string, as json.dumps writes it
 _CHUNK = 5000  # rows per executemany: memory stays flat however long the list is
@@ -93,39 +103,35 @@ def entry_from_row(row: sqlite3.Row | tuple[object, ...]) -> Entry:
 # only to take them apart again here.
 EntryFields = tuple[Any, ...]
 _FIELD = {f.name: i for i, f in enumerate(dataclasses.fields(Entry))}
-# The fields stored as they are, in the order of _INSERT's columns (from `table` on).
-_PLAIN = itemgetter(*(_FIELD[name] for name in (
-    "table", "table_title", "line", "page", "code",
-)))  # fmt: skip
-_TEXTS = itemgetter(*(_FIELD[name] for name in (
-    "product", "category_raw", "category", "description_raw", "description", "status_raw",
-)))  # fmt: skip
 _CODE, _CATEGORY, _DESCRIPTION = _FIELD["code"], _FIELD["category"], _FIELD["description"]
-_COLUMNS, _RAW, _STATUS = _FIELD["columns"], _FIELD["raw"], _FIELD["status"]
-_PLATFORM, _NOTATION, _QUALIFIER = _FIELD["platform"], _FIELD["notation"], _FIELD["qualifier"]
-_EFFECTIVE, _END, _ANNOUNCED = _FIELD["effective"], _FIELD["end"], _FIELD["announced"]
-_REMOVED, _MODIFIERS, _CONTACT = _FIELD["removed"], _FIELD["modifiers"], _FIELD["contact"]
-_NOTES, _PUBLISHED, _SOURCE_FILE = _FIELD["notes"], _FIELD["published"], _FIELD["source_file"]
-_SOURCE_URL, _CATEGORIZED = _FIELD["source_url"], _FIELD["categorized"]
-_STATES, _TABLE = _FIELD["states"], _FIELD["table"]
+_PAGE, _SOURCE_FILE = _FIELD["page"], _FIELD["source_file"]
 
 
 def _values(
     entry_id: int, version_id: int, f: EntryFields, headers: dict[int, str]
 ) -> tuple[object, ...]:
-    notes, modifiers, contact = f[_NOTES], f[_MODIFIERS], f[_CONTACT]
-    header = _header_json(f[_COLUMNS])
+    # One unpacking of the fields (Entry's order), not thirty subscripts: this runs per row.
+    (
+        _, _, table, table_title, line, page, code, raw, columns, product, category_raw,
+        category, description_raw, description, status_raw, status, platform, notation,
+        qualifier, effective, end, announced, removed, modifiers, contact, notes, published,
+        source_file, source_url, categorized, states,
+    ) = f  # fmt: skip
+    header = _header_json(columns)
     # The first row of a table gives the table's header (stored once, in `headers`); a row
     # with that header stores '' instead of repeating it.
-    stored = "" if headers.setdefault(f[_TABLE], header) == header else header
+    stored = "" if headers.setdefault(table, header) == header else header
+    # None goes in as 0 (see _NULLABLE).
     return (
-        entry_id, version_id, *_PLAIN(f), stored, texts_json(f[_RAW]),
-        *_TEXTS(f),
-        f[_STATUS].value, f[_PLATFORM], f[_NOTATION], f[_QUALIFIER], _iso(f[_EFFECTIVE]),
-        _iso(f[_END]), _iso(f[_ANNOUNCED]), int(f[_REMOVED]),
-        texts_json(modifiers) if modifiers else "", _contact_json(contact) if contact else None,
-        texts_json(notes), f[_PUBLISHED], f[_SOURCE_FILE], f[_SOURCE_URL],
-        int(f[_CATEGORIZED]), ",".join(f[_STATES]),
+        entry_id, version_id, table, table_title, line, page, code, stored, texts_json(raw),
+        product, category_raw, 0 if category is None else category, description_raw,
+        description, status_raw, status.value, platform, notation,
+        0 if qualifier is None else qualifier, effective.isoformat() if effective else 0,
+        end.isoformat() if end else 0, announced.isoformat() if announced else 0,
+        int(removed), texts_json(modifiers) if modifiers else "",
+        _contact_json(contact) if contact else 0, texts_json(notes) if notes else "[]",
+        published, source_file, 0 if source_url is None else source_url, int(categorized),
+        ",".join(states),
     )  # fmt: skip
 
 
@@ -146,12 +152,12 @@ def insert_version(
     version: ListVersion,
     rows: Iterable[tuple[EntryFields, str]],
     *,
-    pages: int,
     footer: str,
     list_title: str,
 ) -> int:
     """Insert a list (if new), one version and its entries (each as its fields, with its search
-    text), streamed in chunks; the caller holds the transaction. Returns the number of entries."""
+    text), streamed in chunks; the caller holds the transaction. Returns the number of entries.
+    The version's page count is known once its rows are all in (see insert_entries)."""
     db.execute(
         "INSERT INTO lists (id, title, payer, line_of_business, program, platform) "
         "VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT(id) DO NOTHING",
@@ -162,10 +168,10 @@ def insert_version(
     )  # fmt: skip
     cursor = db.execute(
         "INSERT INTO versions (list_id, version, title, source_name, sha256, effective, "
-        "rows, pages, footer, policy) VALUES (?, ?, ?, ?, ?, ?, 0, ?, ?, ?)",
+        "rows, pages, footer, policy) VALUES (?, ?, ?, ?, ?, ?, 0, 0, ?, ?)",
         (
             version.list_id, version.version, version.title, version.source_name,
-            version.sha256, _iso(version.effective), pages, footer,
+            version.sha256, _iso(version.effective), footer,
             json.dumps(version.policy.to_dict()),
         ),
     )  # fmt: skip
@@ -176,9 +182,12 @@ def insert_entries(
     db: sqlite3.Connection, version_id: int, rows: Iterable[tuple[EntryFields, str]]
 ) -> int:
     """Insert a version's entries (with their search text), streamed in chunks, and record
-    their count on the version; the caller holds the transaction. Returns the count."""
+    their count and pages (the pages of its files: each file's highest page a row is on, 0
+    for formats without pages) on the version; the caller holds the transaction. Returns the
+    count."""
     next_id = int(db.execute("SELECT COALESCE(MAX(id), 0) + 1 FROM entries").fetchone()[0])
     count = 0
+    pages: dict[str, int] = {}  # file: the highest page a row of it is on
     # A larger page cache while the rows go in: the entries' code index and the search index
     # take their pages in no order, and SQLite's default 2 MB cache spills them to the log
     # again and again. Per connection; restored however the import ends.
@@ -201,13 +210,19 @@ def insert_entries(
                 ],
             )
             count += len(chunk)
+            for f, _ in chunk:
+                if f[_PAGE] > pages.get(f[_SOURCE_FILE], 0):
+                    pages[f[_SOURCE_FILE]] = f[_PAGE]
     finally:
         db.execute(f"PRAGMA cache_size = {cache}")
     db.executemany(
         "INSERT INTO headers (version_id, table_no, columns) VALUES (?, ?, ?)",
         [(version_id, table, header) for table, header in headers.items()],
     )
-    db.execute("UPDATE versions SET rows = ? WHERE id = ?", (count, version_id))
+    db.execute(
+        "UPDATE versions SET rows = ?, pages = ? WHERE id = ?",
+        (count, sum(pages.values()), version_id),
+    )
     return count
 
 

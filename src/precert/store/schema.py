@@ -115,6 +115,16 @@ MIGRATIONS: tuple[str, ...] = (
         PRIMARY KEY (version_id, table_no)
     ) WITHOUT ROWID
     """,
+    # 6: a version's pages, which imports recorded as 0 (the count was taken before the rows
+    # were read): each of its files' highest page a row is on, summed (0 without pages).
+    """
+    UPDATE versions SET pages = (
+        SELECT COALESCE(SUM(top), 0) FROM (
+            SELECT MAX(page) AS top FROM entries WHERE version_id = versions.id
+            GROUP BY source_file
+        )
+    )
+    """,
 )
 
 SCHEMA_VERSION = len(MIGRATIONS)
