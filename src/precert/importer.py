@@ -10,9 +10,11 @@ list only when the list id names it and the payer and line of business agree.
 from __future__ import annotations
 
 import datetime as dt
+import gc
 import hashlib
 import re
 from collections.abc import Collection, Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass, replace
 from pathlib import Path
 
@@ -283,13 +285,29 @@ def import_parts(
         platform, policy_of(parts[0].profile),
     )  # fmt: skip
     footer = " ".join(g.footer for g, _ in grids if getattr(g, "footer", ""))
-    count = store.insert_version(record, rows(), footer=footer, list_title=first.title or names)
+    with _collector_paused():
+        count = store.insert_version(record, rows(), footer=footer, list_title=first.title or names)
     when = effective.isoformat() if effective else "unknown (in force until a later version)"
     return ImportResult(
         list_id, version, count, len(codes), True,
         f"imported {names} as {list_id} {version}: {count} rows, {len(codes)} codes, "
         f"effective {when}",
     )  # fmt: skip
+
+
+@contextmanager
+def _collector_paused() -> Iterator[None]:
+    """Python's cycle collector paused while the rows stream in: an import makes millions of
+    short-lived tuples and strings, none in a cycle (reference counting frees them), and the
+    collector, started by their number, would walk every live object again and again (~5 % of
+    a 100,000-row import's time). It resumes however the import ends, unless it was off."""
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if enabled:
+            gc.enable()
 
 
 def dry_run(parts: Sequence[Part], known: Collection[str]) -> Iterator[RowReading | RowError]:

@@ -93,7 +93,9 @@ class CellReader:
 
     def read(self, text: str) -> list[CellCode]:
         """Every code the cell lists, in order; raises CellError on anything it cannot read."""
-        if _SINGLE.fullmatch(text) and not any(p.match(text) for p in self._prose):
+        if _SINGLE.fullmatch(text) and not (
+            self._prose and any(p.match(text) for p in self._prose)
+        ):
             # One plain code, as parse reads it: no removal, date or modifier can start with
             # a letter-and-digits token that fills the cell, so the code token takes it all.
             return [CellCode(text.upper(), text)]

@@ -99,6 +99,7 @@ class Layout:
     product: int
     platform: int
     blanks: tuple[tuple[str, ...], ...]  # blanks[n]: the "" that pad n cells to the header
+    dated: bool  # the table has an effective or an end column
 
 
 @lru_cache(maxsize=1024)
@@ -115,7 +116,9 @@ def _section_of(sections: tuple[Section, ...], text: str) -> Section | None:
 class ProfileReader:
     """A profile ready to read rows: its patterns compiled, its footnotes indexed."""
 
-    __slots__ = ("cells", "facts", "footnotes", "platform", "profile", "rules", "source_url")
+    __slots__ = (
+        "cells", "facts", "footnotes", "platform", "profile", "rules", "sectioned", "source_url",
+    )  # fmt: skip
 
     def __init__(self, profile: Profile, known: Collection[str]) -> None:
         self.profile = profile
@@ -128,6 +131,7 @@ class ProfileReader:
         self.footnotes = {f.marker: f for f in profile.footnotes}
         self.platform = profile.list.platform
         self.source_url = profile.list.source_url
+        self.sectioned = bool(profile.sections)  # else no category opens a section
 
     def section(self, text: str) -> Section | None:
         """The section a heading (or a category value) opens, if the profile declares one."""
@@ -152,7 +156,7 @@ class ProfileReader:
         spec, header, profile = layout.spec, layout.header, self.profile
         at = layout.category
         category_raw = (v[at].strip() if at >= 0 else "") or spec.category or ""
-        row_section = self.section(category_raw) if category_raw else None
+        row_section = self.section(category_raw) if category_raw and self.sectioned else None
         section = row_section or section
         if section is not None and section.category and row_section is None:
             category_raw = category_raw or section.category
@@ -185,20 +189,21 @@ class ProfileReader:
                 return [RowError(file, row.line, error_page, message)]
         effective = spec.effective or (section.effective if section else None)
         end = spec.end or (section.end if section else None)
-        for role, at in (("effective", layout.effective), ("end", layout.end)):
-            text = v[at].strip() if at >= 0 else ""
-            if text:
-                date = parse_date(text)
-                if date is None:
-                    message = (
-                        f"column {header[layout.roles[role]]!r}: {text!r} is not a date "
-                        "(expected e.g. 2026-04-13 or April 13, 2026)"
-                    )
-                    return [RowError(file, row.line, error_page, message)]
-                if role == "effective":
-                    effective = date
-                else:
-                    end = date
+        if layout.dated:  # most tables have no date columns: nothing to look at per row
+            for role, at in (("effective", layout.effective), ("end", layout.end)):
+                text = v[at].strip() if at >= 0 else ""
+                if text:
+                    date = parse_date(text)
+                    if date is None:
+                        message = (
+                            f"column {header[layout.roles[role]]!r}: {text!r} is not a date "
+                            "(expected e.g. 2026-04-13 or April 13, 2026)"
+                        )
+                        return [RowError(file, row.line, error_page, message)]
+                    if role == "effective":
+                        effective = date
+                    else:
+                        end = date
         notation = ""
         notes: list[str] = list(spec.notes)
         if section is not None:
@@ -303,4 +308,8 @@ def layout_of(spec: TableSpec, header: tuple[str, ...]) -> tuple[Layout | None, 
     categorized = "category" in roles or bool(spec.category)
     at = {role: roles.get(role, -1) for role in ROLES}
     blanks = tuple(("",) * (len(header) - n) for n in range(len(header)))
-    return Layout(spec, header, roles, tuple(notes_at), categorized, blanks=blanks, **at), ""
+    dated = at["effective"] >= 0 or at["end"] >= 0
+    layout = Layout(
+        spec, header, roles, tuple(notes_at), categorized, blanks=blanks, dated=dated, **at
+    )
+    return layout, ""
