@@ -5,12 +5,14 @@ from __future__ import annotations
 
 import csv
 import json
+from dataclasses import fields
 from pathlib import Path
 
 from hypothesis import given
 from hypothesis import strategies as st
 
 from precert import Precert
+from precert.models import Entry, ListVersion
 from precert.service import BUNDLED_LIST
 from precert.store.entries import texts_json
 
@@ -64,3 +66,30 @@ def test_a_tables_header_is_stored_once_and_every_row_reads_it_back(
     assert db.execute(
         "SELECT count(*) FROM headers WHERE version_id = ?", (version_id,)
     ).fetchone() == (0,)
+
+
+def test_the_search_index_holds_each_rows_text_as_given(service: Precert) -> None:
+    # Search texts go to the index a chunk at a time as one JSON array: any text, non-ASCII,
+    # quotes, backslashes, line breaks, and one with a NUL (SQLite's JSON would cut it there,
+    # so that chunk goes row by row) must arrive whole, beside its own row's code.
+    entries = [e for e in service.store.entries() if e.list_id == "cigna-commercial-dme"]
+    odd = ["naïve café 😀", 'a "quoted" \\ back\\u0000slash', "line\nbreak\ttab", ""]
+    texts = [odd[i % len(odd)] if i % 7 else f"row {i}" for i in range(len(entries))]
+    for with_nul in (False, True):
+        if with_nul:
+            texts[3] = "before\x00after"
+        list_id = f"copy-{int(with_nul)}"
+        version = ListVersion(
+            list_id, "v1", "Copy", "Copy", "Commercial", "DME", "copy.txt", list_id, None, 0
+        )
+        rows = [
+            ((list_id, "v1", *(getattr(e, f.name) for f in fields(Entry)[2:])), text)
+            for e, text in zip(entries, texts, strict=True)
+        ]
+        service.store.insert_version(version, rows, footer="", list_title="Copy")
+        indexed = service.store.db.execute(
+            "SELECT e.code, f.code, f.notes FROM entries e JOIN versions v ON v.id = e.version_id "
+            "JOIN entries_fts f ON f.rowid = e.id WHERE v.list_id = ? ORDER BY e.id",
+            (list_id,),
+        ).fetchall()
+        assert indexed == [(e.code, e.code, t) for e, t in zip(entries, texts, strict=True)]
