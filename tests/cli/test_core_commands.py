@@ -229,6 +229,14 @@ def test_check_routes_medicare_by_the_members_state(home: Path) -> None:
     texas = run(home, "check", "K0856", "--payer", "Medicare", "--state", "TX", "--format", "plain")
     assert texas.returncode == 0, texas.stderr
     assert "submit to: CGS Administrators (Jurisdiction C)" in texas.stdout
+    named = run(home, "check", "K0856", "--payer", "Medicare", "--state", "texas", "--json")
+    (answer,) = json.loads(named.stdout)["determinations"]
+    assert answer["submit_to"]["name"] == "CGS Administrators (Jurisdiction C)"
+    # A state that is none: a usage error naming the choices, never "another state".
+    unknown = run(home, "check", "K0856", "--payer", "Medicare", "--state", "ZZ")
+    assert unknown.returncode == 2 and not unknown.stdout
+    assert "'ZZ' is not a US state or territory" in unknown.stderr and " WY" in unknown.stderr
+    assert "Traceback" not in unknown.stderr
     anywhere = run(home, "check", "K0856", "--payer", "Medicare", "--format", "plain")
     for text in ("Jurisdiction A", "Jurisdiction B", "Jurisdiction C", "Jurisdiction D", " TX "):
         assert text in anywhere.stdout, text

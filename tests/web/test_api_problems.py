@@ -39,6 +39,8 @@ def problem(response: httpx.Response, status: int, code: str) -> dict[str, Any]:
         ("/v1/determinations", "code", "missing"),
         ("/v1/determinations?code=E0466&payer=Aetna", "payer", "unknown_payer"),
         ("/v1/determinations?code=E0466&state=Texas", "state", "string_pattern_mismatch"),
+        ("/v1/determinations?code=E0466&state=ZZ", "state", "string_pattern_mismatch"),
+        ("/v1/codes/K0856?state=zz", "state", "string_pattern_mismatch"),
         ("/v1/search?q=bed&status=maybe", "status", "enum"),
         ("/v1/search?q=bed&lmit=5", "lmit", "unknown_parameter"),
         ("/v1/codes/E0250,E0466", "code", "several_codes"),

@@ -119,5 +119,8 @@ def test_the_page_takes_the_members_state_and_names_the_choices(api: Api) -> Non
     assert "eviCore" in parts["Cigna"] and "Jurisdiction" not in parts["Cigna"]
     unknown = api.get("/codes/K0856?payer=Aetna")
     assert unknown.status_code == 422 and "Cigna / Commercial, Medicare / FFS" in unknown.text
-    bad_state = api.get("/codes/K0856?state=Texas")
-    assert bad_state.status_code == 422 and "two letters" in bad_state.text
+    bad_state = api.get("/codes/K0856?state=ZZ")
+    assert bad_state.status_code == 422 and "not a US state or territory" in bad_state.text
+    assert "TX" in bad_state.text and "WY" in bad_state.text  # the choices
+    named = sections(api.get("/codes/K0856?state=Texas").text)
+    assert "CGS Administrators (Jurisdiction C)" in named["Medicare"]

@@ -62,8 +62,11 @@ def test_an_unknown_payer_or_state_says_what_to_choose(page: Api) -> None:
     unknown = page.get("/?q=K0856&payer=Aetna").text
     assert not statuses(unknown)
     assert "Cigna / Commercial, Medicare / FFS" in unknown
-    bad_state = page.get("/?q=K0856&payer=Medicare&state=Texas").text
-    assert not statuses(bad_state) and "two letters" in bad_state
+    bad_state = page.get("/?q=K0856&payer=Medicare&state=ZZ").text
+    assert not statuses(bad_state) and "not a US state or territory" in bad_state
+    assert "AK AL AR AS AZ CA" in bad_state  # the choices
+    named = page.get("/?q=K0856&payer=Medicare&state=texas").text  # a name reads as TX
+    assert statuses(named) and "CGS Administrators (Jurisdiction C)" in named
 
 
 def test_export_has_every_result_of_the_query_for_the_chosen_payer(page: Api) -> None:

@@ -26,6 +26,16 @@ def service_date(text: str) -> dt.date:
         raise argparse.ArgumentTypeError(str(exc)) from None
 
 
+def member_state(text: str) -> str:
+    """argparse type for the member's state (precert.states: postal code or name)."""
+    from precert.states import StateError, postal
+
+    code = postal(text)
+    if code is None:
+        raise argparse.ArgumentTypeError(str(StateError(text)))
+    return code
+
+
 def positive_int(text: str) -> int:
     """argparse type for counts of at least 1."""
     try:
@@ -87,7 +97,8 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
     )
     p.add_argument(
         "--state",
-        help="the member's state (TX): picks the contact where a list routes by state "
+        type=member_state,
+        help="the member's state (TX or Texas): picks the contact where a list routes by state "
         "(Medicare's DME MACs; without it every contact is listed) and decides rows for "
         "members of some states only (without it the answer warns that it depends on it)",
     )
@@ -136,7 +147,8 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
     p.add_argument("code", help="one code, e.g. K0553")
     p.add_argument(
         "--state",
-        help="the member's state (TX): picks the contact where a list routes by state, as "
+        type=member_state,
+        help="the member's state (TX or Texas): picks the contact where a list routes by state, as "
         "check --state does",
     )
     _common(p)

@@ -12,6 +12,7 @@ from fastapi import APIRouter, Request
 from starlette.concurrency import run_in_threadpool
 from starlette.responses import HTMLResponse, RedirectResponse, Response
 
+from precert import states
 from precert.codes import parse_code, several_codes, split_queries
 from precert.dates import DateError, date_of_service
 from precert.models import Determination, Status
@@ -84,11 +85,10 @@ class Whom:
 
     def kwargs(self) -> dict[str, Any]:
         """Keyword arguments of the service's answering methods."""
-        state = self.state.strip().upper()
         return {
             "payer": self.payer.strip() or None,
             "line_of_business": self.lob.strip() or None,
-            "state": state if len(state) == 2 and state.isalpha() else None,
+            "state": states.postal(self.state),  # a postal code or a name: "TX", "Texas"
         }
 
     def params(self) -> dict[str, str]:
@@ -105,8 +105,7 @@ def answer_query(
     q = q.strip()
     scope = whom.kwargs()
     if whom.state.strip() and scope["state"] is None:
-        return Outcome(error=f"{whom.state[:20]!r} is not a state; give the member's state as "
-                       "two letters, e.g. TX.")  # fmt: skip
+        return Outcome(error=f"{states.StateError(whom.state)}.")
     if len(q) > MAX_TEXT:
         return Outcome(error=f"That is {len(q):,} characters; paste at most {MAX_TEXT:,} here "
                        "or screen the file with the upload or the batch screener.")  # fmt: skip
@@ -246,8 +245,7 @@ def code_page(
     whom = Whom(payer[:200], lob[:200], state[:20])
     scope = whom.kwargs()
     if whom.state.strip() and scope["state"] is None:
-        return _error(request, "Not a state", f"{whom.state[:20]!r} is not a state; give the "
-                      "member's state as two letters, e.g. TX.")  # fmt: skip
+        return _error(request, "Not a state", f"{states.StateError(whom.state)}.")
     try:
         reports = _service(request).show_all(code[:200], date=when, **scope)
     except ScopeError as exc:

@@ -9,13 +9,18 @@ from typing import Annotated, Any
 
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, Strict, WithJsonSchema
 
+from precert import states
 from precert.dates import FORMATS, date_of_service
 from precert.models import Status
 
 MAX_CODES = 1000
 MAX_QUERY = 200  # characters in one query string; real ones are under 20
-STATE = re.compile(r"[A-Za-z]{2}")  # a US state or territory, as postal code (TX, PR)
-STATE_MESSAGE = "the member's state as a two-letter postal code, e.g. TX"
+# A US state, DC or territory as postal code (TX, PR); the choices are named in errors.
+STATE = re.compile(states.PATTERN)
+STATE_MESSAGE = (
+    "the member's state as the postal code of a US state or territory, e.g. TX: "
+    + " ".join(sorted(states.CODES))
+)
 
 Query = Annotated[str, Field(max_length=MAX_QUERY, examples=["K0856-RR"])]
 

@@ -42,6 +42,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from precert.states import postal
 from precert.web.cds.fhir import JSON, CoverageRef, ResourceIndex, key_of, ref_key
 
 Scope = tuple[str, str]  # (payer, line of business) of a loaded list
@@ -236,8 +237,8 @@ def member_state(
     usable = [a for a in addresses if isinstance(a, dict) and isinstance(a.get("state"), str)]
     usable.sort(key=lambda a: (a.get("use") != "home", a.get("use") == "old"))
     for address in usable:
-        state = str(address["state"]).strip().upper()
-        if re.fullmatch(r"[A-Z]{2}", state):
+        state = postal(str(address["state"]))  # USPS code (US Core) or the state's name
+        if state is not None:
             return state
     return None
 
