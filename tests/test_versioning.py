@@ -429,6 +429,17 @@ def test_the_diff_finds_exactly_the_codes_that_changed(drop: set[int], flip: set
     assert diff_entries(LIST, v1, v1, ENTRIES, ENTRIES).items == ()
 
 
+def test_a_row_whose_states_change_is_a_change() -> None:
+    from dataclasses import replace
+
+    first = ENTRIES[0]
+    narrowed = [replace(first, states=("CA", "FL"), version="v2"), *ENTRIES[1:]]
+    diff = diff_entries(LIST, two_versions_stub("v1"), two_versions_stub("v2"), ENTRIES, narrowed)
+    (item,) = diff.changed
+    assert item.code == first.code
+    assert [(c.field, c.old, c.new) for c in item.changes] == [("states", "", "CA,FL")]
+
+
 def two_versions_stub(label: str) -> ListVersion:
     return ListVersion(LIST, label, "t", "Cigna", "Commercial", "DME", "f", "0", None, 0)
 

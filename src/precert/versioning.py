@@ -225,7 +225,7 @@ def direction(old: Status | None, new: Status | None) -> str | None:
 class Row(NamedTuple):
     """What the diff compares of one published row; ``key`` finds its full entry again.
 
-    The first seven fields are the row's identity for comparing (line and page, where a row
+    The first eight fields are the row's identity for comparing (line and page, where a row
     happens to stand, are not changes); `Store.version_rows` returns tuples in this order.
     """
 
@@ -236,6 +236,7 @@ class Row(NamedTuple):
     description: str
     category: str
     platform: str
+    states: str  # the members' states the row is for, comma-separated ('' = every member)
     line: int
     status: str  # a Status value
     key: Any
@@ -245,11 +246,12 @@ class Row(NamedTuple):
         """The compared values of an entry (the entry is its own key)."""
         return cls(
             entry.code, entry.table, entry.status_raw, entry.notation, entry.description_raw,
-            entry.category_raw, entry.platform, entry.line, entry.status.value, entry,
+            entry.category_raw, entry.platform, ",".join(entry.states), entry.line,
+            entry.status.value, entry,
         )  # fmt: skip
 
 
-COMPARED = 7  # Row fields that make two rows the same
+COMPARED = 8  # Row fields that make two rows the same
 # Compared per row: the name a change reports -> the Row attribute holding the published value.
 FIELDS: tuple[tuple[str, str], ...] = (
     ("status", "status_raw"),
@@ -257,6 +259,7 @@ FIELDS: tuple[tuple[str, str], ...] = (
     ("description", "description"),
     ("category", "category"),
     ("platform", "platform"),
+    ("states", "states"),
 )
 Hydrate = Callable[[list[Any]], Mapping[Any, Entry]]
 

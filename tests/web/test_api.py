@@ -267,6 +267,15 @@ def test_lists_categories_and_entries(api: Api) -> None:
     assert rows[0]["code"] == "A4239" and rows[0]["status_raw"] == "Out Of Scope"
     by_accept = api.get("/v1/lists/cigna-commercial-dme/entries", headers={"accept": "text/csv"})
     assert by_accept.text == as_csv.text
+    assert rows[0]["states"] == ""  # a row for every member
+    # Medicare's first version: the osteogenesis stimulators, for phase-one states' members only.
+    medicare = api.get("/v1/lists/medicare-dmepos-pa/entries?format=csv&version=v1")
+    e0747 = [
+        r["states"]
+        for r in csv.DictReader(io.StringIO(medicare.text.lstrip("\ufeff")))
+        if r["code"] == "E0747"
+    ]
+    assert e0747 == ["CA FL OH PA", ""]  # then, for every member, from the later date
     assert api.get("/v1/lists/nope/entries").status_code == 404
     assert api.get("/v1/lists/cigna-commercial-dme/entries?version=v9").status_code == 404
 

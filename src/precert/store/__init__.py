@@ -349,11 +349,11 @@ class Store(SearchMixin):
 
     def version_rows(self, list_id: str, version: str) -> list[tuple[Any, ...]]:
         """Light rows of one version, in source order, for comparing versions quickly:
-        (code, table, status_raw, notation, description_raw, category_raw, platform, line,
-        status, id) -- no JSON cells, so 50,000 rows read in a fraction of a second."""
+        (code, table, status_raw, notation, description_raw, category_raw, platform, states,
+        line, status, id) -- no JSON cells, so 50,000 rows read in a fraction of a second."""
         sql = (
             "SELECT e.code, e.table_no, e.status_raw, e.notation, e.description_raw, "
-            "e.category_raw, e.platform, e.line, e.status, e.id FROM entries e WHERE "
+            "e.category_raw, e.platform, e.states, e.line, e.status, e.id FROM entries e WHERE "
             "e.version_id = (SELECT id FROM versions WHERE list_id = ? AND version = ?) "
             "ORDER BY e.id"
         )

@@ -30,6 +30,7 @@ DETERMINATION_COLUMNS = (
 ENTRY_COLUMNS = (
     "list", "version", "table", "page", "line", "code", "status", "status_raw", "category",
     "category_raw", "description", "description_raw", "product", "platform", "notation",
+    "states",
 )  # fmt: skip
 
 
@@ -81,6 +82,7 @@ def entry_row(entry: Entry) -> list[Any]:
         entry.list_id, entry.version, entry.table, entry.page, entry.line, entry.code,
         entry.status.value, entry.status_raw, entry.category, entry.category_raw,
         entry.description, entry.description_raw, entry.product, entry.platform, entry.notation,
+        " ".join(entry.states),  # the row is for members of these states only ('': all)
     ]  # fmt: skip
 
 
