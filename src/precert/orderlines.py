@@ -26,6 +26,7 @@ from precert.columns import (
 )
 from precert.dates import parse_cell_date
 from precert.models import Determination, Status
+from precert.states import postal
 
 if TYPE_CHECKING:
     from precert.service import Precert
@@ -176,7 +177,9 @@ class LineAnswerer:
         elif self.dated:
             today = dt.date.today().isoformat()
             today_warning = f"No date of service in this row; answered for {today}."
-        where = state.strip() or None
+        # A state cell as people write it ("TX", "Texas"); one that names no state is kept as
+        # written: its answer warns that no contact serves it (one cell never stops a batch).
+        where = postal(state) or state.strip() or None
         if self.per_row:
             return self._for_row(code, when, payer, line_of_business, where, today_warning)
         answers = [

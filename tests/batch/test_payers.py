@@ -47,6 +47,21 @@ def read(path: Path) -> list[dict[str, str]]:
         return list(csv.DictReader(f))
 
 
+def test_a_state_cell_may_name_the_state_and_one_naming_none_is_warned_about(
+    two_payers: Precert, tmp_path: Path
+) -> None:
+    source = tmp_path / "claims.csv"
+    source.write_text(
+        "Claim,HCPCS,Plan,Member state\nC1,K0856,Medicare,Texas\nC2,K0856,Medicare,ZZ\n"
+    )
+    out = tmp_path / "screened.csv"
+    screen(source, out, service=two_payers, payer_column="Plan", state_column="Member state")
+    rows = {r["Claim"]: r for r in read(out)}
+    assert rows["C1"]["pa_submit_to"] == "CGS Administrators (Jurisdiction C)"
+    assert rows["C2"]["pa_status"] == "required"  # the answer stands; where to send it does not
+    assert "serves the state 'ZZ'" in rows["C2"]["pa_warnings"]
+
+
 def test_each_row_is_answered_for_its_own_payer_and_state(
     two_payers: Precert, tmp_path: Path
 ) -> None:
