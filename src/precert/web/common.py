@@ -116,7 +116,7 @@ class AnswerBodies:
 
     def cached(self, key: bytes) -> bytes | None:
         """The body for this request key, if held, current, and recently checked."""
-        if time.monotonic() - self.checked_at > self.recheck:
+        if self.stale():
             return None
         hit = self._cache.get((key, self._today()))
         if hit is None or hit[0] != self.service.generation:

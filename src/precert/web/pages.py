@@ -91,6 +91,14 @@ class Whom:
             "state": states.postal(self.state),  # a postal code or a name: "TX", "Texas"
         }
 
+    def state_error(self) -> str | None:
+        """Why the state typed names no state (the choices), or None when it does or is blank."""
+        try:
+            states.member_state(self.state)
+        except states.StateError as exc:
+            return f"{exc}."
+        return None
+
     def params(self) -> dict[str, str]:
         """The URL parameters that carry the choice (so a link shows the same answer)."""
         return {k: v for k, v in (("payer", self.payer), ("lob", self.lob),
@@ -103,9 +111,9 @@ def answer_query(
 ) -> Outcome:  # fmt: skip
     """Codes typed or pasted are answered; otherwise words are searched (never raises)."""
     q = q.strip()
+    if (problem := whom.state_error()) is not None:
+        return Outcome(error=problem)
     scope = whom.kwargs()
-    if whom.state.strip() and scope["state"] is None:
-        return Outcome(error=f"{states.StateError(whom.state)}.")
     if len(q) > MAX_TEXT:
         return Outcome(error=f"That is {len(q):,} characters; paste at most {MAX_TEXT:,} here "
                        "or screen the file with the upload or the batch screener.")  # fmt: skip
@@ -243,9 +251,9 @@ def code_page(
     if several_codes(code[:200]):  # several codes: answer them all on the search page
         return RedirectResponse(f"/?q={quote(code[:200])}", status_code=303)
     whom = Whom(payer[:200], lob[:200], state[:20])
+    if (problem := whom.state_error()) is not None:
+        return _error(request, "Not a state", problem)
     scope = whom.kwargs()
-    if whom.state.strip() and scope["state"] is None:
-        return _error(request, "Not a state", f"{states.StateError(whom.state)}.")
     try:
         reports = _service(request).show_all(code[:200], date=when, **scope)
     except ScopeError as exc:
